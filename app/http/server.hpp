@@ -1,0 +1,45 @@
+// The HTTP/1.1 server (Boost.Beast): listener, sessions, keep-alive, timeouts,
+// body limit, graceful stop. Knows nothing of the API: it hands each request to
+// a RequestHandler.
+#pragma once
+
+#include <cstddef>
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "app/http/http_types.hpp"
+
+namespace mu::http {
+
+struct ServerOptions {
+  std::string address = "127.0.0.1";
+  unsigned short port = 8080;  // 0: any free port
+  int io_threads = 2;
+  std::size_t body_limit = 1024 * 1024;  // larger bodies: 413 in the error shape
+  std::chrono::seconds read_timeout{30};   // before every read, idle keep-alive too
+};
+
+class Server {
+ public:
+  Server(ServerOptions options, RequestHandler handler);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds and listens; throws std::runtime_error with a clear message on failure.
+  void start();
+  // The port actually bound (useful with port 0).
+  unsigned short port() const;
+  // Blocks until SIGINT/SIGTERM or stop(); then stops accepting, lets in-flight
+  // requests finish (up to drain_timeout) and returns.
+  void run_until_stopped(std::chrono::seconds drain_timeout = std::chrono::seconds{10});
+  // Thread-safe.
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace mu::http

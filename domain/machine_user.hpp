@@ -1,0 +1,120 @@
+// The machine-user aggregate: its events, its write model (reduced from the
+// events) and the decisions of its commands. Pure: no I/O, no clock, no ids.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "domain/event.hpp"
+#include "domain/result.hpp"
+#include "domain/time.hpp"
+
+namespace mu::domain {
+
+inline constexpr std::string_view kUserAggregate = "user";
+
+namespace event_type {
+inline constexpr std::string_view kMachineAdded = "user.machine.added";
+inline constexpr std::string_view kMachineChanged = "user.machine.changed";
+inline constexpr std::string_view kDeactivated = "user.deactivated";
+inline constexpr std::string_view kReactivated = "user.reactivated";
+inline constexpr std::string_view kLocked = "user.locked";
+inline constexpr std::string_view kUnlocked = "user.unlocked";
+inline constexpr std::string_view kRemoved = "user.removed";
+}  // namespace event_type
+
+// zitadel.user.v1.AccessTokenType; the numbers are the wire values.
+enum class AccessTokenType { Bearer = 0, Jwt = 1 };
+
+// zitadel.user.v1.UserState; the numbers are the wire values.
+enum class UserState {
+  Unspecified = 0,
+  Active = 1,
+  Inactive = 2,
+  Deleted = 3,
+  Locked = 4,
+  Suspend = 5,
+  Initial = 6,
+};
+
+std::string_view to_string(AccessTokenType t);  // "ACCESS_TOKEN_TYPE_BEARER"
+std::string_view to_string(UserState s);        // "USER_STATE_ACTIVE"
+
+// The write model. `sequence` is the last event reduced (0: no such user).
+struct MachineUser {
+  std::string id;
+  std::string owner;  // organization id
+  std::string user_name;
+  std::string name;
+  std::string description;
+  AccessTokenType access_token_type = AccessTokenType::Bearer;
+  UserState state = UserState::Unspecified;
+  std::uint64_t sequence = 0;
+  Timestamp created_at{};
+  Timestamp changed_at{};
+
+  bool exists() const { return state != UserState::Unspecified && state != UserState::Deleted; }
+  friend bool operator==(const MachineUser&, const MachineUser&) = default;
+};
+
+// Folds one event into the write model. Unknown event types are ignored, so that
+// events added later (PATs, keys, ...) leave older reducers working.
+void apply(MachineUser& user, const StoredEvent& event);
+MachineUser reduce(const std::vector<StoredEvent>& events);
+
+// The write model as stored beside the stream head (the snapshot), so that a
+// command loads its state with one read. A snapshot of another revision is
+// ignored and the stream replayed instead.
+inline constexpr int kMachineUserSnapshotRevision = 1;
+nlohmann::json to_snapshot(const MachineUser& user);
+std::optional<MachineUser> from_snapshot(const nlohmann::json& snapshot, int revision);
+
+// ---- Commands ---------------------------------------------------------------
+// Each command is validated first (request validation, InvalidArgument with
+// protoc-gen-validate's wording), then decided against the write model.
+
+struct AddMachineUser {
+  std::string user_id;  // given by the caller or generated before deciding
+  std::string org_id;   // the organization the call acts in
+  std::string user_name;
+  std::string name;
+  std::string description;
+  AccessTokenType access_token_type = AccessTokenType::Bearer;
+};
+
+struct UpdateMachine {
+  std::string user_id;
+  std::string org_id;
+  std::string name;
+  std::string description;
+  AccessTokenType access_token_type = AccessTokenType::Bearer;
+};
+
+enum class Lifecycle { Deactivate, Reactivate, Lock, Unlock, Remove };
+
+struct ChangeUserState {
+  Lifecycle action = Lifecycle::Deactivate;
+  std::string user_id;
+  std::string org_id;
+};
+
+// Request validation: InvalidArgument errors without an id.
+std::optional<Error> validate(const AddMachineUser& cmd);
+std::optional<Error> validate(const UpdateMachine& cmd);
+std::optional<Error> validate(const ChangeUserState& cmd);
+// GetUserByID's only rule: the id is 1..200 characters.
+std::optional<Error> validate_user_id(std::string_view request_name, std::string_view user_id);
+
+// Decisions: the events to append, or why not.
+Result<std::vector<NewEvent>> decide(const MachineUser& user, const AddMachineUser& cmd);
+Result<std::vector<NewEvent>> decide(const MachineUser& user, const UpdateMachine& cmd);
+Result<std::vector<NewEvent>> decide(const MachineUser& user, const ChangeUserState& cmd);
+
+// The user-name uniqueness key within an organization (case-insensitive).
+std::string user_name_unique_key(std::string_view org_id, std::string_view user_name);
+
+}  // namespace mu::domain

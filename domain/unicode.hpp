@@ -1,0 +1,13 @@
+// Character counting as protoc-gen-validate does it: Unicode code points ("runes").
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string_view>
+
+namespace mu::domain {
+
+// Number of code points in a UTF-8 string, or nullopt when it is not valid UTF-8.
+std::optional<std::size_t> count_code_points(std::string_view utf8);
+
+}  // namespace mu::domain

@@ -1,0 +1,84 @@
+// The event store on PostgreSQL: append-only `events`, a `streams` head per
+// aggregate (last sequence + write-model snapshot) and `unique_constraints`.
+// One EventStore per connection; not thread-safe (neither is the connection).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+
+#include "domain/event.hpp"
+
+namespace mu::eventstore {
+
+// The head of one stream: its last sequence and the snapshot written with it.
+struct StreamHead {
+  std::uint64_t sequence = 0;
+  std::string owner;
+  nlohmann::json snapshot;  // null when the stream has none
+  int snapshot_revision = 0;
+};
+
+// A value that must be unique within its type, e.g. {"usernames", "<org>:<name>"}.
+struct UniqueKey {
+  std::string type;
+  std::string value;
+};
+
+struct AppendRequest {
+  std::string aggregate_type;
+  std::string aggregate_id;
+  std::string owner;    // resource owner (organization id)
+  std::string creator;  // editor's user id
+  // The stream's sequence the decision was made on; 0 for a new stream.
+  std::uint64_t expected_sequence = 0;
+  std::vector<domain::NewEvent> events;  // at least one
+  // The write model after the events, stored in the stream head.
+  nlohmann::json snapshot;
+  int snapshot_revision = 0;
+  std::vector<UniqueKey> claim;    // inserted; a taken key is UniqueKeyTaken
+  std::vector<UniqueKey> release;  // deleted
+};
+
+// The stream moved since expected_sequence: reload, decide again.
+struct ConcurrencyConflict : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// A claimed unique key is held by another aggregate.
+struct UniqueKeyTaken : std::runtime_error {
+  UniqueKeyTaken(UniqueKey k, const std::string& what) : std::runtime_error(what), key(std::move(k)) {}
+  UniqueKey key;
+};
+
+class EventStore {
+ public:
+  // Prepares its statements on the connection.
+  explicit EventStore(pqxx::connection_base& conn);
+
+  std::optional<StreamHead> load_head(pqxx::transaction_base& tx, const std::string& aggregate_type,
+                                      const std::string& aggregate_id);
+
+  // All events of one aggregate with sequence > after_sequence, in sequence order.
+  std::vector<domain::StoredEvent> read_stream(pqxx::transaction_base& tx,
+                                               const std::string& aggregate_type,
+                                               const std::string& aggregate_id,
+                                               std::uint64_t after_sequence = 0);
+
+  // Up to `limit` events with position > after_position, in position order.
+  std::vector<domain::StoredEvent> read_after(pqxx::transaction_base& tx, std::int64_t after_position,
+                                              std::size_t limit);
+
+  // Appends within the caller's transaction (so that inline projections commit
+  // with the events) and returns the stored events. Throws ConcurrencyConflict
+  // or UniqueKeyTaken; the caller's transaction is then unusable.
+  std::vector<domain::StoredEvent> append(pqxx::transaction_base& tx, const AppendRequest& request);
+};
+
+}  // namespace mu::eventstore
