@@ -19,7 +19,7 @@ class IdGenerator {
 
   explicit IdGenerator(std::uint16_t node_id, Clock clock = std::chrono::system_clock::now);
 
-  std::uint64_t next_number();  // thread-safe; waits for the next tick when a tick is used up
+  std::uint64_t next_number();  // thread-safe, strictly increasing
   std::string next() { return std::to_string(next_number()); }
 
   std::uint16_t node_id() const { return node_id_; }

@@ -18,7 +18,11 @@ std::string to_rfc3339(Timestamp t);
 std::optional<Timestamp> parse_rfc3339(std::string_view text);
 
 // Microseconds since the Unix epoch: the exchange format with PostgreSQL.
-inline long long to_unix_micros(Timestamp t) { return t.time_since_epoch().count(); }
-inline Timestamp from_unix_micros(long long us) { return Timestamp{std::chrono::microseconds{us}}; }
+inline long long to_unix_micros(Timestamp t) {
+  return t.time_since_epoch().count();
+}
+inline Timestamp from_unix_micros(long long us) {
+  return Timestamp{std::chrono::microseconds{us}};
+}
 
 }  // namespace mu::domain

@@ -1,0 +1,301 @@
+#include "domain/machine_user.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include "domain/unicode.hpp"
+
+namespace mu::domain {
+
+std::string_view to_string(AccessTokenType t) {
+  switch (t) {
+    case AccessTokenType::Bearer:
+      return "ACCESS_TOKEN_TYPE_BEARER";
+    case AccessTokenType::Jwt:
+      return "ACCESS_TOKEN_TYPE_JWT";
+  }
+  return "ACCESS_TOKEN_TYPE_BEARER";
+}
+
+std::string_view to_string(UserState s) {
+  switch (s) {
+    case UserState::Unspecified:
+      return "USER_STATE_UNSPECIFIED";
+    case UserState::Active:
+      return "USER_STATE_ACTIVE";
+    case UserState::Inactive:
+      return "USER_STATE_INACTIVE";
+    case UserState::Deleted:
+      return "USER_STATE_DELETED";
+    case UserState::Locked:
+      return "USER_STATE_LOCKED";
+    case UserState::Suspend:
+      return "USER_STATE_SUSPEND";
+    case UserState::Initial:
+      return "USER_STATE_INITIAL";
+  }
+  return "USER_STATE_UNSPECIFIED";
+}
+
+// ---- Reducing ----------------------------------------------------------------
+
+namespace {
+
+AccessTokenType token_type_from(const nlohmann::json& payload, AccessTokenType fallback) {
+  auto it = payload.find("accessTokenType");
+  if (it == payload.end() || !it->is_number_integer()) return fallback;
+  return it->get<int>() == 1 ? AccessTokenType::Jwt : AccessTokenType::Bearer;
+}
+
+std::string string_from(const nlohmann::json& payload, const char* key,
+                        const std::string& fallback) {
+  auto it = payload.find(key);
+  return it != payload.end() && it->is_string() ? it->get<std::string>() : fallback;
+}
+
+}  // namespace
+
+void apply(MachineUser& user, const StoredEvent& e) {
+  const auto& p = e.payload.is_object() ? e.payload : nlohmann::json::object();
+  if (e.type == event_type::kMachineAdded) {
+    // A removed user's id may be added again (as in ZITADEL): a fresh start.
+    user = MachineUser{};
+    user.id = e.aggregate_id;
+    user.owner = e.owner;
+    user.user_name = string_from(p, "userName", "");
+    user.name = string_from(p, "name", "");
+    user.description = string_from(p, "description", "");
+    user.access_token_type = token_type_from(p, AccessTokenType::Bearer);
+    user.state = UserState::Active;
+    user.created_at = e.created_at;
+  } else if (e.type == event_type::kMachineChanged) {
+    user.name = string_from(p, "name", user.name);
+    user.description = string_from(p, "description", user.description);
+    user.access_token_type = token_type_from(p, user.access_token_type);
+  } else if (e.type == event_type::kDeactivated) {
+    user.state = UserState::Inactive;
+  } else if (e.type == event_type::kReactivated || e.type == event_type::kUnlocked) {
+    user.state = UserState::Active;
+  } else if (e.type == event_type::kLocked) {
+    user.state = UserState::Locked;
+  } else if (e.type == event_type::kRemoved) {
+    user.state = UserState::Deleted;
+  } else {
+    // Not ours to reduce; the sequence still moves (below), as the stream did.
+  }
+  user.sequence = e.sequence;
+  user.changed_at = e.created_at;
+}
+
+MachineUser reduce(const std::vector<StoredEvent>& events) {
+  MachineUser user;
+  for (const auto& e : events) apply(user, e);
+  return user;
+}
+
+// ---- Snapshot ----------------------------------------------------------------
+
+nlohmann::json to_snapshot(const MachineUser& u) {
+  return {{"id", u.id},
+          {"owner", u.owner},
+          {"userName", u.user_name},
+          {"name", u.name},
+          {"description", u.description},
+          {"accessTokenType", static_cast<int>(u.access_token_type)},
+          {"state", static_cast<int>(u.state)},
+          {"sequence", u.sequence},
+          {"createdAt", to_unix_micros(u.created_at)},
+          {"changedAt", to_unix_micros(u.changed_at)}};
+}
+
+std::optional<MachineUser> from_snapshot(const nlohmann::json& s, int revision) {
+  if (revision != kMachineUserSnapshotRevision || !s.is_object()) return std::nullopt;
+  try {
+    MachineUser u;
+    u.id = s.at("id").get<std::string>();
+    u.owner = s.at("owner").get<std::string>();
+    u.user_name = s.at("userName").get<std::string>();
+    u.name = s.at("name").get<std::string>();
+    u.description = s.at("description").get<std::string>();
+    u.access_token_type = static_cast<AccessTokenType>(s.at("accessTokenType").get<int>());
+    u.state = static_cast<UserState>(s.at("state").get<int>());
+    u.sequence = s.at("sequence").get<std::uint64_t>();
+    u.created_at = from_unix_micros(s.at("createdAt").get<long long>());
+    u.changed_at = from_unix_micros(s.at("changedAt").get<long long>());
+    return u;
+  } catch (const nlohmann::json::exception&) {
+    return std::nullopt;  // unreadable: the caller replays the stream instead
+  }
+}
+
+// ---- Validation --------------------------------------------------------------
+// Wording as protoc-gen-validate words it, which ZITADEL returns unchanged.
+
+namespace {
+
+std::optional<Error> check_length(std::string_view request, std::string_view field,
+                                  std::string_view value, std::size_t min, std::size_t max) {
+  const auto n = count_code_points(value);
+  if (n && *n >= min && *n <= max) return std::nullopt;
+  std::string msg = "invalid " + std::string(request) + "." + std::string(field) + ": ";
+  if (!n) {
+    msg += "value must be a valid UTF-8 string";
+  } else if (min == 0) {
+    msg += "value length must be at most " + std::to_string(max) + " runes";
+  } else {
+    msg += "value length must be between " + std::to_string(min) + " and " + std::to_string(max) +
+           " runes, inclusive";
+  }
+  return invalid_argument(std::move(msg));
+}
+
+std::optional<Error> check_token_type(std::string_view request, AccessTokenType t) {
+  if (t == AccessTokenType::Bearer || t == AccessTokenType::Jwt) return std::nullopt;
+  return invalid_argument("invalid " + std::string(request) +
+                          ".AccessTokenType: value must be one of the defined enum values");
+}
+
+template <class... Checks>
+std::optional<Error> first_error(Checks&&... checks) {
+  std::optional<Error> result;
+  ((result = result ? result : checks()), ...);
+  return result;
+}
+
+std::string_view request_name(Lifecycle a) {
+  switch (a) {
+    case Lifecycle::Deactivate:
+      return "DeactivateUserRequest";
+    case Lifecycle::Reactivate:
+      return "ReactivateUserRequest";
+    case Lifecycle::Lock:
+      return "LockUserRequest";
+    case Lifecycle::Unlock:
+      return "UnlockUserRequest";
+    case Lifecycle::Remove:
+      return "RemoveUserRequest";
+  }
+  return "Request";
+}
+
+}  // namespace
+
+std::optional<Error> validate_user_id(std::string_view request, std::string_view user_id) {
+  return check_length(request, "Id", user_id, 1, 200);
+}
+
+std::optional<Error> validate(const AddMachineUser& c) {
+  constexpr std::string_view r = "AddMachineUserRequest";
+  return first_error([&] { return check_length(r, "UserName", c.user_name, 1, 200); },
+                     [&] { return check_length(r, "Name", c.name, 1, 200); },
+                     [&] { return check_length(r, "Description", c.description, 0, 500); },
+                     [&] { return check_token_type(r, c.access_token_type); },
+                     // An id the caller chose: the same bounds as every user id.
+                     [&] {
+                       return c.user_id.empty() ? std::nullopt
+                                                : check_length(r, "UserId", c.user_id, 1, 200);
+                     });
+}
+
+std::optional<Error> validate(const UpdateMachine& c) {
+  constexpr std::string_view r = "UpdateMachineRequest";
+  return first_error([&] { return check_length(r, "UserId", c.user_id, 1, 200); },
+                     [&] { return check_length(r, "Description", c.description, 0, 500); },
+                     [&] { return check_length(r, "Name", c.name, 1, 200); },
+                     [&] { return check_token_type(r, c.access_token_type); });
+}
+
+std::optional<Error> validate(const ChangeUserState& c) {
+  return validate_user_id(request_name(c.action), c.user_id);
+}
+
+// ---- Decisions ---------------------------------------------------------------
+
+namespace {
+
+Error not_found(std::string id) {
+  return {Code::NotFound, std::move(id), "User could not be found"};
+}
+
+Error precondition(std::string id, std::string message) {
+  return {Code::FailedPrecondition, std::move(id), std::move(message)};
+}
+
+// A user the call may act on: it exists and belongs to the call's organization.
+// A user of another organization is indistinguishable from a missing one.
+bool visible(const MachineUser& u, std::string_view org_id) {
+  return u.exists() && u.owner == org_id;
+}
+
+std::vector<NewEvent> one(std::string_view type,
+                          nlohmann::json payload = nlohmann::json::object()) {
+  return {NewEvent{std::string(type), 1, std::move(payload)}};
+}
+
+}  // namespace
+
+Result<std::vector<NewEvent>> decide(const MachineUser& u, const AddMachineUser& c) {
+  if (u.exists()) return Error{Code::AlreadyExists, "COMMAND-k2una", "User already exists"};
+  return one(event_type::kMachineAdded,
+             {{"userName", c.user_name},
+              {"name", c.name},
+              {"description", c.description},
+              {"accessTokenType", static_cast<int>(c.access_token_type)}});
+}
+
+Result<std::vector<NewEvent>> decide(const MachineUser& u, const UpdateMachine& c) {
+  if (!visible(u, c.org_id)) return not_found("COMMAND-5M0od");
+  nlohmann::json changed = nlohmann::json::object();
+  if (c.name != u.name) changed["name"] = c.name;
+  if (c.description != u.description) changed["description"] = c.description;
+  if (c.access_token_type != u.access_token_type) {
+    changed["accessTokenType"] = static_cast<int>(c.access_token_type);
+  }
+  if (changed.empty()) return precondition("COMMAND-2n8vs", "Errors.User.NotChanged");
+  return one(event_type::kMachineChanged, std::move(changed));
+}
+
+Result<std::vector<NewEvent>> decide(const MachineUser& u, const ChangeUserState& c) {
+  // Ids and rules as ZITADEL's command/user.go has them.
+  switch (c.action) {
+    case Lifecycle::Deactivate:
+      if (!visible(u, c.org_id)) return not_found("COMMAND-3M9ds");
+      if (u.state == UserState::Initial) {
+        return precondition("COMMAND-ke0fw",
+                            "User with state initial can only be deleted not deactivated");
+      }
+      if (u.state == UserState::Inactive)
+        return precondition("COMMAND-5M0sf", "User already inactive");
+      return one(event_type::kDeactivated);
+    case Lifecycle::Reactivate:
+      if (!visible(u, c.org_id)) return not_found("COMMAND-4M0sd");
+      if (u.state != UserState::Inactive)
+        return precondition("COMMAND-6M0sf", "User is not inactive");
+      return one(event_type::kReactivated);
+    case Lifecycle::Lock:
+      if (!visible(u, c.org_id)) return not_found("COMMAND-5M9fs");
+      if (u.state != UserState::Active && u.state != UserState::Initial) {
+        return precondition("COMMAND-3NN8v", "User is not active or initial");
+      }
+      return one(event_type::kLocked);
+    case Lifecycle::Unlock:
+      if (!visible(u, c.org_id)) return not_found("COMMAND-M0dos");
+      if (u.state != UserState::Locked) return precondition("COMMAND-4M0ds", "User is not locked");
+      return one(event_type::kUnlocked);
+    case Lifecycle::Remove:
+      if (!visible(u, c.org_id)) return not_found("COMMAND-m9od");
+      return one(event_type::kRemoved, {{"userName", u.user_name}});
+  }
+  return Error{Code::Internal, "", "unknown lifecycle action"};
+}
+
+std::string user_name_unique_key(std::string_view org_id, std::string_view user_name) {
+  // ASCII case folding: "Bot" and "bot" are one login name. Non-ASCII letters
+  // are compared as written (full Unicode folding would need ICU).
+  std::string key(org_id);
+  key += ':';
+  for (char ch : user_name) key += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return key;
+}
+
+}  // namespace mu::domain
