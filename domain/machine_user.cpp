@@ -67,7 +67,6 @@ void apply(MachineUser& user, const StoredEvent& e) {
     user.description = string_from(p, "description", "");
     user.access_token_type = token_type_from(p, AccessTokenType::Bearer);
     user.state = UserState::Active;
-    user.created_at = e.created_at;
   } else if (e.type == event_type::kMachineChanged) {
     user.name = string_from(p, "name", user.name);
     user.description = string_from(p, "description", user.description);
@@ -84,7 +83,6 @@ void apply(MachineUser& user, const StoredEvent& e) {
     // Not ours to reduce; the sequence still moves (below), as the stream did.
   }
   user.sequence = e.sequence;
-  user.changed_at = e.created_at;
 }
 
 MachineUser reduce(const std::vector<StoredEvent>& events) {
@@ -103,9 +101,7 @@ nlohmann::json to_snapshot(const MachineUser& u) {
           {"description", u.description},
           {"accessTokenType", static_cast<int>(u.access_token_type)},
           {"state", static_cast<int>(u.state)},
-          {"sequence", u.sequence},
-          {"createdAt", to_unix_micros(u.created_at)},
-          {"changedAt", to_unix_micros(u.changed_at)}};
+          {"sequence", u.sequence}};
 }
 
 std::optional<MachineUser> from_snapshot(const nlohmann::json& s, int revision) {
@@ -120,8 +116,6 @@ std::optional<MachineUser> from_snapshot(const nlohmann::json& s, int revision) 
     u.access_token_type = static_cast<AccessTokenType>(s.at("accessTokenType").get<int>());
     u.state = static_cast<UserState>(s.at("state").get<int>());
     u.sequence = s.at("sequence").get<std::uint64_t>();
-    u.created_at = from_unix_micros(s.at("createdAt").get<long long>());
-    u.changed_at = from_unix_micros(s.at("changedAt").get<long long>());
     return u;
   } catch (const nlohmann::json::exception&) {
     return std::nullopt;  // unreadable: the caller replays the stream instead
@@ -296,6 +290,19 @@ std::string user_name_unique_key(std::string_view org_id, std::string_view user_
   key += ':';
   for (char ch : user_name) key += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   return key;
+}
+
+UniqueNameChanges unique_name_changes(const MachineUser& before, std::string_view owner,
+                                      const std::vector<NewEvent>& events) {
+  UniqueNameChanges changes;
+  for (const auto& e : events) {
+    if (e.type == event_type::kMachineAdded) {
+      changes.claim.push_back(user_name_unique_key(owner, e.payload.value("userName", "")));
+    } else if (e.type == event_type::kRemoved) {
+      changes.release.push_back(user_name_unique_key(owner, before.user_name));
+    }
+  }
+  return changes;
 }
 
 }  // namespace mu::domain

@@ -44,7 +44,7 @@ enum class UserState {
 std::string_view to_string(AccessTokenType t);  // "ACCESS_TOKEN_TYPE_BEARER"
 std::string_view to_string(UserState s);        // "USER_STATE_ACTIVE"
 
-// The write model. `sequence` is the last event reduced (0: no such user).
+// The write model. `sequence` is the last event reduced (0: no such stream).
 struct MachineUser {
   std::string id;
   std::string owner;  // organization id
@@ -54,8 +54,8 @@ struct MachineUser {
   AccessTokenType access_token_type = AccessTokenType::Bearer;
   UserState state = UserState::Unspecified;
   std::uint64_t sequence = 0;
-  Timestamp created_at{};
-  Timestamp changed_at{};
+  // No dates: no decision needs them. Dates a call returns come from the read
+  // model, whose values the database's clock sets (events' created_at).
 
   bool exists() const { return state != UserState::Unspecified && state != UserState::Deleted; }
   friend bool operator==(const MachineUser&, const MachineUser&) = default;
@@ -116,5 +116,15 @@ Result<std::vector<NewEvent>> decide(const MachineUser& user, const ChangeUserSt
 
 // The user-name uniqueness key within an organization (case-insensitive).
 std::string user_name_unique_key(std::string_view org_id, std::string_view user_name);
+inline constexpr std::string_view kUserNameUniqueType = "usernames";
+
+// What the events do to unique user names: an added user claims its name in its
+// organization, a removed one frees it.
+struct UniqueNameChanges {
+  std::vector<std::string> claim;
+  std::vector<std::string> release;
+};
+UniqueNameChanges unique_name_changes(const MachineUser& before, std::string_view owner,
+                                      const std::vector<NewEvent>& events);
 
 }  // namespace mu::domain

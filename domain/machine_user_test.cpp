@@ -47,14 +47,12 @@ TEST_CASE("reduce builds the write model from the events") {
   CHECK(u.name == "Bot");
   CHECK(u.state == UserState::Active);
   CHECK(u.sequence == 1);
-  CHECK(u.created_at == u.changed_at);
 
   apply(u, event("user.machine.changed", 2, {{"description", "new"}, {"accessTokenType", 1}}));
   CHECK(u.name == "Bot");  // absent fields keep their value
   CHECK(u.description == "new");
   CHECK(u.access_token_type == AccessTokenType::Jwt);
   CHECK(u.sequence == 2);
-  CHECK(u.changed_at > u.created_at);
 
   apply(u, event("user.locked", 3));
   CHECK(u.state == UserState::Locked);
@@ -242,4 +240,15 @@ TEST_CASE("lifecycle commands follow ZITADEL's state rules") {
 TEST_CASE("user names are unique per organization, ignoring ASCII case") {
   CHECK(user_name_unique_key("org1", "Bot") == user_name_unique_key("org1", "bot"));
   CHECK(user_name_unique_key("org1", "bot") != user_name_unique_key("org2", "bot"));
+}
+
+TEST_CASE("adding claims the user name, removing frees it") {
+  auto added = unique_name_changes(MachineUser{}, "org1",
+                                   {NewEvent{"user.machine.added", 1, json{{"userName", "Bot"}}}});
+  CHECK(added.claim == std::vector<std::string>{"org1:bot"});
+  CHECK(added.release.empty());
+  auto removed = unique_name_changes(existing_user(), "org1", {NewEvent{"user.removed", 1, {}}});
+  CHECK(removed.release == std::vector<std::string>{"org1:bot"});
+  CHECK(
+      unique_name_changes(existing_user(), "org1", {NewEvent{"user.locked", 1, {}}}).claim.empty());
 }

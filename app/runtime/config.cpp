@@ -1,1 +1,146 @@
-// placeholder
+#include "app/runtime/config.hpp"
+
+#include <charconv>
+
+namespace mu::runtime {
+
+namespace {
+
+constexpr const char* kMainHelp =
+    R"(machine-users: ZITADEL-compatible machine users on an event-sourced core
+
+Usage:
+  machine-users serve [flags]     migrate the database, then serve the REST API
+  machine-users migrate [flags]   apply pending migrations and exit
+  machine-users <command> --help  flags of a command
+
+Environment:
+  DATABASE_URL     libpq URI of the PostgreSQL database (required)
+  LISTEN_ADDRESS   host:port to serve on (default 127.0.0.1:8080)
+)";
+
+constexpr const char* kServeHelp = R"(Usage: machine-users serve [flags]
+
+Applies pending migrations, then serves the REST API until SIGINT or SIGTERM,
+after which it stops accepting, finishes the calls in flight and exits 0.
+
+Flags (override the environment):
+  --database-url URL     libpq URI (env DATABASE_URL)
+  --listen HOST:PORT     address to serve on (env LISTEN_ADDRESS, default 127.0.0.1:8080;
+                         port 0 picks a free port)
+  --db-connections N     database worker threads, one connection each (default 8)
+  --io-threads N         HTTP I/O threads (default 2)
+  --queue N              calls waiting for a worker before 429 is answered (default 1024)
+  -h, --help             this text
+)";
+
+constexpr const char* kMigrateHelp = R"(Usage: machine-users migrate [flags]
+
+Applies the pending migrations (each once, in order, each in its own transaction,
+under an advisory lock) and exits. A migration changed after it was applied stops
+it with a message naming the file.
+
+Flags (override the environment):
+  --database-url URL     libpq URI (env DATABASE_URL)
+  -h, --help             this text
+)";
+
+domain::Error usage(std::string message) {
+  return domain::invalid_argument(std::move(message));
+}
+
+std::optional<int> parse_positive(const std::string& s) {
+  int v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc{} || end != s.data() + s.size() || v <= 0) return std::nullopt;
+  return v;
+}
+
+}  // namespace
+
+std::optional<std::pair<std::string, unsigned short>> parse_listen_address(
+    const std::string& text) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos) return std::nullopt;
+  std::string host = text.substr(0, colon);
+  const std::string port_text = text.substr(colon + 1);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  if (host.empty()) host = "0.0.0.0";
+  unsigned port = 0;
+  auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (port_text.empty() || ec != std::errc{} || end != port_text.data() + port_text.size() ||
+      port > 65535) {
+    return std::nullopt;
+  }
+  return std::pair{host, static_cast<unsigned short>(port)};
+}
+
+domain::Result<Invocation> parse_command_line(const std::vector<std::string>& args,
+                                              const Env& env) {
+  Invocation inv;
+  if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
+    inv.help = kMainHelp;
+    return inv;
+  }
+  const std::string& command = args[0];
+  if (command == "serve") {
+    inv.kind = Invocation::Kind::Serve;
+  } else if (command == "migrate") {
+    inv.kind = Invocation::Kind::Migrate;
+  } else {
+    return usage("unknown command \"" + command + "\" (try --help)");
+  }
+
+  ServeConfig& c = inv.config;
+  if (auto url = env("DATABASE_URL")) c.database_url = *url;
+  std::string listen = env("LISTEN_ADDRESS").value_or("127.0.0.1:8080");
+  bool listen_from_flag = false;
+
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    std::string flag = args[i];
+    std::optional<std::string> value;
+    if (auto eq = flag.find('='); flag.starts_with("--") && eq != std::string::npos) {
+      value = flag.substr(eq + 1);
+      flag = flag.substr(0, eq);
+    }
+    if (flag == "-h" || flag == "--help") {
+      inv.kind = Invocation::Kind::Help;
+      inv.help = command == "serve" ? kServeHelp : kMigrateHelp;
+      return inv;
+    }
+    const bool serve_only = flag == "--listen" || flag == "--db-connections" ||
+                            flag == "--io-threads" || flag == "--queue";
+    if (flag != "--database-url" && !(serve_only && command == "serve")) {
+      return usage("unknown flag " + flag + " for " + command + " (try " + command + " --help)");
+    }
+    if (!value) {
+      if (i + 1 >= args.size()) return usage("flag " + flag + " needs a value");
+      value = args[++i];
+    }
+    if (flag == "--database-url") {
+      c.database_url = *value;
+    } else if (flag == "--listen") {
+      listen = *value;
+      listen_from_flag = true;
+    } else {
+      auto n = parse_positive(*value);
+      if (!n) return usage("flag " + flag + " needs a positive number, not \"" + *value + "\"");
+      if (flag == "--db-connections") c.db_connections = *n;
+      if (flag == "--io-threads") c.io_threads = *n;
+      if (flag == "--queue") c.queue_capacity = static_cast<std::size_t>(*n);
+    }
+  }
+
+  if (c.database_url.empty()) return usage("no database: set DATABASE_URL or pass --database-url");
+  auto address = parse_listen_address(listen);
+  if (!address) {
+    return usage(std::string(listen_from_flag ? "--listen" : "LISTEN_ADDRESS") + " \"" + listen +
+                 "\" is not HOST:PORT");
+  }
+  c.listen_host = address->first;
+  c.listen_port = address->second;
+  return inv;
+}
+
+}  // namespace mu::runtime

@@ -1,0 +1,80 @@
+// The RPCs' messages, independent of any transport: REST/JSON decodes into
+// them today, gRPC/gRPC-Web will decode protobuf into the same structs. Field
+// names follow zitadel.management.v1 (our .proto files will carry the numbers).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "domain/machine_user.hpp"
+#include "domain/time.hpp"
+
+namespace mu::api {
+
+// Who calls and where: the organization the call acts in, and the editor whose
+// id every event records as its creator (empty until authentication exists).
+struct CallContext {
+  std::string org_id;
+  std::string editor_id;
+};
+
+// zitadel.v1.ObjectDetails
+struct ObjectDetails {
+  std::uint64_t sequence = 0;
+  domain::Timestamp creation_date{};
+  domain::Timestamp change_date{};
+  std::string resource_owner;
+};
+
+struct AddMachineUserRequest {
+  std::string user_name;
+  std::string name;
+  std::string description;
+  domain::AccessTokenType access_token_type = domain::AccessTokenType::Bearer;
+  std::string user_id;  // optional: empty means "generate one"
+};
+struct AddMachineUserResponse {
+  std::string user_id;
+  ObjectDetails details;
+};
+
+struct UpdateMachineRequest {
+  std::string user_id;
+  std::string description;
+  std::string name;
+  domain::AccessTokenType access_token_type = domain::AccessTokenType::Bearer;
+};
+struct UpdateMachineResponse {
+  ObjectDetails details;
+};
+
+struct GetUserByIDRequest {
+  std::string id;
+};
+// zitadel.user.v1.User with its machine part (the only kind this service has).
+struct User {
+  std::string id;
+  ObjectDetails details;
+  domain::UserState state = domain::UserState::Unspecified;
+  std::string user_name;
+  struct Machine {
+    std::string name;
+    std::string description;
+    bool has_secret = false;
+    domain::AccessTokenType access_token_type = domain::AccessTokenType::Bearer;
+  } machine;
+};
+struct GetUserByIDResponse {
+  User user;
+};
+
+// Deactivate/Reactivate/Lock/Unlock/RemoveUser share one shape: {id} -> {details}.
+struct UserLifecycleRequest {
+  domain::Lifecycle action = domain::Lifecycle::Deactivate;
+  std::string id;
+};
+struct UserLifecycleResponse {
+  ObjectDetails details;
+};
+
+}  // namespace mu::api

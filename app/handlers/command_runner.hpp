@@ -1,0 +1,41 @@
+// Runs one command against a machine user's stream: load the write model (one
+// read of the stream head), decide, then append the events, reduce them into
+// the inline read model and read the details back, all in one transaction.
+// When another writer moved the stream in between, it reloads and decides
+// again: no lost update, no decision on stale state.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app/runtime/db_session.hpp"
+#include "domain/machine_user.hpp"
+#include "projections/users_projection.hpp"
+
+namespace mu::handlers {
+
+using Decision =
+    std::function<domain::Result<std::vector<domain::NewEvent>>(const domain::MachineUser&)>;
+
+struct CommandOutcome {
+  std::vector<domain::StoredEvent> events;
+  std::optional<projections::UserView> before;  // the read model row before the events
+  std::optional<projections::UserView> after;   // and after (none once removed)
+};
+
+struct CommandMeta {
+  std::string user_id;
+  std::string org_id;     // the owner of a new stream
+  std::string editor_id;  // recorded as every event's creator
+};
+
+// Attempts before giving up with Aborted: each conflict means another writer
+// committed, so the stream makes progress even when this command loses.
+inline constexpr int kMaxCommandAttempts = 10;
+
+domain::Result<CommandOutcome> run_user_command(runtime::DbSession& db, const CommandMeta& meta,
+                                                const Decision& decide);
+
+}  // namespace mu::handlers

@@ -1,0 +1,119 @@
+#include "app/rest/messages_json.hpp"
+
+#include "app/rest/protojson.hpp"
+
+namespace mu::rest {
+
+using nlohmann::json;
+
+namespace {
+
+const EnumNames kAccessTokenTypes = {{"ACCESS_TOKEN_TYPE_BEARER", 0}, {"ACCESS_TOKEN_TYPE_JWT", 1}};
+
+std::optional<domain::Error> read_token_type(const json& msg, domain::AccessTokenType& out) {
+  int number = static_cast<int>(out);
+  auto error = read_enum(msg, {"accessTokenType", "access_token_type"}, kAccessTokenTypes, number);
+  out = static_cast<domain::AccessTokenType>(number);
+  return error;
+}
+
+template <class... Reads>
+std::optional<domain::Error> first_error(Reads... reads) {
+  std::optional<domain::Error> error;
+  ((error = error ? error : reads()), ...);
+  return error;
+}
+
+// protojson leaves fields at their default value out of its output.
+void put_string(json& j, const char* name, const std::string& v) {
+  if (!v.empty()) j[name] = v;
+}
+void put_time(json& j, const char* name, domain::Timestamp t) {
+  if (t != domain::Timestamp{}) j[name] = domain::to_rfc3339(t);
+}
+
+}  // namespace
+
+domain::Result<api::AddMachineUserRequest> decode_add_machine_user(std::string_view body) {
+  auto msg = parse_message(body);
+  if (!msg.ok()) return msg.error();
+  api::AddMachineUserRequest r;
+  auto error = first_error(
+      [&] {
+        return read_string(*msg, {"userName", "user_name"}, r.user_name);
+      },
+      [&] {
+        return read_string(*msg, {"name", "name"}, r.name);
+      },
+      [&] {
+        return read_string(*msg, {"description", "description"}, r.description);
+      },
+      [&] { return read_token_type(*msg, r.access_token_type); },
+      [&] {
+        return read_string(*msg, {"userId", "user_id"}, r.user_id);
+      });
+  if (error) return *error;
+  return r;
+}
+
+domain::Result<api::UpdateMachineRequest> decode_update_machine(std::string_view body,
+                                                                const std::string& path_user_id) {
+  auto msg = parse_message(body);
+  if (!msg.ok()) return msg.error();
+  api::UpdateMachineRequest r;
+  auto error = first_error(
+      [&] {
+        return read_string(*msg, {"userId", "user_id"}, r.user_id);
+      },
+      [&] {
+        return read_string(*msg, {"name", "name"}, r.name);
+      },
+      [&] {
+        return read_string(*msg, {"description", "description"}, r.description);
+      },
+      [&] { return read_token_type(*msg, r.access_token_type); });
+  if (error) return *error;
+  r.user_id = path_user_id;
+  return r;
+}
+
+json encode(const api::ObjectDetails& d) {
+  json j = json::object();
+  if (d.sequence != 0) j["sequence"] = uint64_string(d.sequence);
+  put_time(j, "creationDate", d.creation_date);
+  put_time(j, "changeDate", d.change_date);
+  put_string(j, "resourceOwner", d.resource_owner);
+  return j;
+}
+
+json encode(const api::AddMachineUserResponse& r) {
+  return {{"userId", r.user_id}, {"details", encode(r.details)}};
+}
+
+json encode(const api::UpdateMachineResponse& r) {
+  return {{"details", encode(r.details)}};
+}
+
+json encode(const api::UserLifecycleResponse& r) {
+  return {{"details", encode(r.details)}};
+}
+
+json encode(const api::GetUserByIDResponse& r) {
+  const auto& u = r.user;
+  json machine = json::object();
+  put_string(machine, "name", u.machine.name);
+  put_string(machine, "description", u.machine.description);
+  if (u.machine.has_secret) machine["hasSecret"] = true;
+  if (u.machine.access_token_type != domain::AccessTokenType::Bearer) {
+    machine["accessTokenType"] = domain::to_string(u.machine.access_token_type);
+  }
+  json user = json::object();
+  put_string(user, "id", u.id);
+  user["details"] = encode(u.details);
+  if (u.state != domain::UserState::Unspecified) user["state"] = domain::to_string(u.state);
+  put_string(user, "userName", u.user_name);
+  user["machine"] = std::move(machine);
+  return {{"user", std::move(user)}};
+}
+
+}  // namespace mu::rest

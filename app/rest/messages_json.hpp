@@ -1,0 +1,25 @@
+// The machine-user messages in REST/JSON: request bodies in, responses out.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "app/handlers/api.hpp"
+#include "domain/result.hpp"
+
+namespace mu::rest {
+
+// Path parameters win over body fields of the same name, as in grpc-gateway.
+domain::Result<api::AddMachineUserRequest> decode_add_machine_user(std::string_view body);
+domain::Result<api::UpdateMachineRequest> decode_update_machine(std::string_view body,
+                                                                const std::string& path_user_id);
+
+nlohmann::json encode(const api::ObjectDetails& d);
+nlohmann::json encode(const api::AddMachineUserResponse& r);
+nlohmann::json encode(const api::UpdateMachineResponse& r);
+nlohmann::json encode(const api::GetUserByIDResponse& r);
+nlohmann::json encode(const api::UserLifecycleResponse& r);
+
+}  // namespace mu::rest

@@ -1,0 +1,79 @@
+#include "app/rest/protojson.hpp"
+
+#include <limits>
+
+namespace mu::rest {
+
+using domain::invalid_argument;
+using nlohmann::json;
+
+domain::Result<json> parse_message(std::string_view body) {
+  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) return json::object();
+  json msg;
+  try {
+    msg = json::parse(body);
+  } catch (const json::parse_error& e) {
+    return invalid_argument(std::string("invalid JSON in request body: ") + e.what());
+  }
+  if (!msg.is_object()) return invalid_argument("request body must be a JSON object");
+  return msg;
+}
+
+namespace {
+
+// The field's value, or nullptr when absent or null. Both spellings at once
+// is ambiguous, and protojson refuses it too.
+domain::Result<const json*> lookup(const json& msg, Field f) {
+  auto a = msg.find(std::string(f.json_name));
+  auto b = f.proto_name == f.json_name ? msg.end() : msg.find(std::string(f.proto_name));
+  if (a != msg.end() && b != msg.end()) {
+    return invalid_argument("duplicate field \"" + std::string(f.json_name) + "\"");
+  }
+  auto it = a != msg.end() ? a : b;
+  if (it == msg.end() || it->is_null()) return static_cast<const json*>(nullptr);
+  return &*it;
+}
+
+domain::Error wrong_type(Field f, std::string_view expected, const json& value) {
+  return invalid_argument("invalid value for " + std::string(expected) + " field " +
+                          std::string(f.json_name) + ": " + value.dump());
+}
+
+}  // namespace
+
+std::optional<domain::Error> read_string(const json& msg, Field f, std::string& out) {
+  auto found = lookup(msg, f);
+  if (!found.ok()) return found.error();
+  const json* v = *found;
+  if (!v) return std::nullopt;
+  if (!v->is_string()) return wrong_type(f, "string", *v);
+  out = v->get<std::string>();
+  return std::nullopt;
+}
+
+std::optional<domain::Error> read_enum(const json& msg, Field f, const EnumNames& names, int& out) {
+  auto found = lookup(msg, f);
+  if (!found.ok()) return found.error();
+  const json* v = *found;
+  if (!v) return std::nullopt;
+  if (v->is_string()) {
+    for (const auto& [name, number] : names) {
+      if (v->get<std::string>() == name) {
+        out = number;
+        return std::nullopt;
+      }
+    }
+    return wrong_type(f, "enum", *v);
+  }
+  if (v->is_number_integer()) {
+    const auto n = v->get<long long>();
+    if (n < std::numeric_limits<int>::min() || n > std::numeric_limits<int>::max()) {
+      return wrong_type(f, "enum", *v);
+    }
+    out = static_cast<int>(n);
+    return std::nullopt;
+  }
+  return wrong_type(f, "enum", *v);
+}
+
+}  // namespace mu::rest

@@ -1,0 +1,44 @@
+// protojson's reading and writing rules, as grpc-gateway applies them to
+// ZITADEL's REST API: lowerCamel or proto field names, unknown fields ignored,
+// null as "not set", enums by name or number, wrong types rejected, uint64 as a
+// string, google.protobuf.Timestamp as RFC 3339, default values left out.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "domain/error.hpp"
+#include "domain/result.hpp"
+#include "domain/time.hpp"
+
+namespace mu::rest {
+
+// The request body as a JSON object; an empty body is an empty message.
+domain::Result<nlohmann::json> parse_message(std::string_view body);
+
+// A field of a request message, found by its JSON name or its proto name.
+struct Field {
+  std::string_view json_name;   // "accessTokenType"
+  std::string_view proto_name;  // "access_token_type"
+};
+
+// Each reader leaves `out` alone when the field is absent or null.
+std::optional<domain::Error> read_string(const nlohmann::json& msg, Field f, std::string& out);
+
+// An enum by its name or its number. Numbers are taken as they are (protojson's
+// enums are open); the request's validation then refuses undefined ones.
+using EnumNames = std::vector<std::pair<std::string_view, int>>;
+std::optional<domain::Error> read_enum(const nlohmann::json& msg, Field f, const EnumNames& names,
+                                       int& out);
+
+// Writing: a uint64 as protojson writes it (a decimal string).
+inline std::string uint64_string(std::uint64_t v) {
+  return std::to_string(v);
+}
+
+}  // namespace mu::rest

@@ -1,0 +1,114 @@
+// Routes, protojson decoding/encoding and the error shape, without a server.
+#include <catch2/catch.hpp>
+
+#include "app/rest/error_body.hpp"
+#include "app/rest/messages_json.hpp"
+#include "app/rest/routes.hpp"
+
+using namespace mu::rest;
+using mu::domain::Code;
+using nlohmann::json;
+
+TEST_CASE("routes with and without the /management/v1 prefix") {
+  auto m = match_route("PUT", "/management/v1/users/123/machine");
+  REQUIRE(m.ok());
+  CHECK(m->rpc == Rpc::UpdateMachine);
+  CHECK(m->user_id == "123");
+  CHECK(match_route("PUT", "/users/123/machine?x=1")->rpc == Rpc::UpdateMachine);
+  CHECK(match_route("POST", "/users/machine")->rpc == Rpc::AddMachineUser);
+  CHECK(match_route("GET", "/users/machine")->rpc == Rpc::GetUserByID);  // an id "machine"
+  CHECK(match_route("DELETE", "/management/v1/users/9")->rpc == Rpc::RemoveUser);
+  CHECK(match_route("POST", "/users/9/_deactivate")->rpc == Rpc::DeactivateUser);
+  CHECK(match_route("POST", "/users/9/_reactivate")->rpc == Rpc::ReactivateUser);
+  CHECK(match_route("POST", "/users/9/_lock")->rpc == Rpc::LockUser);
+  CHECK(match_route("POST", "/users/9/_unlock")->rpc == Rpc::UnlockUser);
+  CHECK(match_route("GET", "/users/a%2Fb")->user_id == "a/b");
+}
+
+TEST_CASE("unknown paths are NotFound, known paths with another method Unimplemented") {
+  CHECK(match_route("GET", "/nope").error().code == Code::NotFound);
+  CHECK(match_route("GET", "/management/v1").error().code == Code::NotFound);
+  CHECK(match_route("GET", "/management/v1x/users/1").error().code == Code::NotFound);
+  CHECK(match_route("GET", "/users//machine").error().code == Code::NotFound);
+  CHECK(match_route("PATCH", "/users/1/machine").error().code == Code::Unimplemented);
+  CHECK(match_route("PUT", "/users/1").error().code == Code::Unimplemented);
+  CHECK(match_route("GET", "/users/%zz").error().code == Code::InvalidArgument);
+  CHECK_FALSE(percent_decode("%4"));
+  CHECK(percent_decode("%41b") == "Ab");
+}
+
+TEST_CASE("UpdateMachine bodies are read as protojson") {
+  auto r = decode_update_machine(
+      R"({"name":"n","description":"d","accessTokenType":"ACCESS_TOKEN_TYPE_JWT"})", "7");
+  REQUIRE(r.ok());
+  CHECK(r->user_id == "7");
+  CHECK(r->name == "n");
+  CHECK(r->description == "d");
+  CHECK(r->access_token_type == mu::domain::AccessTokenType::Jwt);
+
+  CHECK(decode_update_machine("", "7").ok());  // an empty body is an empty message
+  CHECK(decode_update_machine(R"({"userId":"other","name":"n"})", "7")->user_id ==
+        "7");  // the path wins
+  CHECK(decode_update_machine(R"({"access_token_type":1})", "7")->access_token_type ==
+        mu::domain::AccessTokenType::Jwt);
+  CHECK(static_cast<int>(
+            decode_update_machine(R"({"accessTokenType":7})", "7")->access_token_type) == 7);
+  CHECK(decode_update_machine(R"({"name":null,"extra":[1,2]})", "7")->name.empty());
+
+  for (const char* bad :
+       {R"({"name":1})", R"({"name":"a","accessTokenType":"JWT"})", R"({"accessTokenType":1.5})",
+        R"({"accessTokenType":1,"access_token_type":1})", R"({"description":{}})", "[]", "{",
+        "\"text\""}) {
+    INFO(bad);
+    auto e = decode_update_machine(bad, "7");
+    REQUIRE_FALSE(e.ok());
+    CHECK(e.error().code == Code::InvalidArgument);
+    CHECK(e.error().id.empty());
+  }
+}
+
+TEST_CASE("AddMachineUser bodies") {
+  auto r =
+      decode_add_machine_user(R"({"userName":"u","name":"n","user_id":"id1","accessTokenType":0})");
+  REQUIRE(r.ok());
+  CHECK(r->user_name == "u");
+  CHECK(r->user_id == "id1");
+  CHECK_FALSE(decode_add_machine_user(R"({"userName":false})").ok());
+}
+
+TEST_CASE("responses are written as protojson writes them") {
+  mu::api::ObjectDetails d{2, mu::domain::from_unix_micros(1722428578702000),
+                           mu::domain::from_unix_micros(1722428578702000), "69629023906488334"};
+  CHECK(encode(mu::api::UpdateMachineResponse{d}) ==
+        json::parse(R"({"details":{"sequence":"2","creationDate":"2024-07-31T12:22:58.702Z",
+                        "changeDate":"2024-07-31T12:22:58.702Z","resourceOwner":"69629023906488334"}})"));
+  mu::api::GetUserByIDResponse u;
+  u.user.id = "1";
+  u.user.state = mu::domain::UserState::Locked;
+  u.user.machine.name = "n";
+  auto j = encode(u);
+  CHECK(j["user"]["state"] == "USER_STATE_LOCKED");
+  CHECK(j["user"]["machine"] == json{{"name", "n"}});  // defaults are left out
+  CHECK(j["user"]["details"] == json::object());
+}
+
+TEST_CASE("errors map to grpc-gateway's status and shape") {
+  CHECK(http_status(Code::InvalidArgument) == 400);
+  CHECK(http_status(Code::FailedPrecondition) == 400);
+  CHECK(http_status(Code::NotFound) == 404);
+  CHECK(http_status(Code::AlreadyExists) == 409);
+  CHECK(http_status(Code::Aborted) == 409);
+  CHECK(http_status(Code::PermissionDenied) == 403);
+  CHECK(http_status(Code::Unauthenticated) == 401);
+  CHECK(http_status(Code::ResourceExhausted) == 429);
+  CHECK(http_status(Code::Internal) == 500);
+  CHECK(http_status(Code::Unavailable) == 503);
+  CHECK(http_status(Code::Unimplemented) == 501);
+
+  CHECK(json::parse(error_json({Code::NotFound, "COMMAND-5M0od", "User could not be found"})) ==
+        json::parse(R"j({"code":5,"message":"User could not be found (COMMAND-5M0od)","details":[
+          {"@type":"type.googleapis.com/zitadel.v1.ErrorDetail","id":"COMMAND-5M0od","message":"User could not be found"}]})j"));
+  CHECK(json::parse(error_json(mu::domain::invalid_argument("bad"))) ==
+        json{{"code", 3}, {"message", "bad"}, {"details", json::array()}});
+  CHECK(error_response({Code::NotFound, "", "Not Found"}).status == 404);
+}

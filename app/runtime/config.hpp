@@ -1,0 +1,38 @@
+// The command line and environment of `machine-users`. Pure, so that every
+// flag and its error are unit-tested.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "domain/result.hpp"
+
+namespace mu::runtime {
+
+struct ServeConfig {
+  std::string database_url;
+  std::string listen_host = "127.0.0.1";
+  unsigned short listen_port = 8080;
+  int db_connections = 8;             // worker threads, one connection each
+  int io_threads = 2;                 // HTTP threads
+  std::size_t queue_capacity = 1024;  // calls waiting for a worker before 429
+};
+
+struct Invocation {
+  enum class Kind { Serve, Migrate, Help } kind = Kind::Help;
+  ServeConfig config;
+  std::string help;  // the text to print for Kind::Help
+};
+
+using Env = std::function<std::optional<std::string>(const std::string&)>;
+
+// Errors are one line, meant for stderr, e.g. "unknown flag --prot for serve".
+domain::Result<Invocation> parse_command_line(const std::vector<std::string>& args, const Env& env);
+
+// "host:port", "[v6]:port" or ":port"; nullopt when malformed.
+std::optional<std::pair<std::string, unsigned short>> parse_listen_address(const std::string& text);
+
+}  // namespace mu::runtime

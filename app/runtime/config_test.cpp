@@ -1,0 +1,79 @@
+#include "app/runtime/config.hpp"
+
+#include <catch2/catch.hpp>
+#include <map>
+
+using namespace mu::runtime;
+
+namespace {
+
+Env env_of(std::map<std::string, std::string> vars) {
+  return [vars](const std::string& k) -> std::optional<std::string> {
+    auto it = vars.find(k);
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+}  // namespace
+
+TEST_CASE("serve takes its settings from the environment, flags override") {
+  auto inv = parse_command_line({"serve"}, env_of({{"DATABASE_URL", "postgresql://a/b"}}));
+  REQUIRE(inv.ok());
+  CHECK(inv->kind == Invocation::Kind::Serve);
+  CHECK(inv->config.database_url == "postgresql://a/b");
+  CHECK(inv->config.listen_host == "127.0.0.1");
+  CHECK(inv->config.listen_port == 8080);
+
+  inv = parse_command_line(
+      {"serve", "--database-url", "postgresql://c/d", "--listen=0.0.0.0:9000", "--db-connections",
+       "4"},
+      env_of({{"DATABASE_URL", "postgresql://a/b"}, {"LISTEN_ADDRESS", "1.2.3.4:1"}}));
+  REQUIRE(inv.ok());
+  CHECK(inv->config.database_url == "postgresql://c/d");
+  CHECK(inv->config.listen_host == "0.0.0.0");
+  CHECK(inv->config.listen_port == 9000);
+  CHECK(inv->config.db_connections == 4);
+}
+
+TEST_CASE("bad command lines are one clear line") {
+  const auto env = env_of({{"DATABASE_URL", "postgresql://a/b"}});
+  CHECK(parse_command_line({"serv"}, env).error().message ==
+        "unknown command \"serv\" (try --help)");
+  CHECK(parse_command_line({"serve", "--port", "1"}, env).error().message ==
+        "unknown flag --port for serve (try serve --help)");
+  CHECK(parse_command_line({"migrate", "--listen", "x:1"}, env).error().message ==
+        "unknown flag --listen for migrate (try migrate --help)");
+  CHECK(parse_command_line({"serve", "--listen"}, env).error().message ==
+        "flag --listen needs a value");
+  CHECK(parse_command_line({"serve", "--db-connections", "0"}, env).error().message ==
+        "flag --db-connections needs a positive number, not \"0\"");
+  CHECK(parse_command_line({"serve", "--listen", "nope"}, env).error().message ==
+        "--listen \"nope\" is not HOST:PORT");
+  CHECK(parse_command_line({"serve"}, env_of({})).error().message ==
+        "no database: set DATABASE_URL or pass --database-url");
+  CHECK(
+      parse_command_line({"serve"}, env_of({{"DATABASE_URL", "x"}, {"LISTEN_ADDRESS", "h:99999"}}))
+          .error()
+          .message == "LISTEN_ADDRESS \"h:99999\" is not HOST:PORT");
+}
+
+TEST_CASE("help everywhere") {
+  CHECK(parse_command_line({}, env_of({}))->kind == Invocation::Kind::Help);
+  CHECK(parse_command_line({"--help"}, env_of({}))->kind == Invocation::Kind::Help);
+  auto serve_help = parse_command_line({"serve", "--help"}, env_of({}));
+  REQUIRE(serve_help.ok());
+  CHECK(serve_help->help.find("--listen") != std::string::npos);
+  CHECK(parse_command_line({"migrate", "-h"}, env_of({}))->help.find("advisory lock") !=
+        std::string::npos);
+}
+
+TEST_CASE("listen addresses") {
+  CHECK(parse_listen_address("127.0.0.1:0") ==
+        std::pair<std::string, unsigned short>{"127.0.0.1", 0});
+  CHECK(parse_listen_address("[::1]:80") == std::pair<std::string, unsigned short>{"::1", 80});
+  CHECK(parse_listen_address(":80")->first == "0.0.0.0");
+  CHECK_FALSE(parse_listen_address("host"));
+  CHECK_FALSE(parse_listen_address("host:"));
+  CHECK_FALSE(parse_listen_address("host:65536"));
+}

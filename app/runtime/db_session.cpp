@@ -1,0 +1,49 @@
+#include "app/runtime/db_session.hpp"
+
+#include <iostream>
+
+#include "eventstore/db_errors.hpp"
+
+namespace mu::runtime {
+
+DbSession::DbSession(std::string url) : url_(std::move(url)) {}
+DbSession::~DbSession() = default;
+
+void DbSession::ensure_connected() {
+  if (conn_ && conn_->is_open()) return;
+  reset();
+  auto conn = std::make_unique<pqxx::connection>(url_);
+  store_ = std::make_unique<eventstore::EventStore>(*conn);
+  users_ = std::make_unique<projections::UsersProjection>(*conn);
+  conn_ = std::move(conn);
+}
+
+pqxx::connection& DbSession::connection() {
+  ensure_connected();
+  return *conn_;
+}
+
+eventstore::EventStore& DbSession::store() {
+  ensure_connected();
+  return *store_;
+}
+
+projections::UsersProjection& DbSession::users() {
+  ensure_connected();
+  return *users_;
+}
+
+void DbSession::reset() {
+  users_.reset();
+  store_.reset();
+  conn_.reset();
+}
+
+domain::Error DbSession::failure(const std::exception& e) {
+  if (eventstore::is_connection_error(e)) reset();
+  auto error = eventstore::classify_db_error(e);
+  if (error.code == domain::Code::Internal) std::cerr << "database error: " << e.what() << "\n";
+  return error;
+}
+
+}  // namespace mu::runtime

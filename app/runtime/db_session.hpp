@@ -1,0 +1,43 @@
+// One database connection with everything prepared on it: the event store and
+// the inline projections. Owned by one worker thread; reconnects lazily after
+// the connection was lost.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <pqxx/pqxx>
+
+#include "domain/error.hpp"
+#include "eventstore/event_store.hpp"
+#include "projections/users_projection.hpp"
+
+namespace mu::runtime {
+
+class DbSession {
+ public:
+  explicit DbSession(std::string url);
+  ~DbSession();
+
+  // Connects (and prepares) when not connected; throws pqxx::broken_connection.
+  pqxx::connection& connection();
+  eventstore::EventStore& store();
+  projections::UsersProjection& users();
+
+  // Forget the connection after an error that may have broken it.
+  void reset();
+
+  // Turns a database exception into the call's error: Unavailable (and a reset)
+  // when the connection is gone, Internal otherwise (logged, never shown).
+  domain::Error failure(const std::exception& e);
+
+ private:
+  void ensure_connected();
+
+  std::string url_;
+  std::unique_ptr<pqxx::connection> conn_;
+  std::unique_ptr<eventstore::EventStore> store_;
+  std::unique_ptr<projections::UsersProjection> users_;
+};
+
+}  // namespace mu::runtime

@@ -1,0 +1,47 @@
+// Database work off the I/O threads: a fixed set of worker threads, each owning
+// one DbSession (connection + prepared statements), taking jobs from a bounded
+// queue. A full queue refuses new jobs at once, so that overload is answered
+// quickly instead of piling up.
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "app/runtime/db_session.hpp"
+
+namespace mu::runtime {
+
+class WorkerPool {
+ public:
+  using Job = std::function<void(DbSession&)>;
+
+  WorkerPool(std::string database_url, int threads, std::size_t queue_capacity);
+  ~WorkerPool();
+  WorkerPool(const WorkerPool&) = delete;
+  WorkerPool& operator=(const WorkerPool&) = delete;
+
+  // False when the queue is full or the pool is stopping; the job did not run.
+  bool try_submit(Job job);
+
+  // Runs what is queued, then joins the threads. Idempotent.
+  void stop();
+
+ private:
+  void work();
+
+  std::string url_;
+  std::size_t capacity_;
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<Job> queue_;
+  bool stopping_ = false;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace mu::runtime

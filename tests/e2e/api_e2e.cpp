@@ -1,0 +1,171 @@
+// The rest of the machine-user lifecycle and the protocol around every call.
+#include <catch2/catch.hpp>
+#include <csignal>
+
+#include "tests/e2e/service_fixture.hpp"
+
+using mu::testing::Service;
+using nlohmann::json;
+
+TEST_CASE("AddMachineUser and GetUserByID") {
+  Service s;
+  auto r = s.call(
+      "POST", "/management/v1/users/machine",
+      json{{"userName", "bot"}, {"name", "Bot"}, {"description", "d"}, {"accessTokenType", 1}});
+  REQUIRE(r.status == 200);
+  const std::string id = r.body.at("userId");
+  CHECK(id.size() >= 17);
+  CHECK(id.find_first_not_of("0123456789") == std::string::npos);
+  CHECK(r.body["details"]["resourceOwner"] == "org1");
+  CHECK(r.body["details"]["creationDate"] == r.body["details"]["changeDate"]);
+
+  auto got = s.call("GET", "/users/" + id);
+  REQUIRE(got.status == 200);
+  CHECK(got.body == json{{"user",
+                          {{"id", id},
+                           {"details", r.body["details"]},
+                           {"state", "USER_STATE_ACTIVE"},
+                           {"userName", "bot"},
+                           {"machine",
+                            {{"name", "Bot"},
+                             {"description", "d"},
+                             {"accessTokenType", "ACCESS_TOKEN_TYPE_JWT"}}}}}});
+
+  SECTION("a user name is unique in its organization, and free in another") {
+    auto taken = s.call("POST", "/users/machine", json{{"userName", "BOT"}, {"name", "x"}});
+    CHECK(taken.status == 409);
+    CHECK(taken.body["code"] == 6);
+    CHECK(taken.body["details"][0]["id"] == "COMMAND-k2una");
+    CHECK(
+        s.call("POST", "/users/machine", json{{"userName", "bot"}, {"name", "x"}}, "org2").status ==
+        200);
+  }
+  SECTION("a caller-chosen id") {
+    auto own = s.call("POST", "/users/machine",
+                      json{{"userName", "b2"}, {"name", "x"}, {"userId", "my-id"}});
+    REQUIRE(own.status == 200);
+    CHECK(own.body["userId"] == "my-id");
+    auto dup = s.call("POST", "/users/machine",
+                      json{{"userName", "b3"}, {"name", "x"}, {"userId", "my-id"}});
+    CHECK(dup.status == 409);
+  }
+  SECTION("another organization's user is not found") {
+    auto other = s.call("GET", "/users/" + id, "", "org2");
+    CHECK(other.status == 404);
+    CHECK(other.body["details"][0]["id"] == "QUERY-Dfbg2");
+  }
+  SECTION("bad input") {
+    CHECK(s.call("POST", "/users/machine", json{{"name", "x"}}).status == 400);
+    CHECK(s.call("POST", "/users/machine", json{{"userName", std::string(201, 'u')}, {"name", "x"}})
+              .status == 400);
+  }
+}
+
+TEST_CASE("lifecycle: deactivate, reactivate, lock, unlock, remove") {
+  Service s;
+  const std::string id = s.add_user("bot");
+  auto state = [&] { return s.call("GET", "/users/" + id).body["user"]["state"]; };
+  auto post = [&](const std::string& action) {
+    return s.call("POST", "/users/" + id + "/" + action);
+  };
+
+  auto locked = post("_lock");
+  REQUIRE(locked.status == 200);
+  CHECK(locked.body["details"]["sequence"] == "2");
+  CHECK(state() == "USER_STATE_LOCKED");
+  auto again = post("_lock");
+  CHECK(again.status == 400);
+  CHECK(again.body["code"] == 9);
+  REQUIRE(post("_unlock").status == 200);
+  CHECK(state() == "USER_STATE_ACTIVE");
+
+  REQUIRE(post("_deactivate").status == 200);
+  CHECK(state() == "USER_STATE_INACTIVE");
+  auto twice = post("_deactivate");
+  CHECK(twice.status == 400);
+  CHECK(twice.body["details"][0]["id"] == "COMMAND-5M0sf");
+  REQUIRE(post("_reactivate").status == 200);
+  CHECK(state() == "USER_STATE_ACTIVE");
+  CHECK(post("_reactivate").status == 400);
+
+  const auto events = s.count_events(id);
+  CHECK(post("_lock").body.is_object());
+  CHECK(s.count_events(id) == events + 1);
+
+  auto removed = s.call("DELETE", "/management/v1/users/" + id);
+  REQUIRE(removed.status == 200);
+  CHECK(removed.body["details"]["resourceOwner"] == "org1");
+  CHECK(removed.body["details"]["sequence"] == std::to_string(events + 2));
+  CHECK(s.call("GET", "/users/" + id).status == 404);
+  CHECK(s.call("DELETE", "/users/" + id).status == 404);
+  CHECK(post("_unlock").status == 404);
+
+  // The user name is free again.
+  CHECK(s.call("POST", "/users/machine", json{{"userName", "bot"}, {"name", "again"}}).status ==
+        200);
+}
+
+TEST_CASE("every path answers in the error shape") {
+  Service s;
+  auto unknown = s.call("GET", "/management/v1/nothing/here");
+  CHECK(unknown.status == 404);
+  CHECK(unknown.body["code"] == 5);
+  auto wrong_method = s.call("PATCH", "/users/123/machine");
+  CHECK(wrong_method.status == 501);
+  CHECK(wrong_method.body["code"] == 12);
+  auto no_org = s.call("GET", "/users/123", "", "");
+  CHECK(no_org.status == 400);
+  CHECK(no_org.body["code"] == 3);
+  CHECK(no_org.body["message"].template get<std::string>().find("x-zitadel-orgid") !=
+        std::string::npos);
+  CHECK(s.call("GET", "/healthz", "", "").status == 200);
+
+  auto big = s.http().request("PUT", "/users/123/machine", std::string(1024 * 1024 + 1, ' '),
+                              {{"x-zitadel-orgid", "org1"}});
+  CHECK(big.status == 413);
+  CHECK(json::parse(big.body)["code"] == 8);
+  CHECK(s.count_events() == 0);
+}
+
+TEST_CASE("SIGTERM stops the server cleanly") {
+  Service s;
+  s.add_user("bot");
+  CHECK(s.server().stop(SIGTERM) == 0);
+  CHECK(s.server().output().find("stopped") != std::string::npos);
+}
+
+TEST_CASE("the command line: help, bad flags, unreachable database, migrations") {
+  using mu::testing::run_binary;
+  auto help = run_binary({"serve", "--help"});
+  CHECK(help.exit_code == 0);
+  CHECK(help.out.find("--database-url") != std::string::npos);
+  CHECK(run_binary({"migrate", "--help"}).exit_code == 0);
+  CHECK(run_binary({"--help"}).exit_code == 0);
+
+  auto bad = run_binary({"serve", "--bogus"}, {{"DATABASE_URL", "postgresql://x@127.0.0.1:1/x"}});
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.err == "machine-users: unknown flag --bogus for serve (try serve --help)\n");
+
+  auto unreachable =
+      run_binary({"migrate", "--database-url", "postgresql://postgres@127.0.0.1:1/x"});
+  CHECK(unreachable.exit_code == 1);
+  CHECK(unreachable.err.rfind("machine-users: cannot reach the database:", 0) == 0);
+  CHECK(std::count(unreachable.err.begin(), unreachable.err.end(), '\n') == 1);
+
+  mu::testing::TestDatabase db(false);
+  auto first = run_binary({"migrate", "--database-url", db.url()});
+  CHECK(first.exit_code == 0);
+  CHECK(first.out.find("applied migration 0001") != std::string::npos);
+  auto second = run_binary({"migrate"}, {{"DATABASE_URL", db.url()}});
+  CHECK(second.exit_code == 0);
+  CHECK(second.out == "database is up to date\n");
+
+  {
+    pqxx::connection conn(db.url());
+    pqxx::nontransaction tx(conn);
+    tx.exec("UPDATE schema_migrations SET checksum = 'tampered' WHERE version = 1");
+  }
+  auto changed = run_binary({"serve", "--listen", "127.0.0.1:0", "--database-url", db.url()});
+  CHECK(changed.exit_code == 1);
+  CHECK(changed.err.find("0001_event_store.sql") != std::string::npos);
+}

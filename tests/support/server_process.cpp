@@ -1,0 +1,133 @@
+#include "tests/support/server_process.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <stdexcept>
+
+namespace mu::testing {
+
+namespace {
+
+pid_t spawn(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+            int out_fd, int err_fd) {
+  pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    ::dup2(out_fd, 1);
+    ::dup2(err_fd, 2);
+    for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
+    std::vector<char*> argv;
+    std::string binary = MU_BINARY;
+    argv.push_back(binary.data());
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    ::execv(binary.c_str(), argv.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+int exit_code(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return -1;
+}
+
+// Reads what is available within `timeout_ms`; false at end of file.
+bool read_some(int fd, std::string& into, int timeout_ms) {
+  pollfd p{fd, POLLIN, 0};
+  if (::poll(&p, 1, timeout_ms) <= 0) return true;
+  char buf[4096];
+  ssize_t n = ::read(fd, buf, sizeof buf);
+  if (n <= 0) return false;
+  into.append(buf, static_cast<std::size_t>(n));
+  return true;
+}
+
+}  // namespace
+
+ProcessResult run_binary(const std::vector<std::string>& args,
+                         const std::map<std::string, std::string>& env) {
+  int out[2], err[2];
+  if (::pipe(out) != 0 || ::pipe(err) != 0) throw std::runtime_error("pipe failed");
+  pid_t pid = spawn(args, env, out[1], err[1]);
+  ::close(out[1]);
+  ::close(err[1]);
+  ProcessResult r;
+  bool out_open = true, err_open = true;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while ((out_open || err_open) && std::chrono::steady_clock::now() < deadline) {
+    if (out_open) out_open = read_some(out[0], r.out, 50);
+    if (err_open) err_open = read_some(err[0], r.err, 50);
+  }
+  ::close(out[0]);
+  ::close(err[0]);
+  int status = 0;
+  if (out_open || err_open) ::kill(pid, SIGKILL);
+  ::waitpid(pid, &status, 0);
+  r.exit_code = exit_code(status);
+  return r;
+}
+
+ServerProcess::ServerProcess(const std::string& database_url, std::vector<std::string> extra_args) {
+  int out[2];
+  if (::pipe(out) != 0) throw std::runtime_error("pipe failed");
+  std::vector<std::string> args = {"serve", "--listen", "127.0.0.1:0", "--database-url",
+                                   database_url};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  pid_ = spawn(args, {}, out[1], out[1]);
+  ::close(out[1]);
+  out_fd_ = out[0];
+
+  const std::string marker = "listening on http://127.0.0.1:";
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (!read_some(out_fd_, output_, 100)) break;
+    auto at = output_.find(marker);
+    if (at != std::string::npos && output_.find('\n', at) != std::string::npos) {
+      port_ = static_cast<unsigned short>(std::stoi(output_.substr(at + marker.size())));
+      return;
+    }
+  }
+  stop(SIGKILL);
+  throw std::runtime_error("the server did not start; its output:\n" + output_);
+}
+
+ServerProcess::~ServerProcess() {
+  if (pid_ > 0) stop(SIGKILL);
+  if (out_fd_ >= 0) ::close(out_fd_);
+}
+
+int ServerProcess::stop(int signal) {
+  if (pid_ <= 0) return -1;
+  ::kill(pid_, signal);
+  int status = 0;
+  // Drain its output while waiting, so that a full pipe cannot block its exit.
+  for (;;) {
+    pid_t done = ::waitpid(pid_, &status, WNOHANG);
+    if (done == pid_) break;
+    read_some(out_fd_, output_, 20);
+  }
+  while (read_some(out_fd_, output_, 0) && !output_.empty()) {
+    pollfd p{out_fd_, POLLIN, 0};
+    if (::poll(&p, 1, 0) <= 0) break;
+  }
+  pid_ = -1;
+  return exit_code(status);
+}
+
+std::string ServerProcess::output() {
+  while (pid_ > 0) {
+    pollfd p{out_fd_, POLLIN, 0};
+    if (::poll(&p, 1, 0) <= 0 || !read_some(out_fd_, output_, 0)) break;
+  }
+  return output_;
+}
+
+}  // namespace mu::testing
