@@ -14,10 +14,12 @@ class TestDatabase {
   TestDatabase(const TestDatabase&) = delete;
   TestDatabase& operator=(const TestDatabase&) = delete;
 
-  const std::string& url() const { return url_; }    // libpq URI of this database
+  const std::string& url() const { return url_; }  // libpq URI of this database
   const std::string& name() const { return name_; }
 
  private:
+  void drop() noexcept;
+
   std::string admin_url_;
   std::string name_;
   std::string url_;

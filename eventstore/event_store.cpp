@@ -1,0 +1,268 @@
+#include "eventstore/event_store.hpp"
+
+#include <algorithm>
+#include <set>
+#include <utility>
+
+#include "domain/time.hpp"
+
+namespace mu::eventstore {
+namespace {
+
+constexpr const char* kLoadHead = "mu_es_load_head";
+constexpr const char* kReadStream = "mu_es_read_stream";
+constexpr const char* kReadAfter = "mu_es_read_after";
+constexpr const char* kAppendNew = "mu_es_append_new";
+constexpr const char* kAppendExisting = "mu_es_append_existing";
+
+// Parameters of both append statements:
+//   $1 aggregate_type, $2 aggregate_id, $3 expected sequence, $4 owner, $5 creator,
+//   $6 events   [{"type","revision","payload"}, ...] in order,
+//   $7 snapshot (JSON null: none), $8 snapshot revision,
+//   $9 keys to release, $10 keys to claim: [[type, value], ...].
+//
+// The first write of the statement is on the stream head (`head`): it orders competing
+// writers, and when it yields no row (the head moved, or a new stream already exists)
+// nothing else is written and the statement returns no event. Everything else reads
+// `head`, so it runs after it.
+constexpr const char* kNewHead = R"sql(
+WITH head AS (
+  INSERT INTO streams AS s (aggregate_type, aggregate_id, sequence, owner, snapshot,
+                            snapshot_revision, updated_at)
+  VALUES ($1::text, $2::text, $3::bigint + jsonb_array_length($6::jsonb), $4::text,
+          nullif($7::jsonb, 'null'::jsonb), $8::integer, clock_timestamp())
+  ON CONFLICT (aggregate_type, aggregate_id) DO NOTHING
+  RETURNING s.owner
+))sql";
+
+constexpr const char* kExistingHead = R"sql(
+WITH head AS (
+  UPDATE streams AS s
+     SET sequence = $3::bigint + jsonb_array_length($6::jsonb),
+         snapshot = nullif($7::jsonb, 'null'::jsonb),
+         snapshot_revision = $8::integer,
+         updated_at = clock_timestamp()
+   WHERE s.aggregate_type = $1::text AND s.aggregate_id = $2::text AND s.sequence = $3::bigint
+  RETURNING s.owner
+))sql";
+
+// created_at is taken per row after the head is held, so that within a stream it grows
+// with the sequence. Events without an owner in the request take the stream's.
+// A claim of a key the aggregate already holds succeeds; one held by another aggregate
+// returns no row (ON CONFLICT ... WHERE), which is how a taken key is found without
+// aborting the statement.
+constexpr const char* kAppendTail = R"sql(,
+ev AS (
+  INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, revision, payload,
+                      creator, owner, created_at)
+  SELECT $1::text, $2::text, $3::bigint + e.ord, e.doc->>'type', (e.doc->>'revision')::smallint,
+         e.doc->'payload', $5::text, coalesce(nullif($4::text, ''), head.owner), clock_timestamp()
+    FROM head CROSS JOIN jsonb_array_elements($6::jsonb) WITH ORDINALITY AS e(doc, ord)
+   ORDER BY e.ord
+  RETURNING sequence, position, owner, (extract(epoch FROM created_at) * 1000000)::bigint AS us
+),
+released AS (
+  DELETE FROM unique_constraints AS u
+   USING head, jsonb_array_elements($9::jsonb) AS r(k)
+   WHERE u.unique_type = r.k->>0 AND u.unique_value = r.k->>1 AND u.aggregate_id = $2::text
+  RETURNING 1
+),
+claimed AS (
+  INSERT INTO unique_constraints AS u (unique_type, unique_value, aggregate_id)
+  SELECT r.k->>0, r.k->>1, $2::text
+    FROM head CROSS JOIN jsonb_array_elements($10::jsonb) AS r(k)
+  ON CONFLICT (unique_type, unique_value) DO UPDATE SET aggregate_id = excluded.aggregate_id
+   WHERE u.aggregate_id = excluded.aggregate_id
+  RETURNING u.unique_type, u.unique_value
+)
+SELECT 0 AS kind, sequence, position, us, owner AS a, NULL::text AS b FROM ev
+UNION ALL
+SELECT 1, NULL, NULL, NULL, unique_type, unique_value FROM claimed
+)sql";
+
+constexpr const char* kEventColumns =
+    "aggregate_type, aggregate_id, sequence, position, event_type, revision, payload::text, "
+    "creator, owner, (extract(epoch FROM created_at) * 1000000)::bigint";
+
+domain::StoredEvent to_event(const pqxx::row& row) {
+  domain::StoredEvent e;
+  e.aggregate_type = row[0].as<std::string>();
+  e.aggregate_id = row[1].as<std::string>();
+  e.sequence = static_cast<std::uint64_t>(row[2].as<std::int64_t>());
+  e.position = row[3].as<std::int64_t>();
+  e.type = row[4].as<std::string>();
+  e.revision = row[5].as<int>();
+  e.payload = nlohmann::json::parse(row[6].as<std::string>());
+  e.creator = row[7].as<std::string>();
+  e.owner = row[8].as<std::string>();
+  e.created_at = domain::from_unix_micros(row[9].as<long long>());
+  return e;
+}
+
+std::vector<domain::StoredEvent> to_events(const pqxx::result& result) {
+  std::vector<domain::StoredEvent> events;
+  events.reserve(result.size());
+  for (const auto& row : result) events.push_back(to_event(row));
+  return events;
+}
+
+std::string key_list(const std::vector<UniqueKey>& keys) {
+  auto list = nlohmann::json::array();
+  for (const auto& k : keys) list.push_back({k.type, k.value});
+  return list.dump();
+}
+
+bool same_key(const UniqueKey& a, const UniqueKey& b) {
+  return a.type == b.type && a.value == b.value;
+}
+
+// Duplicates dropped; a key both released and claimed is only claimed (it stays with,
+// or moves to, this aggregate), because one statement must not touch a row twice.
+std::pair<std::vector<UniqueKey>, std::vector<UniqueKey>> normalise_keys(
+    const AppendRequest& request) {
+  std::vector<UniqueKey> claim;
+  for (const auto& k : request.claim) {
+    if (std::none_of(claim.begin(), claim.end(), [&](const auto& c) { return same_key(c, k); })) {
+      claim.push_back(k);
+    }
+  }
+  std::vector<UniqueKey> release;
+  for (const auto& k : request.release) {
+    const auto seen = [&](const auto& c) { return same_key(c, k); };
+    if (std::none_of(claim.begin(), claim.end(), seen) &&
+        std::none_of(release.begin(), release.end(), seen)) {
+      release.push_back(k);
+    }
+  }
+  return {std::move(claim), std::move(release)};
+}
+
+std::string describe(const UniqueKey& key) {
+  return "unique key taken: " + key.type + " " + key.value;
+}
+
+// The events are already written when a taken key is found; make sure that a caller
+// who commits anyway commits nothing.
+void poison(pqxx::transaction_base& tx) {
+  try {
+    tx.exec("DO $$ BEGIN RAISE EXCEPTION 'append refused: unique key taken'; END $$");
+  } catch (const pqxx::sql_error&) {
+    // Expected: the transaction is now aborted.
+  }
+}
+
+}  // namespace
+
+EventStore::EventStore(pqxx::connection_base& conn) {
+  // libpqxx prepares lazily on first use; preparing the same definitions again (another
+  // EventStore on this connection) is allowed.
+  conn.prepare(kLoadHead,
+               "SELECT sequence, owner, snapshot::text, snapshot_revision FROM streams "
+               "WHERE aggregate_type = $1 AND aggregate_id = $2");
+  conn.prepare(kReadStream, std::string("SELECT ") + kEventColumns +
+                                " FROM events WHERE aggregate_type = $1 AND aggregate_id = $2 "
+                                "AND sequence > $3 ORDER BY sequence");
+  conn.prepare(kReadAfter, std::string("SELECT ") + kEventColumns +
+                               " FROM events WHERE position > $1 ORDER BY position LIMIT $2");
+  conn.prepare(kAppendNew, std::string(kNewHead) + kAppendTail);
+  conn.prepare(kAppendExisting, std::string(kExistingHead) + kAppendTail);
+}
+
+std::optional<StreamHead> EventStore::load_head(pqxx::transaction_base& tx,
+                                                const std::string& aggregate_type,
+                                                const std::string& aggregate_id) {
+  const auto result = tx.exec_prepared(kLoadHead, aggregate_type, aggregate_id);
+  if (result.empty()) return std::nullopt;
+  const auto& row = result[0];
+  StreamHead head;
+  head.sequence = static_cast<std::uint64_t>(row[0].as<std::int64_t>());
+  head.owner = row[1].as<std::string>();
+  if (!row[2].is_null()) head.snapshot = nlohmann::json::parse(row[2].as<std::string>());
+  head.snapshot_revision = row[3].as<int>();
+  return head;
+}
+
+std::vector<domain::StoredEvent> EventStore::read_stream(pqxx::transaction_base& tx,
+                                                         const std::string& aggregate_type,
+                                                         const std::string& aggregate_id,
+                                                         std::uint64_t after_sequence) {
+  return to_events(tx.exec_prepared(kReadStream, aggregate_type, aggregate_id,
+                                    static_cast<std::int64_t>(after_sequence)));
+}
+
+std::vector<domain::StoredEvent> EventStore::read_after(pqxx::transaction_base& tx,
+                                                        std::int64_t after_position,
+                                                        std::size_t limit) {
+  return to_events(tx.exec_prepared(kReadAfter, after_position, static_cast<std::int64_t>(limit)));
+}
+
+std::vector<domain::StoredEvent> EventStore::append(pqxx::transaction_base& tx,
+                                                    const AppendRequest& request) {
+  if (request.events.empty()) throw std::invalid_argument("append needs at least one event");
+  auto events = nlohmann::json::array();
+  for (const auto& e : request.events) {
+    events.push_back({{"type", e.type}, {"revision", e.revision}, {"payload", e.payload}});
+  }
+  const auto [claim, release] = normalise_keys(request);
+  const auto expected = static_cast<std::int64_t>(request.expected_sequence);
+
+  pqxx::result result;
+  try {
+    result = tx.exec_prepared(request.expected_sequence == 0 ? kAppendNew : kAppendExisting,
+                              request.aggregate_type, request.aggregate_id, expected, request.owner,
+                              request.creator, events.dump(), request.snapshot.dump(),
+                              request.snapshot_revision, key_list(release), key_list(claim));
+  } catch (const pqxx::unique_violation& e) {
+    // Not expected (the statement avoids them), but if a constraint still fires the
+    // meaning is clear from the table it guards.
+    const std::string what = e.what();
+    if (what.find("unique_constraints") != std::string::npos && !claim.empty()) {
+      throw UniqueKeyTaken(claim.front(), describe(claim.front()));
+    }
+    throw ConcurrencyConflict("stream " + request.aggregate_type + "/" + request.aggregate_id +
+                              " was written concurrently");
+  } catch (const pqxx::transaction_rollback&) {
+    // Serialization failure or deadlock: deciding again is the remedy.
+    throw ConcurrencyConflict("stream " + request.aggregate_type + "/" + request.aggregate_id +
+                              " was written concurrently");
+  }
+
+  std::vector<domain::StoredEvent> stored;
+  std::set<std::pair<std::string, std::string>> claimed;
+  for (const auto& row : result) {
+    if (row[0].as<int>() == 1) {
+      claimed.emplace(row[4].as<std::string>(), row[5].as<std::string>());
+      continue;
+    }
+    const auto sequence = static_cast<std::uint64_t>(row[1].as<std::int64_t>());
+    const auto& in = request.events.at(sequence - request.expected_sequence - 1);
+    domain::StoredEvent e;
+    e.aggregate_type = request.aggregate_type;
+    e.aggregate_id = request.aggregate_id;
+    e.sequence = sequence;
+    e.position = row[2].as<std::int64_t>();
+    e.type = in.type;
+    e.revision = in.revision;
+    e.payload = in.payload;
+    e.creator = request.creator;
+    e.owner = row[4].as<std::string>();
+    e.created_at = domain::from_unix_micros(row[3].as<long long>());
+    stored.push_back(std::move(e));
+  }
+  if (stored.empty()) {
+    throw ConcurrencyConflict("stream " + request.aggregate_type + "/" + request.aggregate_id +
+                              " is no longer at sequence " +
+                              std::to_string(request.expected_sequence));
+  }
+  for (const auto& key : claim) {
+    if (claimed.count({key.type, key.value}) == 0) {
+      poison(tx);
+      throw UniqueKeyTaken(key, describe(key));
+    }
+  }
+  std::sort(stored.begin(), stored.end(),
+            [](const auto& a, const auto& b) { return a.sequence < b.sequence; });
+  return stored;
+}
+
+}  // namespace mu::eventstore

@@ -1,0 +1,171 @@
+#include "projections/users_projection.hpp"
+
+#include <algorithm>
+#include <string_view>
+
+#include "domain/time.hpp"
+
+namespace mu::projections {
+namespace {
+
+namespace et = domain::event_type;
+
+constexpr const char* kAdded = "mu_users_added";
+constexpr const char* kChanged = "mu_users_changed";
+constexpr const char* kState = "mu_users_state";
+constexpr const char* kRemoved = "mu_users_removed";
+constexpr const char* kAdvance = "mu_users_advance";
+constexpr const char* kFind = "mu_users_find";
+constexpr const char* kPosition = "mu_users_position";
+constexpr const char* kInlineCheckpoint = "mu_users_inline_checkpoint";
+
+// Timestamps travel as microseconds since the epoch ($n::bigint), turned into timestamptz
+// with 'epoch' + n * 1 microsecond, which keeps every digit (to_timestamp goes through a
+// double).
+// Every update is guarded by `sequence < $event`: an event already reduced is skipped,
+// which makes re-applying (replays, retries) harmless.
+constexpr const char* kAddedSql =
+    "INSERT INTO users_read_model (id, owner, state, user_name, name, description, "
+    "access_token_type, creation_date, change_date, sequence, position) "
+    "VALUES ($1, $2, 1, $3, $4, $5, $6::smallint, "
+    "'epoch'::timestamptz + $7::bigint * interval '1 microsecond', "
+    "'epoch'::timestamptz + $7::bigint * interval '1 microsecond', $8, $9) "
+    "ON CONFLICT (id) DO NOTHING";
+
+// The payload of user.machine.changed holds only the fields that changed.
+constexpr const char* kChangedSql =
+    "UPDATE users_read_model SET "
+    "name = coalesce($2::jsonb->>'name', name), "
+    "description = coalesce($2::jsonb->>'description', description), "
+    "access_token_type = coalesce(($2::jsonb->>'accessTokenType')::smallint, access_token_type), "
+    "change_date = 'epoch'::timestamptz + $3::bigint * interval '1 microsecond', "
+    "sequence = $4, position = $5 "
+    "WHERE id = $1 AND sequence < $4";
+
+constexpr const char* kStateSql =
+    "UPDATE users_read_model SET state = $2::smallint, "
+    "change_date = 'epoch'::timestamptz + $3::bigint * interval '1 microsecond', "
+    "sequence = $4, position = $5 "
+    "WHERE id = $1 AND sequence < $4";
+
+constexpr const char* kRemovedSql = "DELETE FROM users_read_model WHERE id = $1 AND sequence < $2";
+
+constexpr const char* kAdvanceSql =
+    "UPDATE current_states SET position = greatest(position, $2), updated_at = now() "
+    "WHERE projection = $1";
+
+constexpr const char* kFindSql =
+    "SELECT id, owner, state, user_name, name, description, access_token_type, "
+    "(extract(epoch FROM creation_date) * 1000000)::bigint, "
+    "(extract(epoch FROM change_date) * 1000000)::bigint, sequence, position "
+    "FROM users_read_model WHERE id = $1";
+
+// Writes only when it moves, so an idle service does not write at all.
+constexpr const char* kInlineCheckpointSql =
+    "UPDATE current_states SET position = last.position, updated_at = now() "
+    "FROM (SELECT coalesce(max(position), 0) AS position FROM events) last "
+    "WHERE projection = $1 AND current_states.position < last.position";
+
+constexpr const char* kPositionSql = "SELECT position FROM current_states WHERE projection = $1";
+
+std::string text_field(const nlohmann::json& payload, const char* key) {
+  const auto it = payload.find(key);
+  return it != payload.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+int int_field(const nlohmann::json& payload, const char* key) {
+  const auto it = payload.find(key);
+  return it != payload.end() && it->is_number_integer() ? it->get<int>() : 0;
+}
+
+// The state a lifecycle event leads to; nullopt for any other event.
+std::optional<domain::UserState> state_after(std::string_view type) {
+  if (type == et::kDeactivated) return domain::UserState::Inactive;
+  if (type == et::kReactivated) return domain::UserState::Active;
+  if (type == et::kLocked) return domain::UserState::Locked;
+  if (type == et::kUnlocked) return domain::UserState::Active;
+  return std::nullopt;
+}
+
+// Reduces one user event; types this read model does not know are skipped.
+void reduce(pqxx::transaction_base& tx, const domain::StoredEvent& e) {
+  const auto seq = static_cast<std::int64_t>(e.sequence);
+  const auto at = domain::to_unix_micros(e.created_at);
+  if (e.type == et::kMachineAdded) {
+    tx.exec_prepared(kAdded, e.aggregate_id, e.owner, text_field(e.payload, "userName"),
+                     text_field(e.payload, "name"), text_field(e.payload, "description"),
+                     int_field(e.payload, "accessTokenType"), at, seq, e.position);
+  } else if (e.type == et::kMachineChanged) {
+    tx.exec_prepared(kChanged, e.aggregate_id, e.payload.dump(), at, seq, e.position);
+  } else if (const auto state = state_after(e.type)) {
+    tx.exec_prepared(kState, e.aggregate_id, static_cast<int>(*state), at, seq, e.position);
+  } else if (e.type == et::kRemoved) {
+    tx.exec_prepared(kRemoved, e.aggregate_id, seq);
+  }
+}
+
+}  // namespace
+
+UsersProjection::UsersProjection(pqxx::connection_base& conn) {
+  conn.prepare(kAdded, kAddedSql);
+  conn.prepare(kChanged, kChangedSql);
+  conn.prepare(kState, kStateSql);
+  conn.prepare(kRemoved, kRemovedSql);
+  conn.prepare(kAdvance, kAdvanceSql);
+  conn.prepare(kFind, kFindSql);
+  conn.prepare(kPosition, kPositionSql);
+  conn.prepare(kInlineCheckpoint, kInlineCheckpointSql);
+}
+
+void UsersProjection::record_inline_checkpoint(pqxx::transaction_base& tx) {
+  tx.exec_prepared(kInlineCheckpoint, kUsersProjection);
+}
+
+void UsersProjection::apply(pqxx::transaction_base& tx,
+                            const std::vector<domain::StoredEvent>& events) {
+  apply_inline(tx, events);
+  std::int64_t last = 0;
+  for (const auto& e : events) last = std::max(last, e.position);
+  if (last > 0) tx.exec_prepared(kAdvance, kUsersProjection, last);
+}
+
+void UsersProjection::apply_inline(pqxx::transaction_base& tx,
+                                   const std::vector<domain::StoredEvent>& events) {
+  for (const auto& e : events) {
+    if (e.aggregate_type != domain::kUserAggregate) continue;
+    reduce(tx, e);
+  }
+}
+
+std::optional<UserView> UsersProjection::find(pqxx::transaction_base& tx,
+                                              const std::string& user_id) {
+  const auto result = tx.exec_prepared(kFind, user_id);
+  if (result.empty()) return std::nullopt;
+  const auto& row = result[0];
+  UserView v;
+  v.id = row[0].as<std::string>();
+  v.owner = row[1].as<std::string>();
+  v.state = static_cast<domain::UserState>(row[2].as<int>());
+  v.user_name = row[3].as<std::string>();
+  v.name = row[4].as<std::string>();
+  v.description = row[5].as<std::string>();
+  v.access_token_type = static_cast<domain::AccessTokenType>(row[6].as<int>());
+  v.creation_date = domain::from_unix_micros(row[7].as<long long>());
+  v.change_date = domain::from_unix_micros(row[8].as<long long>());
+  v.sequence = static_cast<std::uint64_t>(row[9].as<std::int64_t>());
+  v.position = row[10].as<std::int64_t>();
+  return v;
+}
+
+void UsersProjection::reset(pqxx::transaction_base& tx) {
+  tx.exec("DELETE FROM users_read_model");
+  tx.exec("UPDATE current_states SET position = 0, updated_at = now() WHERE projection = " +
+          tx.quote(std::string(kUsersProjection)));
+}
+
+std::int64_t UsersProjection::position(pqxx::transaction_base& tx) {
+  const auto result = tx.exec_prepared(kPosition, kUsersProjection);
+  return result.empty() ? 0 : result[0][0].as<std::int64_t>();
+}
+
+}  // namespace mu::projections
