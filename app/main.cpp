@@ -9,6 +9,7 @@
 
 #include "app/http/server.hpp"
 #include "app/rest/rest_api.hpp"
+#include "app/runtime/checkpoint_keeper.hpp"
 #include "app/runtime/config.hpp"
 #include "app/runtime/worker_pool.hpp"
 #include "domain/ids.hpp"
@@ -46,6 +47,7 @@ std::uint16_t prepare_database(const ServeConfig& c, bool verbose) {
 int serve(const ServeConfig& c) {
   const auto node_id = prepare_database(c, false);
   mu::domain::IdGenerator ids(node_id);
+  mu::runtime::CheckpointKeeper checkpoints(c.database_url, std::chrono::milliseconds(250));
   mu::runtime::WorkerPool pool(c.database_url, c.db_connections, c.queue_capacity);
   mu::rest::RestApi api(pool, ids);
 

@@ -29,6 +29,8 @@ struct UserView {
   domain::Timestamp change_date{};
   std::uint64_t sequence = 0;
   std::int64_t position = 0;  // global position of the last event reduced
+
+  friend bool operator==(const UserView&, const UserView&) = default;
 };
 
 class UsersProjection {
@@ -38,6 +40,17 @@ class UsersProjection {
   // Reduces the events (any types; non-user events are skipped) and advances
   // current_states. Idempotent: an event at or below a row's sequence is skipped.
   void apply(pqxx::transaction_base& tx, const std::vector<domain::StoredEvent>& events);
+
+  // The same reduction without touching current_states: for the inline projection in a
+  // command's transaction. Advancing the one checkpoint row there would make every
+  // concurrent command wait for the previous one's commit (a row lock held to COMMIT).
+  void apply_inline(pqxx::transaction_base& tx, const std::vector<domain::StoredEvent>& events);
+
+  // Records the inline projection's checkpoint: every event visible now was
+  // reduced in its own transaction, so the last visible position is reduced.
+  // Kept out of the commands' transactions (see apply_inline); the service runs
+  // it every few hundred milliseconds and when it stops.
+  void record_inline_checkpoint(pqxx::transaction_base& tx);
 
   // A user of the read model; removed users are gone.
   std::optional<UserView> find(pqxx::transaction_base& tx, const std::string& user_id);

@@ -88,7 +88,7 @@ domain::Result<CommandOutcome> run_user_command(runtime::DbSession& db, const Co
       // A removal deletes the read model row; its creation date is read first.
       if (removes) out.before = db.users().find(tx, meta.user_id);
       out.events = db.store().append(tx, request);
-      db.users().apply(tx, out.events);
+      db.users().apply_inline(tx, out.events);
       out.after = db.users().find(tx, meta.user_id);
       tx.commit();
       return out;

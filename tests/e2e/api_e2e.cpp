@@ -1,6 +1,7 @@
 // The rest of the machine-user lifecycle and the protocol around every call.
 #include <catch2/catch.hpp>
 #include <csignal>
+#include <thread>
 
 #include "tests/e2e/service_fixture.hpp"
 
@@ -168,4 +169,24 @@ TEST_CASE("the command line: help, bad flags, unreachable database, migrations")
   auto changed = run_binary({"serve", "--listen", "127.0.0.1:0", "--database-url", db.url()});
   CHECK(changed.exit_code == 1);
   CHECK(changed.err.find("0001_event_store.sql") != std::string::npos);
+}
+
+TEST_CASE("the users projection's checkpoint follows the events") {
+  Service s;
+  const std::string id = s.add_user("bot");
+  REQUIRE(s.call("PUT", "/users/" + id + "/machine", json{{"name", "n2"}}).status == 200);
+  pqxx::connection conn(s.database().url());
+  long long checkpoint = -1, last = -2;
+  // Recorded in the background, out of the commands' transactions: poll for it.
+  for (int i = 0; i < 100 && checkpoint != last; ++i) {
+    pqxx::nontransaction tx(conn);
+    auto r = tx.exec(
+        "SELECT (SELECT position FROM current_states WHERE projection = 'users'), "
+        "(SELECT max(position) FROM events)");
+    checkpoint = r[0][0].as<long long>();
+    last = r[0][1].as<long long>();
+    if (checkpoint != last) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK(last > 0);
+  CHECK(checkpoint == last);
 }
