@@ -10,6 +10,7 @@ namespace mu::eventstore {
 namespace {
 
 constexpr const char* kLoadHead = "mu_es_load_head";
+constexpr const char* kLoadHeadLocked = "mu_es_load_head_locked";
 constexpr const char* kReadStream = "mu_es_read_stream";
 constexpr const char* kReadAfter = "mu_es_read_after";
 constexpr const char* kAppendNew = "mu_es_append_new";
@@ -156,9 +157,11 @@ void poison(pqxx::transaction_base& tx) {
 EventStore::EventStore(pqxx::connection_base& conn) {
   // libpqxx prepares lazily on first use; preparing the same definitions again (another
   // EventStore on this connection) is allowed.
-  conn.prepare(kLoadHead,
-               "SELECT sequence, owner, snapshot::text, snapshot_revision FROM streams "
-               "WHERE aggregate_type = $1 AND aggregate_id = $2");
+  const std::string load_head =
+      "SELECT sequence, owner, snapshot::text, snapshot_revision FROM streams "
+      "WHERE aggregate_type = $1 AND aggregate_id = $2";
+  conn.prepare(kLoadHead, load_head);
+  conn.prepare(kLoadHeadLocked, load_head + " FOR UPDATE");
   conn.prepare(kReadStream, std::string("SELECT ") + kEventColumns +
                                 " FROM events WHERE aggregate_type = $1 AND aggregate_id = $2 "
                                 "AND sequence > $3 ORDER BY sequence");
@@ -170,8 +173,9 @@ EventStore::EventStore(pqxx::connection_base& conn) {
 
 std::optional<StreamHead> EventStore::load_head(pqxx::transaction_base& tx,
                                                 const std::string& aggregate_type,
-                                                const std::string& aggregate_id) {
-  const auto result = tx.exec_prepared(kLoadHead, aggregate_type, aggregate_id);
+                                                const std::string& aggregate_id, bool lock) {
+  const auto result =
+      tx.exec_prepared(lock ? kLoadHeadLocked : kLoadHead, aggregate_type, aggregate_id);
   if (result.empty()) return std::nullopt;
   const auto& row = result[0];
   StreamHead head;

@@ -53,7 +53,8 @@ struct ConcurrencyConflict : std::runtime_error {
 
 // A claimed unique key is held by another aggregate.
 struct UniqueKeyTaken : std::runtime_error {
-  UniqueKeyTaken(UniqueKey k, const std::string& what) : std::runtime_error(what), key(std::move(k)) {}
+  UniqueKeyTaken(UniqueKey k, const std::string& what)
+      : std::runtime_error(what), key(std::move(k)) {}
   UniqueKey key;
 };
 
@@ -62,8 +63,11 @@ class EventStore {
   // Prepares its statements on the connection.
   explicit EventStore(pqxx::connection_base& conn);
 
+  // With lock, the head row is locked until the transaction ends (FOR UPDATE):
+  // an append in the same transaction then cannot meet a conflict on an existing
+  // stream. Commands take it after losing a race, so that retries are bounded.
   std::optional<StreamHead> load_head(pqxx::transaction_base& tx, const std::string& aggregate_type,
-                                      const std::string& aggregate_id);
+                                      const std::string& aggregate_id, bool lock = false);
 
   // All events of one aggregate with sequence > after_sequence, in sequence order.
   std::vector<domain::StoredEvent> read_stream(pqxx::transaction_base& tx,
@@ -72,8 +76,8 @@ class EventStore {
                                                std::uint64_t after_sequence = 0);
 
   // Up to `limit` events with position > after_position, in position order.
-  std::vector<domain::StoredEvent> read_after(pqxx::transaction_base& tx, std::int64_t after_position,
-                                              std::size_t limit);
+  std::vector<domain::StoredEvent> read_after(pqxx::transaction_base& tx,
+                                              std::int64_t after_position, std::size_t limit);
 
   // Appends within the caller's transaction (so that inline projections commit
   // with the events) and returns the stored events. Throws ConcurrencyConflict

@@ -15,17 +15,17 @@ struct Loaded {
   std::uint64_t sequence = 0;
 };
 
-Loaded load(runtime::DbSession& db, const std::string& user_id) {
+Loaded load(runtime::DbSession& db, pqxx::transaction_base& tx, const std::string& user_id,
+            bool lock) {
   const std::string type(domain::kUserAggregate);
-  pqxx::nontransaction read(db.connection());
-  auto head = db.store().load_head(read, type, user_id);
+  auto head = db.store().load_head(tx, type, user_id, lock);
   if (!head) return {};
   if (auto snap = domain::from_snapshot(head->snapshot, head->snapshot_revision);
       snap && snap->sequence == head->sequence) {
     return {std::move(*snap), head->sequence};
   }
   // No usable snapshot (older revision): the events are the truth.
-  auto state = domain::reduce(db.store().read_stream(read, type, user_id));
+  auto state = domain::reduce(db.store().read_stream(tx, type, user_id));
   return {state, state.sequence};
 }
 
@@ -77,14 +77,16 @@ domain::Result<CommandOutcome> run_user_command(runtime::DbSession& db, const Co
                                                 const Decision& decide) {
   for (int attempt = 1; attempt <= kMaxCommandAttempts; ++attempt) {
     try {
-      Loaded loaded = load(db, meta.user_id);
+      pqxx::work tx(db.connection());
+      // The first attempt is optimistic; after losing a race, the head is locked
+      // from the read on, so the next decision cannot be overtaken.
+      Loaded loaded = load(db, tx, meta.user_id, attempt > 1);
       auto decided = decide(loaded.state);
       if (!decided.ok()) return decided.error();
       auto request = append_request(meta, loaded, std::move(decided).value());
       const bool removes = !request.release.empty();
 
       CommandOutcome out;
-      pqxx::work tx(db.connection());
       // A removal deletes the read model row; its creation date is read first.
       if (removes) out.before = db.users().find(tx, meta.user_id);
       out.events = db.store().append(tx, request);

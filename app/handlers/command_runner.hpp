@@ -2,7 +2,9 @@
 // read of the stream head), decide, then append the events, reduce them into
 // the inline read model and read the details back, all in one transaction.
 // When another writer moved the stream in between, it reloads and decides
-// again: no lost update, no decision on stale state.
+// again, this time holding the stream head's row lock from the read on, so the
+// retry cannot be overtaken: no lost update, no decision on stale state, and
+// (but for two creations of one new id) no second conflict.
 #pragma once
 
 #include <functional>
@@ -31,8 +33,8 @@ struct CommandMeta {
   std::string editor_id;  // recorded as every event's creator
 };
 
-// Attempts before giving up with Aborted: each conflict means another writer
-// committed, so the stream makes progress even when this command loses.
+// Attempts before giving up with Aborted; only creations racing on one new id
+// can need more than two.
 inline constexpr int kMaxCommandAttempts = 10;
 
 domain::Result<CommandOutcome> run_user_command(runtime::DbSession& db, const CommandMeta& meta,

@@ -180,7 +180,7 @@ TEST_CASE("locked and deactivated machine users can still be changed") {
 TEST_CASE("concurrent updates of one user: each decided on fresh state, none lost") {
   Service s;
   const std::string id = s.add_user("bot");
-  constexpr int kWriters = 16;
+  constexpr int kWriters = 32;
   std::vector<int> statuses(kWriters);
   std::vector<std::string> sequences(kWriters);
   std::vector<std::thread> threads;
@@ -201,13 +201,14 @@ TEST_CASE("concurrent updates of one user: each decided on fresh state, none los
   std::set<std::string> distinct;
   for (int i = 0; i < kWriters; ++i) {
     INFO("writer " << i << " got " << statuses[i]);
-    CHECK((statuses[i] == 200 || statuses[i] == 409));  // 409 Aborted only if retries ran out
+    // A writer that loses the race retries with the head locked: it cannot lose twice.
+    CHECK(statuses[i] == 200);
     if (statuses[i] == 200) {
       ++ok;
       distinct.insert(sequences[i]);
     }
   }
-  CHECK(ok >= kWriters / 2);
+  CHECK(ok == kWriters);
   CHECK(distinct.size() == static_cast<std::size_t>(ok));  // every success has its own sequence
   CHECK(s.count_events(id) == 1 + ok);
   // The read model holds the writer whose event came last.
