@@ -1,0 +1,483 @@
+// The Beast/Asio side of server.hpp, after Beast's advanced async server: one
+// io_context run by io_threads threads, an acceptor on a control strand, and a
+// session per connection on its own strand with one request in flight.
+#include "app/http/server.hpp"
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <csignal>
+#include <iostream>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+namespace mu::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using error_code = boost::system::error_code;
+
+std::string to_string(beast::string_view s) {
+  return std::string(s.data(), s.size());
+}
+
+std::string lower(beast::string_view s) {
+  std::string out = to_string(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+// The grpc-gateway error shape of the contract; messages here are fixed ASCII.
+HttpResponse error_response(int status, int code, const std::string& message) {
+  HttpResponse r;
+  r.status = status;
+  r.body =
+      R"({"code":)" + std::to_string(code) + R"(,"message":")" + message + R"(","details":[]})";
+  return r;
+}
+
+HttpRequest to_request(bhttp::request<bhttp::string_body>&& req) {
+  HttpRequest out;
+  out.method = to_string(req.method_string());
+  out.target = to_string(req.target());
+  for (const auto& field : req) {
+    auto [it, inserted] =
+        out.headers.try_emplace(lower(field.name_string()), to_string(field.value()));
+    // Repeated fields are equivalent to one comma-joined field (RFC 9110 5.3).
+    if (!inserted) (it->second += ", ") += to_string(field.value());
+  }
+  out.body = std::move(req.body());
+  return out;
+}
+
+// A stray exception must not take an I/O thread (and with it the server) down.
+void run_io(asio::io_context& ioc) {
+  for (;;) {
+    try {
+      ioc.run();
+      return;
+    } catch (const std::exception& e) {
+      std::cerr << "http: unexpected exception in an I/O thread: " << e.what() << "\n";
+    }
+  }
+}
+
+class Session;
+
+// What sessions and posted handlers share. Reference-counted rather than owned by
+// the Server because a handler may hold a Responder (and so a Session, whose
+// socket belongs to `ioc`) after the Server is gone.
+struct Core : std::enable_shared_from_this<Core> {
+  Core(ServerOptions o, RequestHandler h)
+      : options(std::move(o)),
+        handler(std::move(h)),
+        ioc(std::max(1, options.io_threads)),
+        control(asio::make_strand(ioc)),
+        acceptor(control),
+        signals(control),
+        drain_timer(control),
+        accept_retry(control) {}
+
+  void listen();
+  void accept();
+  void on_accept(error_code ec, tcp::socket socket);
+  void listen_for_signals();
+  void request_stop();
+  void begin_shutdown();
+  void forget(Session* session);
+  void close_all();
+  std::vector<std::shared_ptr<Session>> live_sessions();
+
+  const ServerOptions options;
+  const RequestHandler handler;
+  std::chrono::seconds drain_timeout{10};
+  unsigned short bound_port = 0;
+
+  // Declared before the I/O objects so that it is destroyed after them.
+  asio::io_context ioc;
+  asio::strand<asio::io_context::executor_type> control;
+  tcp::acceptor acceptor;
+  asio::signal_set signals;
+  asio::steady_timer drain_timer;
+  asio::steady_timer accept_retry;
+  bool shutting_down = false;  // on `control`
+
+  std::atomic<bool> draining{false};
+  // Guards `sessions`, and orders responders' posts against close_all(): once
+  // `open` is false nothing is posted any more, so no handler can keep a Session
+  // (and through it this Core) alive inside `ioc`.
+  std::mutex mu;
+  std::atomic<bool> open{true};
+  std::unordered_map<Session*, std::weak_ptr<Session>> sessions;
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(std::shared_ptr<Core> core, tcp::socket socket)
+      : core_(std::move(core)), stream_(std::move(socket)) {}
+  ~Session() { core_->forget(this); }
+
+  auto executor() { return stream_.get_executor(); }
+
+  void start() {
+    asio::dispatch(executor(),
+                   beast::bind_front_handler(&Session::read_header, shared_from_this()));
+  }
+
+  // Any thread.
+  void deliver(HttpResponse response) {
+    std::lock_guard lock(core_->mu);
+    if (!core_->open) return;
+    asio::post(executor(), [self = shared_from_this(), r = std::move(response)]() mutable {
+      self->write(std::move(r), /*linger=*/false);
+    });
+  }
+
+  // On the session's strand, when the server starts draining.
+  void close_if_idle() {
+    bool waiting = idle_ && buffer_.size() == 0 && !parser_->got_some();
+    if (waiting || lingering_) stream_.close();
+  }
+
+  // Only while no I/O thread runs.
+  void force_close() { stream_.close(); }
+
+ private:
+  void read_header() {
+    if (core_->draining) return shutdown();
+    parser_.emplace();
+    parser_->body_limit(core_->options.body_limit);
+    idle_ = true;
+    stream_.expires_after(core_->options.read_timeout);
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             beast::bind_front_handler(&Session::on_header, shared_from_this()));
+  }
+
+  void on_header(error_code ec, std::size_t) {
+    idle_ = false;
+    if (ec) return on_read_error(ec);
+    if (parser_->is_done()) return on_request();
+    // Clients such as curl wait (a second) for "100 Continue" before sending a body.
+    auto expect = parser_->get().find(bhttp::field::expect);
+    if (expect != parser_->get().end() && beast::iequals(expect->value(), "100-continue")) {
+      interim_ = {bhttp::status::continue_, 11};
+      stream_.expires_after(core_->options.read_timeout);
+      return bhttp::async_write(
+          stream_, interim_, beast::bind_front_handler(&Session::on_continue, shared_from_this()));
+    }
+    read_body();
+  }
+
+  void on_continue(error_code ec, std::size_t) {
+    if (!ec) read_body();
+  }
+
+  void read_body() {
+    stream_.expires_after(core_->options.read_timeout);
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      beast::bind_front_handler(&Session::on_body, shared_from_this()));
+  }
+
+  void on_body(error_code ec, std::size_t) {
+    if (ec) return on_read_error(ec);
+    on_request();
+  }
+
+  void on_read_error(error_code ec) {
+    if (ec == bhttp::error::body_limit) {
+      return write_error(
+          413, 8, "request body exceeds " + std::to_string(core_->options.body_limit) + " bytes");
+    }
+    if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message) {
+      return shutdown();
+    }
+    if (ec.category() == error_code(bhttp::error::bad_target).category()) {
+      return write_error(400, 3, "malformed HTTP request");
+    }
+    // Timeout, reset, cancellation: nobody left to answer; the socket closes with us.
+  }
+
+  void on_request() {
+    if (!core_->open) return;
+    auto req = parser_->release();
+    version_ = req.version();
+    keep_alive_ = req.keep_alive();
+    head_ = req.method() == bhttp::verb::head;
+    auto reply = std::make_shared<Reply>(shared_from_this());
+    try {
+      core_->handler(to_request(std::move(req)),
+                     [reply](HttpResponse r) { reply->send(std::move(r)); });
+    } catch (const std::exception& e) {
+      std::cerr << "http: request handler threw: " << e.what() << "\n";
+      reply->send(error_response(500, 13, "internal error"));
+    }
+  }
+
+  // The Responder's state: exactly one answer, and an answer even when a buggy
+  // handler drops its Responder, so that the client is not left waiting.
+  class Reply {
+   public:
+    explicit Reply(std::shared_ptr<Session> session) : session_(std::move(session)) {}
+    ~Reply() {
+      if (!sent_.exchange(true)) session_->deliver(error_response(500, 13, "internal error"));
+    }
+    void send(HttpResponse r) {
+      if (!sent_.exchange(true)) session_->deliver(std::move(r));
+    }
+
+   private:
+    std::shared_ptr<Session> session_;
+    std::atomic<bool> sent_{false};
+  };
+
+  void write_error(int status, int code, const std::string& message) {
+    version_ = 11;
+    keep_alive_ = false;
+    head_ = false;
+    write(error_response(status, code, message), /*linger=*/true);
+  }
+
+  void write(HttpResponse r, bool linger) {
+    res_ = {};
+    res_.version(version_);
+    res_.result(r.status >= 100 && r.status <= 599 ? static_cast<unsigned>(r.status) : 500U);
+    res_.set(bhttp::field::server, "machine-users");
+    if (!r.content_type.empty()) res_.set(bhttp::field::content_type, r.content_type);
+    for (const auto& [name, value] : r.headers) res_.set(name, value);
+    res_.body() = std::move(r.body);
+    res_.keep_alive(!linger && keep_alive_ && !core_->draining);
+    res_.prepare_payload();
+    if (head_) res_.body().clear();  // Content-Length still tells the GET size
+    linger_after_write_ = linger;
+    stream_.expires_after(core_->options.read_timeout);
+    bhttp::async_write(stream_, res_,
+                       beast::bind_front_handler(&Session::on_write, shared_from_this()));
+  }
+
+  void on_write(error_code ec, std::size_t) {
+    if (ec) return;
+    if (linger_after_write_) return linger();
+    if (!res_.keep_alive()) return shutdown();
+    res_ = {};
+    read_header();
+  }
+
+  // After an early answer (413, 400) the client may still be sending. Closing with
+  // unread data would reset the connection, and the client could lose our answer
+  // before reading it; so drain its input for a while first.
+  void linger() {
+    error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    lingering_ = true;
+    stream_.expires_after(std::chrono::seconds(5));
+    discard();
+  }
+
+  void discard() {
+    stream_.async_read_some(buffer_.prepare(64 * 1024),
+                            [self = shared_from_this()](error_code ec, std::size_t) {
+                              if (!ec) self->discard();
+                            });
+  }
+
+  void shutdown() {
+    error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  std::shared_ptr<Core> core_;  // first: outlives the stream, whose socket lives in core_->ioc
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  bhttp::response<bhttp::empty_body> interim_;
+  bhttp::response<bhttp::string_body> res_;
+  unsigned version_ = 11;
+  bool keep_alive_ = false;
+  bool head_ = false;
+  bool idle_ = false;
+  bool lingering_ = false;
+  bool linger_after_write_ = false;
+};
+
+void Core::listen() {
+  error_code ec;
+  auto fail = [&] {
+    error_code ignored;
+    acceptor.close(ignored);
+    throw std::runtime_error("cannot listen on " + options.address + ":" +
+                             std::to_string(options.port) + ": " + ec.message());
+  };
+  auto address = asio::ip::make_address(options.address, ec);
+  if (ec) fail();
+  tcp::endpoint endpoint{address, options.port};
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) fail();
+  bound_port = acceptor.local_endpoint(ec).port();
+  if (ec) fail();
+}
+
+void Core::accept() {
+  acceptor.async_accept(asio::make_strand(ioc),
+                        beast::bind_front_handler(&Core::on_accept, shared_from_this()));
+}
+
+void Core::on_accept(error_code ec, tcp::socket socket) {
+  if (!acceptor.is_open()) return;
+  if (ec) {
+    // Typically out of file descriptors: retrying at once would spin.
+    std::cerr << "http: accept failed: " << ec.message() << "\n";
+    accept_retry.expires_after(std::chrono::milliseconds(100));
+    accept_retry.async_wait([self = shared_from_this()](error_code e) {
+      if (!e) self->accept();
+    });
+    return;
+  }
+  error_code ignored;
+  socket.set_option(tcp::no_delay(true), ignored);
+  auto session = std::make_shared<Session>(shared_from_this(), std::move(socket));
+  {
+    std::lock_guard lock(mu);
+    sessions.emplace(session.get(), session);
+  }
+  session->start();
+  accept();
+}
+
+void Core::listen_for_signals() {
+  signals.add(SIGINT);
+  signals.add(SIGTERM);
+  signals.async_wait([self = shared_from_this()](error_code ec, int) {
+    if (!ec) self->begin_shutdown();
+  });
+}
+
+void Core::request_stop() {
+  std::lock_guard lock(mu);
+  if (!open) return;
+  asio::post(control, [self = shared_from_this()] { self->begin_shutdown(); });
+}
+
+std::vector<std::shared_ptr<Session>> Core::live_sessions() {
+  std::vector<std::shared_ptr<Session>> live;
+  for (auto& [raw, weak] : sessions) {
+    if (auto s = weak.lock()) live.push_back(std::move(s));
+  }
+  return live;
+}
+
+void Core::begin_shutdown() {
+  if (shutting_down) return;
+  shutting_down = true;
+  error_code ignored;
+  acceptor.close(ignored);
+  accept_retry.cancel();
+  signals.cancel(ignored);
+  signals.clear(ignored);  // a second signal gets the default action again
+
+  std::vector<std::shared_ptr<Session>> live;
+  {
+    std::lock_guard lock(mu);
+    draining = true;
+    live = live_sessions();
+  }
+  if (live.empty()) return;  // nothing left: the threads run out of work
+  for (auto& s : live) asio::post(s->executor(), [s] { s->close_if_idle(); });
+  drain_timer.expires_after(drain_timeout);
+  drain_timer.async_wait([self = shared_from_this()](error_code ec) {
+    if (!ec) self->ioc.stop();  // close_all() then closes what is left
+  });
+}
+
+void Core::forget(Session* session) {
+  std::lock_guard lock(mu);
+  sessions.erase(session);
+  if (draining && sessions.empty() && open) {
+    // The last session is gone: cancel the drain timer so that run() returns.
+    asio::post(control, [self = shared_from_this()] { self->drain_timer.cancel(); });
+  }
+}
+
+void Core::close_all() {
+  std::vector<std::shared_ptr<Session>> live;
+  {
+    std::lock_guard lock(mu);
+    open = false;
+    draining = true;
+    live = live_sessions();
+  }
+  shutting_down = true;
+  error_code ignored;
+  acceptor.close(ignored);
+  signals.cancel(ignored);
+  signals.clear(ignored);
+  drain_timer.cancel();
+  accept_retry.cancel();
+  for (auto& s : live) s->force_close();
+  live.clear();
+  // Complete the cancelled operations so that their handlers release the sessions.
+  ioc.restart();
+  run_io(ioc);
+}
+
+}  // namespace
+
+struct Server::Impl {
+  std::shared_ptr<Core> core;
+  bool started = false;
+  bool ran = false;
+};
+
+Server::Server(ServerOptions options, RequestHandler handler) : impl_(std::make_unique<Impl>()) {
+  impl_->core = std::make_shared<Core>(std::move(options), std::move(handler));
+}
+
+Server::~Server() {
+  impl_->core->close_all();
+}
+
+void Server::start() {
+  impl_->core->listen();
+  impl_->started = true;
+}
+
+unsigned short Server::port() const {
+  return impl_->core->bound_port;
+}
+
+void Server::run_until_stopped(std::chrono::seconds drain_timeout) {
+  if (!impl_->started) throw std::logic_error("Server::run_until_stopped() before start()");
+  if (impl_->ran) throw std::logic_error("Server::run_until_stopped() called twice");
+  impl_->ran = true;
+  Core& core = *impl_->core;
+  core.drain_timeout = drain_timeout;
+  core.listen_for_signals();
+  core.accept();
+  std::vector<std::thread> threads;
+  for (int i = 1; i < core.options.io_threads; ++i) {
+    threads.emplace_back([&core] { run_io(core.ioc); });
+  }
+  run_io(core.ioc);
+  for (auto& t : threads) t.join();
+  core.close_all();
+}
+
+void Server::stop() {
+  impl_->core->request_stop();
+}
+
+}  // namespace mu::http
