@@ -54,11 +54,16 @@ constexpr const char* kAdvanceSql =
     "UPDATE current_states SET position = greatest(position, $2), updated_at = now() "
     "WHERE projection = $1";
 
-constexpr const char* kFindSql =
-    "SELECT id, owner, state, user_name, name, description, access_token_type, "
+// A row as UserView reads it: what find selects and what every reducer statement
+// returns, so that a command needs no extra read for its response's details.
+constexpr const char* kViewColumns =
+    "id, owner, state, user_name, name, description, access_token_type, "
     "(extract(epoch FROM creation_date) * 1000000)::bigint, "
-    "(extract(epoch FROM change_date) * 1000000)::bigint, sequence, position "
-    "FROM users_read_model WHERE id = $1";
+    "(extract(epoch FROM change_date) * 1000000)::bigint, sequence, position";
+
+std::string returning_view(const char* sql) {
+  return std::string(sql) + " RETURNING " + kViewColumns;
+}
 
 // Writes only when it moves, so an idle service does not write at all.
 constexpr const char* kInlineCheckpointSql =
@@ -88,31 +93,49 @@ std::optional<domain::UserState> state_after(std::string_view type) {
 }
 
 // Reduces one user event; types this read model does not know are skipped.
-void reduce(pqxx::transaction_base& tx, const domain::StoredEvent& e) {
+UserView to_view(const pqxx::row& row) {
+  UserView v;
+  v.id = row[0].as<std::string>();
+  v.owner = row[1].as<std::string>();
+  v.state = static_cast<domain::UserState>(row[2].as<int>());
+  v.user_name = row[3].as<std::string>();
+  v.name = row[4].as<std::string>();
+  v.description = row[5].as<std::string>();
+  v.access_token_type = static_cast<domain::AccessTokenType>(row[6].as<int>());
+  v.creation_date = domain::from_unix_micros(row[7].as<long long>());
+  v.change_date = domain::from_unix_micros(row[8].as<long long>());
+  v.sequence = static_cast<std::uint64_t>(row[9].as<std::int64_t>());
+  v.position = row[10].as<std::int64_t>();
+  return v;
+}
+
+pqxx::result reduce(pqxx::transaction_base& tx, const domain::StoredEvent& e) {
   const auto seq = static_cast<std::int64_t>(e.sequence);
   const auto at = domain::to_unix_micros(e.created_at);
   if (e.type == et::kMachineAdded) {
-    tx.exec_prepared(kAdded, e.aggregate_id, e.owner, text_field(e.payload, "userName"),
-                     text_field(e.payload, "name"), text_field(e.payload, "description"),
-                     int_field(e.payload, "accessTokenType"), at, seq, e.position);
+    return tx.exec_prepared(kAdded, e.aggregate_id, e.owner, text_field(e.payload, "userName"),
+                            text_field(e.payload, "name"), text_field(e.payload, "description"),
+                            int_field(e.payload, "accessTokenType"), at, seq, e.position);
   } else if (e.type == et::kMachineChanged) {
-    tx.exec_prepared(kChanged, e.aggregate_id, e.payload.dump(), at, seq, e.position);
+    return tx.exec_prepared(kChanged, e.aggregate_id, e.payload.dump(), at, seq, e.position);
   } else if (const auto state = state_after(e.type)) {
-    tx.exec_prepared(kState, e.aggregate_id, static_cast<int>(*state), at, seq, e.position);
+    return tx.exec_prepared(kState, e.aggregate_id, static_cast<int>(*state), at, seq, e.position);
   } else if (e.type == et::kRemoved) {
-    tx.exec_prepared(kRemoved, e.aggregate_id, seq);
+    return tx.exec_prepared(kRemoved, e.aggregate_id, seq);
   }
+  return {};
 }
 
 }  // namespace
 
 UsersProjection::UsersProjection(pqxx::connection_base& conn) {
-  conn.prepare(kAdded, kAddedSql);
-  conn.prepare(kChanged, kChangedSql);
-  conn.prepare(kState, kStateSql);
-  conn.prepare(kRemoved, kRemovedSql);
+  conn.prepare(kAdded, returning_view(kAddedSql));
+  conn.prepare(kChanged, returning_view(kChangedSql));
+  conn.prepare(kState, returning_view(kStateSql));
+  conn.prepare(kRemoved, returning_view(kRemovedSql));
   conn.prepare(kAdvance, kAdvanceSql);
-  conn.prepare(kFind, kFindSql);
+  conn.prepare(kFind,
+               std::string("SELECT ") + kViewColumns + " FROM users_read_model WHERE id = $1");
   conn.prepare(kPosition, kPositionSql);
   conn.prepare(kInlineCheckpoint, kInlineCheckpointSql);
 }
@@ -129,32 +152,22 @@ void UsersProjection::apply(pqxx::transaction_base& tx,
   if (last > 0) tx.exec_prepared(kAdvance, kUsersProjection, last);
 }
 
-void UsersProjection::apply_inline(pqxx::transaction_base& tx,
-                                   const std::vector<domain::StoredEvent>& events) {
+std::optional<UserView> UsersProjection::apply_inline(
+    pqxx::transaction_base& tx, const std::vector<domain::StoredEvent>& events) {
+  std::optional<UserView> last;
   for (const auto& e : events) {
     if (e.aggregate_type != domain::kUserAggregate) continue;
-    reduce(tx, e);
+    auto rows = reduce(tx, e);
+    if (!rows.empty()) last = to_view(rows[0]);
   }
+  return last;
 }
 
 std::optional<UserView> UsersProjection::find(pqxx::transaction_base& tx,
                                               const std::string& user_id) {
   const auto result = tx.exec_prepared(kFind, user_id);
   if (result.empty()) return std::nullopt;
-  const auto& row = result[0];
-  UserView v;
-  v.id = row[0].as<std::string>();
-  v.owner = row[1].as<std::string>();
-  v.state = static_cast<domain::UserState>(row[2].as<int>());
-  v.user_name = row[3].as<std::string>();
-  v.name = row[4].as<std::string>();
-  v.description = row[5].as<std::string>();
-  v.access_token_type = static_cast<domain::AccessTokenType>(row[6].as<int>());
-  v.creation_date = domain::from_unix_micros(row[7].as<long long>());
-  v.change_date = domain::from_unix_micros(row[8].as<long long>());
-  v.sequence = static_cast<std::uint64_t>(row[9].as<std::int64_t>());
-  v.position = row[10].as<std::int64_t>();
-  return v;
+  return to_view(result[0]);
 }
 
 void UsersProjection::reset(pqxx::transaction_base& tx) {

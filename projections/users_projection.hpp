@@ -44,7 +44,10 @@ class UsersProjection {
   // The same reduction without touching current_states: for the inline projection in a
   // command's transaction. Advancing the one checkpoint row there would make every
   // concurrent command wait for the previous one's commit (a row lock held to COMMIT).
-  void apply_inline(pqxx::transaction_base& tx, const std::vector<domain::StoredEvent>& events);
+  // Returns the row as the last reduced event left it, or, for a removal, the row
+  // it deleted (nullopt when no event touched a row).
+  std::optional<UserView> apply_inline(pqxx::transaction_base& tx,
+                                       const std::vector<domain::StoredEvent>& events);
 
   // Records the inline projection's checkpoint: every event visible now was
   // reduced in its own transaction, so the last visible position is reduced.

@@ -84,14 +84,11 @@ domain::Result<CommandOutcome> run_user_command(runtime::DbSession& db, const Co
       auto decided = decide(loaded.state);
       if (!decided.ok()) return decided.error();
       auto request = append_request(meta, loaded, std::move(decided).value());
-      const bool removes = !request.release.empty();
 
       CommandOutcome out;
       // A removal deletes the read model row; its creation date is read first.
-      if (removes) out.before = db.users().find(tx, meta.user_id);
       out.events = db.store().append(tx, request);
-      db.users().apply_inline(tx, out.events);
-      out.after = db.users().find(tx, meta.user_id);
+      out.row = db.users().apply_inline(tx, out.events);
       tx.commit();
       return out;
     } catch (const eventstore::ConcurrencyConflict&) {

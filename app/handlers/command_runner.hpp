@@ -23,8 +23,8 @@ using Decision =
 
 struct CommandOutcome {
   std::vector<domain::StoredEvent> events;
-  std::optional<projections::UserView> before;  // the read model row before the events
-  std::optional<projections::UserView> after;   // and after (none once removed)
+  // The read model row as the events left it; for a removal, the row removed.
+  std::optional<projections::UserView> row;
 };
 
 struct CommandMeta {

@@ -12,14 +12,16 @@ api::ObjectDetails details_of(const projections::UserView& v) {
   return {v.sequence, v.creation_date, v.change_date, v.owner};
 }
 
-// Details of a call: the read model row after the events. A removal leaves no
-// row, so its details come from the removal event and the row before it.
+// Details of a call: the read model row as the events left it. A removal's row
+// is gone; its details are the removal event's, with the removed row's creation date.
 api::ObjectDetails details_of(const CommandOutcome& out) {
-  if (out.after) return details_of(*out.after);
   const auto& last = out.events.back();
-  api::ObjectDetails d{last.sequence, last.created_at, last.created_at, last.owner};
-  if (out.before) d.creation_date = out.before->creation_date;
-  return d;
+  if (last.type == domain::event_type::kRemoved) {
+    return {last.sequence, out.row ? out.row->creation_date : last.created_at, last.created_at,
+            last.owner};
+  }
+  if (out.row) return details_of(*out.row);
+  return {last.sequence, last.created_at, last.created_at, last.owner};
 }
 
 }  // namespace

@@ -222,10 +222,33 @@ TEST_CASE("apply_inline reduces without moving the checkpoint", "[projection]") 
   UsersProjection users(conn);
   {
     pqxx::work tx(conn);
-    users.apply_inline(tx, stored);
+    const auto row = users.apply_inline(tx, stored);
+    REQUIRE(row);  // the row as the event left it: a command's details without another read
+    CHECK(row->id == "u1");
+    CHECK(row->sequence == 1);
+    CHECK(row->creation_date == stored[0].created_at);
     tx.commit();
   }
   REQUIRE(find(conn, "u1"));
   CHECK(find(conn, "u1")->sequence == 1);
   CHECK(checkpoint(conn) == 0);
+
+  SECTION("a removal returns the row it removed") {
+    const auto removed = testing::append_committed(
+        conn, testing::user_append("u1", 1, {testing::new_event("user.removed", {})}));
+    pqxx::work tx(conn);
+    const auto row = users.apply_inline(tx, removed);
+    REQUIRE(row);
+    CHECK(row->creation_date == stored[0].created_at);
+    CHECK(row->sequence == 1);
+    tx.commit();
+    CHECK_FALSE(find(conn, "u1"));
+  }
+  SECTION("the inline checkpoint is recorded apart, to the last visible position") {
+    {
+      pqxx::nontransaction tx(conn);
+      users.record_inline_checkpoint(tx);
+    }
+    CHECK(checkpoint(conn) == stored[0].position);
+  }
 }
