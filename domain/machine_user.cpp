@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
-#include "domain/unicode.hpp"
+#include "domain/validation.hpp"
 
 namespace mu::domain {
 
@@ -79,6 +79,12 @@ void apply(MachineUser& user, const StoredEvent& e) {
     user.state = UserState::Locked;
   } else if (e.type == event_type::kRemoved) {
     user.state = UserState::Deleted;
+    user.tokens.clear();
+  } else if (e.type == event_type::kPatAdded) {
+    auto expiration = parse_rfc3339(string_from(p, "expiration", ""));
+    user.tokens[string_from(p, "tokenId", "")] = expiration.value_or(kNoExpiration);
+  } else if (e.type == event_type::kPatRemoved) {
+    user.tokens.erase(string_from(p, "tokenId", ""));
   } else {
     // Not ours to reduce; the sequence still moves (below), as the stream did.
   }
@@ -94,6 +100,8 @@ MachineUser reduce(const std::vector<StoredEvent>& events) {
 // ---- Snapshot ----------------------------------------------------------------
 
 nlohmann::json to_snapshot(const MachineUser& u) {
+  nlohmann::json tokens = nlohmann::json::object();
+  for (const auto& [id, expiration] : u.tokens) tokens[id] = to_unix_micros(expiration);
   return {{"id", u.id},
           {"owner", u.owner},
           {"userName", u.user_name},
@@ -101,7 +109,8 @@ nlohmann::json to_snapshot(const MachineUser& u) {
           {"description", u.description},
           {"accessTokenType", static_cast<int>(u.access_token_type)},
           {"state", static_cast<int>(u.state)},
-          {"sequence", u.sequence}};
+          {"sequence", u.sequence},
+          {"tokens", tokens}};
 }
 
 std::optional<MachineUser> from_snapshot(const nlohmann::json& s, int revision) {
@@ -116,6 +125,9 @@ std::optional<MachineUser> from_snapshot(const nlohmann::json& s, int revision) 
     u.access_token_type = static_cast<AccessTokenType>(s.at("accessTokenType").get<int>());
     u.state = static_cast<UserState>(s.at("state").get<int>());
     u.sequence = s.at("sequence").get<std::uint64_t>();
+    for (const auto& [id, expiration] : s.at("tokens").items()) {
+      u.tokens[id] = from_unix_micros(expiration.get<long long>());
+    }
     return u;
   } catch (const nlohmann::json::exception&) {
     return std::nullopt;  // unreadable: the caller replays the stream instead
@@ -127,33 +139,10 @@ std::optional<MachineUser> from_snapshot(const nlohmann::json& s, int revision) 
 
 namespace {
 
-std::optional<Error> check_length(std::string_view request, std::string_view field,
-                                  std::string_view value, std::size_t min, std::size_t max) {
-  const auto n = count_code_points(value);
-  if (n && *n >= min && *n <= max) return std::nullopt;
-  std::string msg = "invalid " + std::string(request) + "." + std::string(field) + ": ";
-  if (!n) {
-    msg += "value must be a valid UTF-8 string";
-  } else if (min == 0) {
-    msg += "value length must be at most " + std::to_string(max) + " runes";
-  } else {
-    msg += "value length must be between " + std::to_string(min) + " and " + std::to_string(max) +
-           " runes, inclusive";
-  }
-  return invalid_argument(std::move(msg));
-}
-
 std::optional<Error> check_token_type(std::string_view request, AccessTokenType t) {
   if (t == AccessTokenType::Bearer || t == AccessTokenType::Jwt) return std::nullopt;
   return invalid_argument("invalid " + std::string(request) +
                           ".AccessTokenType: value must be one of the defined enum values");
-}
-
-template <class... Checks>
-std::optional<Error> first_error(Checks&&... checks) {
-  std::optional<Error> result;
-  ((result = result ? result : checks()), ...);
-  return result;
 }
 
 std::string_view request_name(Lifecycle a) {
@@ -201,6 +190,23 @@ std::optional<Error> validate(const UpdateMachine& c) {
 
 std::optional<Error> validate(const ChangeUserState& c) {
   return validate_user_id(request_name(c.action), c.user_id);
+}
+
+std::optional<Error> validate(const AddPersonalAccessToken& c) {
+  if (auto e = check_length("AddPersonalAccessTokenRequest", "UserId", c.user_id, 1, 200)) return e;
+  if (c.expiration <= c.now) {
+    return invalid_argument(
+        "invalid AddPersonalAccessTokenRequest.ExpirationDate: must be in the future");
+  }
+  return std::nullopt;
+}
+
+std::optional<Error> validate(const RemovePersonalAccessToken& c) {
+  return first_error(
+      [&] { return check_length("RemovePersonalAccessTokenRequest", "UserId", c.user_id, 1, 200); },
+      [&] {
+        return check_length("RemovePersonalAccessTokenRequest", "TokenId", c.token_id, 1, 200);
+      });
 }
 
 // ---- Decisions ---------------------------------------------------------------
@@ -281,6 +287,23 @@ Result<std::vector<NewEvent>> decide(const MachineUser& u, const ChangeUserState
       return one(event_type::kRemoved, {{"userName", u.user_name}});
   }
   return Error{Code::Internal, "", "unknown lifecycle action"};
+}
+
+Result<std::vector<NewEvent>> decide(const MachineUser& u, const AddPersonalAccessToken& c) {
+  if (!visible(u, c.org_id)) return not_found("COMMAND-Dggw2");
+  if (u.tokens.count(c.token_id))
+    return Error{Code::AlreadyExists, "COMMAND-Wq8zi", "Token already exists"};
+  return one(event_type::kPatAdded, {{"tokenId", c.token_id},
+                                     {"expiration", to_rfc3339(c.expiration)},
+                                     {"tokenHash", c.token_hash}});
+}
+
+Result<std::vector<NewEvent>> decide(const MachineUser& u, const RemovePersonalAccessToken& c) {
+  if (!visible(u, c.org_id)) return not_found("COMMAND-Dggw2");
+  if (!u.tokens.count(c.token_id)) {
+    return Error{Code::NotFound, "COMMAND-4m77G", "Personal Access Token not found"};
+  }
+  return one(event_type::kPatRemoved, {{"tokenId", c.token_id}});
 }
 
 std::string user_name_unique_key(std::string_view org_id, std::string_view user_name) {

@@ -2,6 +2,7 @@
 // events) and the decisions of its commands. Pure: no I/O, no clock, no ids.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,7 +26,11 @@ inline constexpr std::string_view kReactivated = "user.reactivated";
 inline constexpr std::string_view kLocked = "user.locked";
 inline constexpr std::string_view kUnlocked = "user.unlocked";
 inline constexpr std::string_view kRemoved = "user.removed";
+inline constexpr std::string_view kPatAdded = "user.personal.access.token.added";
+inline constexpr std::string_view kPatRemoved = "user.personal.access.token.removed";
 }  // namespace event_type
+// PAT payloads: added {"tokenId", "expiration" (RFC 3339), "tokenHash" (hex SHA-256 of the
+// token; the token itself is never stored)}; removed {"tokenId"}.
 
 // zitadel.user.v1.AccessTokenType; the numbers are the wire values.
 enum class AccessTokenType { Bearer = 0, Jwt = 1 };
@@ -54,7 +59,8 @@ struct MachineUser {
   AccessTokenType access_token_type = AccessTokenType::Bearer;
   UserState state = UserState::Unspecified;
   std::uint64_t sequence = 0;
-  // No dates: no decision needs them. Dates a call returns come from the read
+  std::map<std::string, Timestamp> tokens;  // personal access token id -> expiration
+  // No other dates: no decision needs them. Dates a call returns come from the read
   // model, whose values the database's clock sets (events' created_at).
 
   bool exists() const { return state != UserState::Unspecified && state != UserState::Deleted; }
@@ -69,7 +75,7 @@ MachineUser reduce(const std::vector<StoredEvent>& events);
 // The write model as stored beside the stream head (the snapshot), so that a
 // command loads its state with one read. A snapshot of another revision is
 // ignored and the stream replayed instead.
-inline constexpr int kMachineUserSnapshotRevision = 1;
+inline constexpr int kMachineUserSnapshotRevision = 2;  // 2: with tokens
 nlohmann::json to_snapshot(const MachineUser& user);
 std::optional<MachineUser> from_snapshot(const nlohmann::json& snapshot, int revision);
 
@@ -102,10 +108,32 @@ struct ChangeUserState {
   std::string org_id;
 };
 
+// A personal access token: the handler makes the token and its id; the events
+// carry only the token's hash. Without an expiration it never expires (as in ZITADEL).
+inline const Timestamp kNoExpiration =
+    from_unix_micros(253402300799000000LL);  // 9999-12-31T23:59:59Z
+
+struct AddPersonalAccessToken {
+  std::string user_id;
+  std::string org_id;
+  std::string token_id;
+  std::string token_hash;  // hex SHA-256
+  Timestamp expiration = kNoExpiration;
+  Timestamp now{};  // to refuse an expiration in the past
+};
+
+struct RemovePersonalAccessToken {
+  std::string user_id;
+  std::string org_id;
+  std::string token_id;
+};
+
 // Request validation: InvalidArgument errors without an id.
 std::optional<Error> validate(const AddMachineUser& cmd);
 std::optional<Error> validate(const UpdateMachine& cmd);
 std::optional<Error> validate(const ChangeUserState& cmd);
+std::optional<Error> validate(const AddPersonalAccessToken& cmd);
+std::optional<Error> validate(const RemovePersonalAccessToken& cmd);
 // GetUserByID's only rule: the id is 1..200 characters.
 std::optional<Error> validate_user_id(std::string_view request_name, std::string_view user_id);
 
@@ -113,6 +141,8 @@ std::optional<Error> validate_user_id(std::string_view request_name, std::string
 Result<std::vector<NewEvent>> decide(const MachineUser& user, const AddMachineUser& cmd);
 Result<std::vector<NewEvent>> decide(const MachineUser& user, const UpdateMachine& cmd);
 Result<std::vector<NewEvent>> decide(const MachineUser& user, const ChangeUserState& cmd);
+Result<std::vector<NewEvent>> decide(const MachineUser& user, const AddPersonalAccessToken& cmd);
+Result<std::vector<NewEvent>> decide(const MachineUser& user, const RemovePersonalAccessToken& cmd);
 
 // The user-name uniqueness key within an organization (case-insensitive).
 std::string user_name_unique_key(std::string_view org_id, std::string_view user_name);

@@ -252,3 +252,38 @@ TEST_CASE("adding claims the user name, removing frees it") {
   CHECK(
       unique_name_changes(existing_user(), "org1", {NewEvent{"user.locked", 1, {}}}).claim.empty());
 }
+
+TEST_CASE("personal access tokens: added with a hash, removed once") {
+  const auto now = from_unix_micros(1'700'000'000'000'000LL);
+  AddPersonalAccessToken add{"u1", "org1", "t1", "abc123", now + std::chrono::hours(1), now};
+  CHECK_FALSE(validate(add));
+  auto r = decide(existing_user(), add);
+  REQUIRE(r.ok());
+  CHECK((*r)[0].type == "user.personal.access.token.added");
+  CHECK((*r)[0].payload["tokenHash"] == "abc123");
+  CHECK((*r)[0].payload["expiration"] == to_rfc3339(now + std::chrono::hours(1)));
+
+  auto u = existing_user();
+  apply(u, event("user.personal.access.token.added", 2, (*r)[0].payload));
+  REQUIRE(u.tokens.count("t1"));
+  CHECK(u.tokens["t1"] == now + std::chrono::hours(1));
+  CHECK(from_snapshot(to_snapshot(u), kMachineUserSnapshotRevision)->tokens == u.tokens);
+  CHECK(error_of(decide(u, add)).code == Code::AlreadyExists);
+
+  RemovePersonalAccessToken remove{"u1", "org1", "t1"};
+  auto removed = decide(u, remove);
+  REQUIRE(removed.ok());
+  CHECK((*removed)[0].payload == json{{"tokenId", "t1"}});
+  apply(u, event("user.personal.access.token.removed", 3, (*removed)[0].payload));
+  CHECK(u.tokens.empty());
+  CHECK(error_of(decide(u, remove)).id == "COMMAND-4m77G");
+
+  auto expired = add;
+  expired.expiration = now;
+  REQUIRE(validate(expired));
+  CHECK(validate(expired)->code == Code::InvalidArgument);
+  auto other_org = add;
+  other_org.org_id = "org2";
+  CHECK(error_of(decide(existing_user(), other_org)).code == Code::NotFound);
+  CHECK(to_rfc3339(kNoExpiration) == "9999-12-31T23:59:59Z");
+}

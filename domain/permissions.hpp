@@ -1,0 +1,60 @@
+// Roles and permissions: the one table that maps roles to permissions, and the
+// check every call makes. Pure.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "domain/error.hpp"
+
+namespace mu::domain {
+
+enum class Role { IamOwner, OrgOwner, OrgUserManager };
+
+std::optional<Role> parse_role(std::string_view name);  // "ORG_OWNER" -> Role::OrgOwner
+std::string_view to_string(Role role);
+bool is_org_role(Role role);       // may be granted in an organization
+bool is_instance_role(Role role);  // may be granted instance-wide
+
+namespace permission {
+inline constexpr std::string_view kUserRead = "user.read";
+inline constexpr std::string_view kUserWrite = "user.write";
+inline constexpr std::string_view kUserDelete = "user.delete";
+inline constexpr std::string_view kOrgRead = "org.read";
+inline constexpr std::string_view kOrgCreate = "org.create";
+inline constexpr std::string_view kOrgMemberWrite = "org.member.write";
+inline constexpr std::string_view kIamMemberWrite = "iam.member.write";
+inline constexpr std::string_view kEventsRead = "events.read";
+}  // namespace permission
+
+// The permissions a role grants (in its organization; instance roles everywhere).
+const std::vector<std::string_view>& permissions_of(Role role);
+
+// The scope of instance-wide memberships, beside organization ids.
+inline constexpr std::string_view kInstanceScope = "instance";
+
+struct Membership {
+  std::string scope;  // an organization id, or kInstanceScope
+  std::vector<Role> roles;
+  friend bool operator==(const Membership&, const Membership&) = default;
+};
+
+// Who calls: an authenticated machine user, its organization and its roles.
+struct Caller {
+  std::string user_id;
+  std::string org_id;
+  std::vector<Membership> memberships;
+};
+
+// Whether the caller holds `perm` in organization `org_id`; instance roles count
+// in every organization.
+bool has_permission(const Caller& caller, std::string_view org_id, std::string_view perm);
+
+// 403, code 7.
+Error permission_denied();
+// 401, code 16. The reason is for logs; the wire says only what ZITADEL says.
+Error unauthenticated();
+
+}  // namespace mu::domain

@@ -1,0 +1,61 @@
+#include "domain/permissions.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace mu::domain;
+namespace p = mu::domain::permission;
+
+TEST_CASE("the role table") {
+  CHECK(parse_role("IAM_OWNER") == Role::IamOwner);
+  CHECK(parse_role("ORG_OWNER") == Role::OrgOwner);
+  CHECK(parse_role("ORG_USER_MANAGER") == Role::OrgUserManager);
+  CHECK_FALSE(parse_role("org_owner"));
+  CHECK_FALSE(parse_role("ROOT"));
+  for (Role r : {Role::IamOwner, Role::OrgOwner, Role::OrgUserManager})
+    CHECK(parse_role(to_string(r)) == r);
+
+  CHECK(is_instance_role(Role::IamOwner));
+  CHECK(is_org_role(Role::OrgOwner));
+  CHECK(is_org_role(Role::OrgUserManager));
+
+  auto holds = [](Role r, std::string_view perm) {
+    const auto& ps = permissions_of(r);
+    return std::find(ps.begin(), ps.end(), perm) != ps.end();
+  };
+  for (auto perm : {p::kUserRead, p::kUserWrite, p::kUserDelete}) {
+    CHECK(holds(Role::OrgUserManager, perm));
+    CHECK(holds(Role::OrgOwner, perm));
+    CHECK(holds(Role::IamOwner, perm));
+  }
+  CHECK_FALSE(holds(Role::OrgUserManager, p::kOrgMemberWrite));
+  CHECK_FALSE(holds(Role::OrgUserManager, p::kOrgRead));
+  CHECK(holds(Role::OrgOwner, p::kOrgMemberWrite));
+  CHECK_FALSE(holds(Role::OrgOwner, p::kOrgCreate));
+  CHECK_FALSE(holds(Role::OrgOwner, p::kIamMemberWrite));
+  CHECK(holds(Role::IamOwner, p::kOrgCreate));
+  CHECK(holds(Role::IamOwner, p::kIamMemberWrite));
+}
+
+TEST_CASE("permissions hold in the membership's organization, instance roles everywhere") {
+  Caller manager{"u1", "orgA", {{"orgA", {Role::OrgUserManager}}}};
+  CHECK(has_permission(manager, "orgA", p::kUserWrite));
+  CHECK_FALSE(has_permission(manager, "orgB", p::kUserWrite));
+  CHECK_FALSE(has_permission(manager, "orgA", p::kOrgMemberWrite));
+
+  Caller iam{"u2", "orgA", {{std::string(kInstanceScope), {Role::IamOwner}}}};
+  CHECK(has_permission(iam, "orgB", p::kUserWrite));
+  CHECK(has_permission(iam, "anything", p::kOrgCreate));
+
+  Caller nobody{"u3", "orgA", {}};
+  CHECK_FALSE(has_permission(nobody, "orgA", p::kUserRead));
+
+  // A role held in the wrong kind of scope grants nothing.
+  Caller odd{
+      "u4", "orgA", {{"orgA", {Role::IamOwner}}, {std::string(kInstanceScope), {Role::OrgOwner}}}};
+  CHECK_FALSE(has_permission(odd, "orgA", p::kOrgCreate));
+  CHECK_FALSE(has_permission(odd, "orgB", p::kUserWrite));
+
+  CHECK(permission_denied().code == Code::PermissionDenied);
+  CHECK(permission_denied().full_message() == "No matching permissions found (AUTH-5mWD2)");
+  CHECK(unauthenticated().code == Code::Unauthenticated);
+}
