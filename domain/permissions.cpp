@@ -80,6 +80,13 @@ bool has_permission(const Caller& caller, std::string_view org_id, std::string_v
   return false;
 }
 
+bool affects_authentication(std::string_view type) {
+  // Everything but creations and profile changes: a new user or token is not
+  // cached yet, and a name or description does not decide who may call.
+  return type != "user.machine.added" && type != "user.machine.changed" &&
+         type != "user.personal.access.token.added" && type != "org.added";
+}
+
 Error permission_denied() {
   return {Code::PermissionDenied, "AUTH-5mWD2", "No matching permissions found"};
 }

@@ -52,6 +52,10 @@ struct Caller {
 // in every organization.
 bool has_permission(const Caller& caller, std::string_view org_id, std::string_view perm);
 
+// Events after which a cached authentication may be wrong: a caller's state,
+// tokens or roles changed. Their commands tell every instance to forget its cache.
+bool affects_authentication(std::string_view event_type);
+
 // 403, code 7.
 Error permission_denied();
 // 401, code 16. The reason is for logs; the wire says only what ZITADEL says.

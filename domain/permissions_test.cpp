@@ -59,3 +59,18 @@ TEST_CASE("permissions hold in the membership's organization, instance roles eve
   CHECK(permission_denied().full_message() == "No matching permissions found (AUTH-5mWD2)");
   CHECK(unauthenticated().code == Code::Unauthenticated);
 }
+
+TEST_CASE("which events make cached authentications stale") {
+  for (auto t :
+       {"user.deactivated", "user.locked", "user.removed", "user.reactivated", "user.unlocked",
+        "user.personal.access.token.removed", "org.member.added", "org.member.changed",
+        "org.member.removed", "instance.member.added", "instance.member.removed"}) {
+    INFO(t);
+    CHECK(affects_authentication(t));
+  }
+  for (auto t : {"user.machine.added", "user.machine.changed", "user.personal.access.token.added",
+                 "org.added"}) {
+    INFO(t);
+    CHECK_FALSE(affects_authentication(t));
+  }
+}

@@ -1,6 +1,6 @@
 #include "eventstore/migrations.hpp"
 
-#include <openssl/evp.h>
+#include "domain/sha256.hpp"
 
 #include <map>
 #include <string_view>
@@ -106,19 +106,7 @@ void apply_one(pqxx::connection_base& conn, const Migration& m) {
 }  // namespace
 
 std::string migration_checksum(const std::string& sql) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  if (EVP_Digest(sql.data(), sql.size(), digest, &length, EVP_sha256(), nullptr) != 1) {
-    throw MigrationError("SHA-256 failed");
-  }
-  static constexpr std::string_view kHex = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(length * 2);
-  for (unsigned int i = 0; i < length; ++i) {
-    hex += kHex[digest[i] >> 4];
-    hex += kHex[digest[i] & 0x0f];
-  }
-  return hex;
+  return domain::sha256_hex(sql);
 }
 
 std::vector<std::string> migrate(pqxx::connection_base& conn,
