@@ -1,12 +1,21 @@
-// machine-users: the executable. Parses the command line, then migrates and/or
-// serves. Failures are one clear line on stderr and a non-zero exit.
+// machine-users: the executable. Parses the command line, then migrates,
+// sets up or serves. Failures are one clear line on stderr and a non-zero exit.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <string>
 #include <vector>
 
 #include <pqxx/pqxx>
 
+#include "app/handlers/auth_cache.hpp"
+#include "app/handlers/command_runner.hpp"
+#include "app/handlers/first_run_setup.hpp"
 #include "app/http/server.hpp"
 #include "app/rest/rest_api.hpp"
 #include "app/runtime/checkpoint_keeper.hpp"
@@ -15,6 +24,7 @@
 #include "domain/ids.hpp"
 #include "eventstore/migrations.hpp"
 #include "eventstore/node_ids.hpp"
+#include "eventstore/notifications.hpp"
 
 namespace {
 
@@ -44,12 +54,48 @@ std::uint16_t prepare_database(const ServeConfig& c, bool verbose) {
   return mu::eventstore::allocate_node_id(conn);
 }
 
+// Only its owner may read the file; an existing one is replaced in place.
+void write_secret_file(const std::string& path, const std::string& secret) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) throw std::runtime_error("cannot write " + path + ": " + std::strerror(errno));
+  const std::string line = secret + "\n";
+  const bool ok =
+      ::fchmod(fd, 0600) == 0 && ::write(fd, line.data(), line.size()) == ssize_t(line.size());
+  const int error = errno;
+  ::close(fd);
+  if (!ok) throw std::runtime_error("cannot write " + path + ": " + std::strerror(error));
+}
+
+int setup(const Invocation& inv) {
+  const auto node_id = prepare_database(inv.config, false);
+  mu::domain::IdGenerator ids(node_id);
+  mu::runtime::DbSession db(inv.config.database_url);
+  mu::handlers::AuthCache cache;
+  mu::handlers::Backend backend{db, ids, cache};
+  auto out = mu::handlers::first_run_setup(backend, inv.setup.org_name, inv.setup.admin_user);
+  if (!out.ok()) throw std::runtime_error("setup failed: " + out.error().full_message());
+  write_secret_file(inv.setup.token_file, out->token);
+  std::cout << "organization " << inv.setup.org_name << ": " << out->org_id
+            << (out->org_created ? " (created)" : " (exists)") << "\n"
+            << "IAM_OWNER machine user " << inv.setup.admin_user << ": " << out->user_id
+            << (out->user_created ? " (created)" : " (exists)") << "\n"
+            << "new personal access token " << out->token_id << " written to "
+            << inv.setup.token_file << "\n";
+  return 0;
+}
+
 int serve(const ServeConfig& c) {
   const auto node_id = prepare_database(c, false);
   mu::domain::IdGenerator ids(node_id);
+  mu::handlers::AuthCache auth_cache;
+  // Every instance forgets its cached authentications when a command changed
+  // who may call, and when it may have missed such news.
+  mu::eventstore::NotificationListener auth_news(
+      c.database_url, mu::handlers::kAuthChannel, [&](const std::string&) { auth_cache.clear(); },
+      [&] { auth_cache.clear(); });
   mu::runtime::CheckpointKeeper checkpoints(c.database_url, std::chrono::milliseconds(250));
   mu::runtime::WorkerPool pool(c.database_url, c.db_connections, c.queue_capacity);
-  mu::rest::RestApi api(pool, ids);
+  mu::rest::RestApi api(pool, ids, auth_cache);
 
   mu::http::ServerOptions options;
   options.address = c.listen_host;
@@ -84,6 +130,8 @@ int main(int argc, char** argv) {
       case Invocation::Kind::Migrate:
         prepare_database(inv.config, true);
         return 0;
+      case Invocation::Kind::Setup:
+        return setup(inv);
       case Invocation::Kind::Serve:
         return serve(inv.config);
     }

@@ -13,6 +13,7 @@ constexpr const char* kLoadHead = "mu_es_load_head";
 constexpr const char* kLoadHeadLocked = "mu_es_load_head_locked";
 constexpr const char* kReadStream = "mu_es_read_stream";
 constexpr const char* kReadAfter = "mu_es_read_after";
+constexpr const char* kUniqueHolder = "mu_es_unique_holder";
 constexpr const char* kAppendNew = "mu_es_append_new";
 constexpr const char* kAppendExisting = "mu_es_append_existing";
 
@@ -167,6 +168,9 @@ EventStore::EventStore(pqxx::connection_base& conn) {
                                 "AND sequence > $3 ORDER BY sequence");
   conn.prepare(kReadAfter, std::string("SELECT ") + kEventColumns +
                                " FROM events WHERE position > $1 ORDER BY position LIMIT $2");
+  conn.prepare(
+      kUniqueHolder,
+      "SELECT aggregate_id FROM unique_constraints WHERE unique_type = $1 AND unique_value = $2");
   conn.prepare(kAppendNew, std::string(kNewHead) + kAppendTail);
   conn.prepare(kAppendExisting, std::string(kExistingHead) + kAppendTail);
 }
@@ -198,6 +202,13 @@ std::vector<domain::StoredEvent> EventStore::read_after(pqxx::transaction_base& 
                                                         std::int64_t after_position,
                                                         std::size_t limit) {
   return to_events(tx.exec_prepared(kReadAfter, after_position, static_cast<std::int64_t>(limit)));
+}
+
+std::optional<std::string> EventStore::unique_key_holder(pqxx::transaction_base& tx,
+                                                         const UniqueKey& key) {
+  const auto result = tx.exec_prepared(kUniqueHolder, key.type, key.value);
+  if (result.empty()) return std::nullopt;
+  return result[0][0].as<std::string>();
 }
 
 std::vector<domain::StoredEvent> EventStore::append(pqxx::transaction_base& tx,

@@ -79,6 +79,9 @@ class EventStore {
   std::vector<domain::StoredEvent> read_after(pqxx::transaction_base& tx,
                                               std::int64_t after_position, std::size_t limit);
 
+  // The aggregate holding a unique key, if any (e.g. who has a user name).
+  std::optional<std::string> unique_key_holder(pqxx::transaction_base& tx, const UniqueKey& key);
+
   // Appends within the caller's transaction (so that inline projections commit
   // with the events) and returns the stored events. Throws ConcurrencyConflict
   // or UniqueKeyTaken; the caller's transaction is then unusable.

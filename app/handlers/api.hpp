@@ -4,7 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "domain/machine_user.hpp"
 #include "domain/time.hpp"
@@ -74,6 +76,55 @@ struct UserLifecycleRequest {
   std::string id;
 };
 struct UserLifecycleResponse {
+  ObjectDetails details;
+};
+
+struct AddPersonalAccessTokenRequest {
+  std::string user_id;
+  std::optional<domain::Timestamp> expiration_date;  // none: never expires
+};
+struct AddPersonalAccessTokenResponse {
+  std::string token_id;
+  std::string token;  // shown here once; only its SHA-256 is stored
+  ObjectDetails details;
+};
+
+struct RemovePersonalAccessTokenRequest {
+  std::string user_id;
+  std::string token_id;
+};
+struct RemovePersonalAccessTokenResponse {
+  ObjectDetails details;
+};
+
+struct AddOrgRequest {
+  std::string name;
+};
+struct AddOrgResponse {
+  std::string id;
+  ObjectDetails details;
+};
+
+struct GetMyOrgRequest {};
+// zitadel.org.v1.Org
+struct Org {
+  std::string id;
+  ObjectDetails details;
+  std::string name;
+};
+struct GetMyOrgResponse {
+  Org org;
+};
+
+// AddOrgMember (in the organization the call acts in) and AddIAMMember (instance-wide).
+struct AddMemberRequest {
+  std::string user_id;
+  std::vector<std::string> roles;
+};
+struct RemoveMemberRequest {
+  std::string user_id;
+};
+struct MemberResponse {
   ObjectDetails details;
 };
 

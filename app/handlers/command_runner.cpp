@@ -4,62 +4,101 @@
 #include <random>
 #include <thread>
 
+#include "domain/permissions.hpp"
+#include "eventstore/notifications.hpp"
+
 namespace mu::handlers {
 
 namespace {
 
 using domain::MachineUser;
+using domain::MemberScope;
 
+// What the runner needs to know of each kind of stream.
+struct UserStream {
+  using State = MachineUser;
+  static constexpr int kRevision = domain::kMachineUserSnapshotRevision;
+  static std::optional<State> from_snapshot(const nlohmann::json& j, int rev) {
+    return domain::from_snapshot(j, rev);
+  }
+  static eventstore::AppendRequest keys(eventstore::AppendRequest req, const State& before,
+                                        const std::vector<domain::NewEvent>& events) {
+    auto names = domain::unique_name_changes(before, req.owner, events);
+    for (auto& v : names.claim) req.claim.push_back({std::string(domain::kUserNameUniqueType), v});
+    for (auto& v : names.release)
+      req.release.push_back({std::string(domain::kUserNameUniqueType), v});
+    return req;
+  }
+};
+
+struct ScopeStream {
+  using State = MemberScope;
+  static constexpr int kRevision = domain::kMemberScopeSnapshotRevision;
+  static std::optional<State> from_snapshot(const nlohmann::json& j, int rev) {
+    return domain::from_snapshot_scope(j, rev);
+  }
+  static eventstore::AppendRequest keys(eventstore::AppendRequest req, const State&,
+                                        const std::vector<domain::NewEvent>& events) {
+    for (const auto& e : events) {
+      if (e.type == domain::event_type::kOrgAdded) {
+        req.claim.push_back({std::string(domain::kOrgNameUniqueType),
+                             domain::org_name_unique_key(e.payload.value("name", ""))});
+      }
+    }
+    return req;
+  }
+};
+
+template <class Stream>
 struct Loaded {
-  MachineUser state;
+  typename Stream::State state;
   std::uint64_t sequence = 0;
 };
 
-Loaded load(runtime::DbSession& db, pqxx::transaction_base& tx, const std::string& user_id,
-            bool lock) {
-  const std::string type(domain::kUserAggregate);
-  auto head = db.store().load_head(tx, type, user_id, lock);
+template <class Stream>
+Loaded<Stream> load(runtime::DbSession& db, pqxx::transaction_base& tx, const std::string& type,
+                    const std::string& id, bool lock) {
+  auto head = db.store().load_head(tx, type, id, lock);
   if (!head) return {};
-  if (auto snap = domain::from_snapshot(head->snapshot, head->snapshot_revision);
+  if (auto snap = Stream::from_snapshot(head->snapshot, head->snapshot_revision);
       snap && snap->sequence == head->sequence) {
     return {std::move(*snap), head->sequence};
   }
-  // No usable snapshot (older revision): the events are the truth.
-  auto state = domain::reduce(db.store().read_stream(tx, type, user_id));
-  return {state, state.sequence};
+  // No usable snapshot (another revision): the events are the truth.
+  typename Stream::State state{};
+  for (const auto& e : db.store().read_stream(tx, type, id)) apply(state, e);
+  return {state, head->sequence};
 }
 
-eventstore::AppendRequest append_request(const CommandMeta& meta, const Loaded& loaded,
+template <class Stream>
+eventstore::AppendRequest append_request(const std::string& type, const StreamRef& stream,
+                                         const Loaded<Stream>& loaded,
                                          std::vector<domain::NewEvent> events) {
   eventstore::AppendRequest req;
-  req.aggregate_type = domain::kUserAggregate;
-  req.aggregate_id = meta.user_id;
-  req.owner = loaded.sequence == 0 || loaded.state.owner.empty() ? meta.org_id : loaded.state.owner;
-  req.creator = meta.editor_id;
+  req.aggregate_type = type;
+  req.aggregate_id = stream.id;
+  req.owner = stream.owner;
+  req.creator = stream.editor_id;
   req.expected_sequence = loaded.sequence;
 
   // The snapshot is the write model after the events, folded by the same apply.
-  MachineUser after = loaded.state;
+  typename Stream::State after = loaded.state;
   std::uint64_t seq = loaded.sequence;
   for (const auto& e : events) {
     domain::StoredEvent s;
-    s.aggregate_type = req.aggregate_type;
-    s.aggregate_id = req.aggregate_id;
+    s.aggregate_type = type;
+    s.aggregate_id = stream.id;
     s.sequence = ++seq;
     s.type = e.type;
     s.revision = e.revision;
     s.payload = e.payload;
     s.owner = req.owner;
     s.creator = req.creator;
-    domain::apply(after, s);
+    apply(after, s);
   }
-  req.snapshot = domain::to_snapshot(after);
-  req.snapshot_revision = domain::kMachineUserSnapshotRevision;
-
-  auto names = domain::unique_name_changes(loaded.state, req.owner, events);
-  for (auto& v : names.claim) req.claim.push_back({std::string(domain::kUserNameUniqueType), v});
-  for (auto& v : names.release)
-    req.release.push_back({std::string(domain::kUserNameUniqueType), v});
+  req.snapshot = to_snapshot(after);
+  req.snapshot_revision = Stream::kRevision;
+  req = Stream::keys(std::move(req), loaded.state, events);
   req.events = std::move(events);
   return req;
 }
@@ -71,36 +110,62 @@ void back_off(int attempt) {
   std::this_thread::sleep_for(std::chrono::microseconds(micros(rng)));
 }
 
-}  // namespace
-
-domain::Result<CommandOutcome> run_user_command(runtime::DbSession& db, const CommandMeta& meta,
-                                                const Decision& decide) {
+template <class Stream>
+domain::Result<CommandOutcome> run(runtime::DbSession& db, const std::string& type,
+                                   const StreamRef& stream,
+                                   const Decision<typename Stream::State>& decide,
+                                   const domain::Error& taken) {
   for (int attempt = 1; attempt <= kMaxCommandAttempts; ++attempt) {
     try {
       pqxx::work tx(db.connection());
       // The first attempt is optimistic; after losing a race, the head is locked
       // from the read on, so the next decision cannot be overtaken.
-      Loaded loaded = load(db, tx, meta.user_id, attempt > 1);
+      auto loaded = load<Stream>(db, tx, type, stream.id, attempt > 1);
       auto decided = decide(loaded.state);
       if (!decided.ok()) return decided.error();
-      auto request = append_request(meta, loaded, std::move(decided).value());
+      auto request = append_request<Stream>(type, stream, loaded, std::move(decided).value());
 
       CommandOutcome out;
-      // A removal deletes the read model row; its creation date is read first.
       out.events = db.store().append(tx, request);
-      out.row = db.users().apply_inline(tx, out.events);
+      out.user_row = db.users().apply_inline(tx, out.events);
+      db.auth().apply_inline(tx, out.events);
+      for (const auto& e : out.events) {
+        if (domain::affects_authentication(e.type)) {
+          // Delivered at COMMIT, to every instance's cache.
+          eventstore::notify(tx, kAuthChannel, e.aggregate_id);
+          break;
+        }
+      }
       tx.commit();
       return out;
     } catch (const eventstore::ConcurrencyConflict&) {
       back_off(attempt);
     } catch (const eventstore::UniqueKeyTaken&) {
-      return domain::Error{domain::Code::AlreadyExists, "COMMAND-k2una", "User already exists"};
+      return taken;
     } catch (const std::exception& e) {
       return db.failure(e);
     }
   }
   return domain::Error{domain::Code::Aborted, "COMMAND-CONFLICT",
-                       "the user was changed concurrently too often; try again"};
+                       "the object was changed concurrently too often; try again"};
+}
+
+}  // namespace
+
+domain::Result<CommandOutcome> run_user_command(runtime::DbSession& db, const StreamRef& stream,
+                                                const Decision<MachineUser>& decide) {
+  return run<UserStream>(db, std::string(domain::kUserAggregate), stream, decide,
+                         {domain::Code::AlreadyExists, "COMMAND-k2una", "User already exists"});
+}
+
+domain::Result<CommandOutcome> run_scope_command(runtime::DbSession& db, domain::ScopeKind kind,
+                                                 const StreamRef& stream,
+                                                 const Decision<MemberScope>& decide) {
+  const auto type =
+      kind == domain::ScopeKind::Org ? domain::kOrgAggregate : domain::kInstanceAggregate;
+  return run<ScopeStream>(
+      db, std::string(type), stream, decide,
+      {domain::Code::AlreadyExists, "COMMAND-Bm2dx", "Organisation's name or id already taken"});
 }
 
 }  // namespace mu::handlers

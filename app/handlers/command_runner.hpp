@@ -1,10 +1,10 @@
-// Runs one command against a machine user's stream: load the write model (one
-// read of the stream head), decide, then append the events, reduce them into
-// the inline read model and read the details back, all in one transaction.
-// When another writer moved the stream in between, it reloads and decides
-// again, this time holding the stream head's row lock from the read on, so the
-// retry cannot be overtaken: no lost update, no decision on stale state, and
-// (but for two creations of one new id) no second conflict.
+// Runs one command against one stream: load the write model (one read of the
+// stream head and its snapshot), decide, then append the events and reduce them
+// into the inline read models, in one transaction. When another writer moved
+// the stream in between, it reloads and decides again, this time holding the
+// stream head's row lock from the read on, so the retry cannot be overtaken:
+// no lost update, no decision on stale state, and (but for two creations of
+// one new id) no second conflict.
 #pragma once
 
 #include <functional>
@@ -14,22 +14,23 @@
 
 #include "app/runtime/db_session.hpp"
 #include "domain/machine_user.hpp"
+#include "domain/org.hpp"
 #include "projections/users_projection.hpp"
 
 namespace mu::handlers {
 
-using Decision =
-    std::function<domain::Result<std::vector<domain::NewEvent>>(const domain::MachineUser&)>;
+template <class State>
+using Decision = std::function<domain::Result<std::vector<domain::NewEvent>>(const State&)>;
 
 struct CommandOutcome {
   std::vector<domain::StoredEvent> events;
-  // The read model row as the events left it; for a removal, the row removed.
-  std::optional<projections::UserView> row;
+  // The users read model row as the events left it; for a removal, the row removed.
+  std::optional<projections::UserView> user_row;
 };
 
-struct CommandMeta {
-  std::string user_id;
-  std::string org_id;     // the owner of a new stream
+struct StreamRef {
+  std::string id;
+  std::string owner;      // the owner of a new stream (its organization)
   std::string editor_id;  // recorded as every event's creator
 };
 
@@ -37,7 +38,16 @@ struct CommandMeta {
 // can need more than two.
 inline constexpr int kMaxCommandAttempts = 10;
 
-domain::Result<CommandOutcome> run_user_command(runtime::DbSession& db, const CommandMeta& meta,
-                                                const Decision& decide);
+// A machine user's stream ("user").
+domain::Result<CommandOutcome> run_user_command(runtime::DbSession& db, const StreamRef& stream,
+                                                const Decision<domain::MachineUser>& decide);
+// An organization's stream ("org"), or with kind Instance the instance's ("instance").
+domain::Result<CommandOutcome> run_scope_command(runtime::DbSession& db, domain::ScopeKind kind,
+                                                 const StreamRef& stream,
+                                                 const Decision<domain::MemberScope>& decide);
+
+// The channel on which commands that change who may call tell every instance
+// to forget its cached authentications.
+inline constexpr const char* kAuthChannel = "mu_auth";
 
 }  // namespace mu::handlers

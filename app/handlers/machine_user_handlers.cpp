@@ -1,6 +1,8 @@
 #include "app/handlers/machine_user_handlers.hpp"
 
 #include "app/handlers/command_runner.hpp"
+#include "app/runtime/random_token.hpp"
+#include "domain/sha256.hpp"
 
 namespace mu::handlers {
 
@@ -12,16 +14,25 @@ api::ObjectDetails details_of(const projections::UserView& v) {
   return {v.sequence, v.creation_date, v.change_date, v.owner};
 }
 
-// Details of a call: the read model row as the events left it. A removal's row
-// is gone; its details are the removal event's, with the removed row's creation date.
-api::ObjectDetails details_of(const CommandOutcome& out) {
+// A command's details: its last event's sequence and time, the user's creation
+// date from the read model row the events touched (or, for events the users read
+// model does not reduce, the row as it is).
+api::ObjectDetails details_of(Backend& b, CommandOutcome& out) {
   const auto& last = out.events.back();
-  if (last.type == domain::event_type::kRemoved) {
-    return {last.sequence, out.row ? out.row->creation_date : last.created_at, last.created_at,
-            last.owner};
+  if (!out.user_row) {
+    try {
+      pqxx::nontransaction read(b.db.connection());
+      out.user_row = b.db.users().find(read, last.aggregate_id);
+    } catch (const std::exception& e) {
+      (void)b.db.failure(e);  // committed already: the details go without a creation date
+    }
   }
-  if (out.row) return details_of(*out.row);
-  return {last.sequence, last.created_at, last.created_at, last.owner};
+  return {last.sequence, out.user_row ? out.user_row->creation_date : last.created_at,
+          last.created_at, last.owner};
+}
+
+domain::Timestamp now() {
+  return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
 }
 
 }  // namespace
@@ -36,7 +47,7 @@ domain::Result<api::AddMachineUserResponse> add_machine_user(
   auto out = run_user_command(b.db, {cmd.user_id, ctx.org_id, ctx.editor_id},
                               [&](const domain::MachineUser& u) { return domain::decide(u, cmd); });
   if (!out.ok()) return out.error();
-  return api::AddMachineUserResponse{cmd.user_id, details_of(*out)};
+  return api::AddMachineUserResponse{cmd.user_id, details_of(b, *out)};
 }
 
 domain::Result<api::UpdateMachineResponse> update_machine(Backend& b, const api::CallContext& ctx,
@@ -48,7 +59,7 @@ domain::Result<api::UpdateMachineResponse> update_machine(Backend& b, const api:
   auto out = run_user_command(b.db, {cmd.user_id, ctx.org_id, ctx.editor_id},
                               [&](const domain::MachineUser& u) { return domain::decide(u, cmd); });
   if (!out.ok()) return out.error();
-  return api::UpdateMachineResponse{details_of(*out)};
+  return api::UpdateMachineResponse{details_of(b, *out)};
 }
 
 domain::Result<api::UserLifecycleResponse> change_user_state(Backend& b,
@@ -60,7 +71,36 @@ domain::Result<api::UserLifecycleResponse> change_user_state(Backend& b,
   auto out = run_user_command(b.db, {cmd.user_id, ctx.org_id, ctx.editor_id},
                               [&](const domain::MachineUser& u) { return domain::decide(u, cmd); });
   if (!out.ok()) return out.error();
-  return api::UserLifecycleResponse{details_of(*out)};
+  return api::UserLifecycleResponse{details_of(b, *out)};
+}
+
+domain::Result<api::AddPersonalAccessTokenResponse> add_personal_access_token(
+    Backend& b, const api::CallContext& ctx, const api::AddPersonalAccessTokenRequest& req) {
+  const std::string token = runtime::random_token();
+  domain::AddPersonalAccessToken cmd{req.user_id,
+                                     ctx.org_id,
+                                     "",
+                                     domain::sha256_hex(token),
+                                     req.expiration_date.value_or(domain::kNoExpiration),
+                                     now()};
+  if (auto invalid = domain::validate(cmd)) return *invalid;
+  cmd.token_id = b.ids.next();
+
+  auto out = run_user_command(b.db, {cmd.user_id, ctx.org_id, ctx.editor_id},
+                              [&](const domain::MachineUser& u) { return domain::decide(u, cmd); });
+  if (!out.ok()) return out.error();
+  return api::AddPersonalAccessTokenResponse{cmd.token_id, token, details_of(b, *out)};
+}
+
+domain::Result<api::RemovePersonalAccessTokenResponse> remove_personal_access_token(
+    Backend& b, const api::CallContext& ctx, const api::RemovePersonalAccessTokenRequest& req) {
+  domain::RemovePersonalAccessToken cmd{req.user_id, ctx.org_id, req.token_id};
+  if (auto invalid = domain::validate(cmd)) return *invalid;
+
+  auto out = run_user_command(b.db, {cmd.user_id, ctx.org_id, ctx.editor_id},
+                              [&](const domain::MachineUser& u) { return domain::decide(u, cmd); });
+  if (!out.ok()) return out.error();
+  return api::RemovePersonalAccessTokenResponse{details_of(b, *out)};
 }
 
 domain::Result<api::GetUserByIDResponse> get_user_by_id(Backend& b, const api::CallContext& ctx,

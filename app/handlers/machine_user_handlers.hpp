@@ -1,20 +1,15 @@
-// One function per RPC, shared by every transport: validate the request,
-// run the command (or the query) and build the response from the read model.
-// They run on a database worker thread; they never see HTTP or protobuf.
+// One function per RPC, shared by every transport. The caller is already
+// authenticated and authorized (authorization.hpp); a handler validates the
+// request, runs the command (or the query) and builds the response from the
+// read models. Handlers run on a database worker thread and never see HTTP or
+// protobuf.
 #pragma once
 
 #include "app/handlers/api.hpp"
-#include "app/runtime/db_session.hpp"
-#include "domain/ids.hpp"
+#include "app/handlers/backend.hpp"
 #include "domain/result.hpp"
 
 namespace mu::handlers {
-
-// What a handler may use: its thread's database session and the id generator.
-struct Backend {
-  runtime::DbSession& db;
-  domain::IdGenerator& ids;
-};
 
 domain::Result<api::AddMachineUserResponse> add_machine_user(Backend& b,
                                                              const api::CallContext& ctx,
@@ -29,5 +24,11 @@ domain::Result<api::GetUserByIDResponse> get_user_by_id(Backend& b, const api::C
 domain::Result<api::UserLifecycleResponse> change_user_state(Backend& b,
                                                              const api::CallContext& ctx,
                                                              const api::UserLifecycleRequest& req);
+
+domain::Result<api::AddPersonalAccessTokenResponse> add_personal_access_token(
+    Backend& b, const api::CallContext& ctx, const api::AddPersonalAccessTokenRequest& req);
+
+domain::Result<api::RemovePersonalAccessTokenResponse> remove_personal_access_token(
+    Backend& b, const api::CallContext& ctx, const api::RemovePersonalAccessTokenRequest& req);
 
 }  // namespace mu::handlers

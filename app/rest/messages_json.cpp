@@ -77,6 +77,40 @@ domain::Result<api::UpdateMachineRequest> decode_update_machine(std::string_view
   return r;
 }
 
+domain::Result<api::AddPersonalAccessTokenRequest> decode_add_personal_access_token(
+    std::string_view body, const std::string& path_user_id) {
+  auto msg = parse_message(body);
+  if (!msg.ok()) return msg.error();
+  api::AddPersonalAccessTokenRequest r;
+  if (auto e = read_timestamp(*msg, {"expirationDate", "expiration_date"}, r.expiration_date))
+    return *e;
+  r.user_id = path_user_id;
+  return r;
+}
+
+domain::Result<api::AddOrgRequest> decode_add_org(std::string_view body) {
+  auto msg = parse_message(body);
+  if (!msg.ok()) return msg.error();
+  api::AddOrgRequest r;
+  if (auto e = read_string(*msg, {"name", "name"}, r.name)) return *e;
+  return r;
+}
+
+domain::Result<api::AddMemberRequest> decode_add_member(std::string_view body) {
+  auto msg = parse_message(body);
+  if (!msg.ok()) return msg.error();
+  api::AddMemberRequest r;
+  auto error = first_error(
+      [&] {
+        return read_string(*msg, {"userId", "user_id"}, r.user_id);
+      },
+      [&] {
+        return read_strings(*msg, {"roles", "roles"}, r.roles);
+      });
+  if (error) return *error;
+  return r;
+}
+
 json encode(const api::ObjectDetails& d) {
   json j = json::object();
   if (d.sequence != 0) j["sequence"] = uint64_string(d.sequence);
@@ -114,6 +148,32 @@ json encode(const api::GetUserByIDResponse& r) {
   put_string(user, "userName", u.user_name);
   user["machine"] = std::move(machine);
   return {{"user", std::move(user)}};
+}
+
+}  // namespace mu::rest
+
+namespace mu::rest {
+
+json encode(const api::AddPersonalAccessTokenResponse& r) {
+  return {{"tokenId", r.token_id}, {"token", r.token}, {"details", encode(r.details)}};
+}
+
+json encode(const api::RemovePersonalAccessTokenResponse& r) {
+  return {{"details", encode(r.details)}};
+}
+
+json encode(const api::AddOrgResponse& r) {
+  return {{"id", r.id}, {"details", encode(r.details)}};
+}
+
+json encode(const api::GetMyOrgResponse& r) {
+  json org = {{"id", r.org.id}, {"details", encode(r.org.details)}, {"state", "ORG_STATE_ACTIVE"}};
+  put_string(org, "name", r.org.name);
+  return {{"org", std::move(org)}};
+}
+
+json encode(const api::MemberResponse& r) {
+  return {{"details", encode(r.details)}};
 }
 
 }  // namespace mu::rest

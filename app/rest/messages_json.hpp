@@ -16,10 +16,20 @@ domain::Result<api::AddMachineUserRequest> decode_add_machine_user(std::string_v
 domain::Result<api::UpdateMachineRequest> decode_update_machine(std::string_view body,
                                                                 const std::string& path_user_id);
 
+domain::Result<api::AddPersonalAccessTokenRequest> decode_add_personal_access_token(
+    std::string_view body, const std::string& path_user_id);
+domain::Result<api::AddOrgRequest> decode_add_org(std::string_view body);
+domain::Result<api::AddMemberRequest> decode_add_member(std::string_view body);
+
 nlohmann::json encode(const api::ObjectDetails& d);
 nlohmann::json encode(const api::AddMachineUserResponse& r);
 nlohmann::json encode(const api::UpdateMachineResponse& r);
 nlohmann::json encode(const api::GetUserByIDResponse& r);
 nlohmann::json encode(const api::UserLifecycleResponse& r);
+nlohmann::json encode(const api::AddPersonalAccessTokenResponse& r);
+nlohmann::json encode(const api::RemovePersonalAccessTokenResponse& r);
+nlohmann::json encode(const api::AddOrgResponse& r);
+nlohmann::json encode(const api::GetMyOrgResponse& r);
+nlohmann::json encode(const api::MemberResponse& r);
 
 }  // namespace mu::rest

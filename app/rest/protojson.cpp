@@ -76,4 +76,32 @@ std::optional<domain::Error> read_enum(const json& msg, Field f, const EnumNames
   return wrong_type(f, "enum", *v);
 }
 
+std::optional<domain::Error> read_strings(const json& msg, Field f, std::vector<std::string>& out) {
+  auto found = lookup(msg, f);
+  if (!found.ok()) return found.error();
+  const json* v = *found;
+  if (!v) return std::nullopt;
+  if (!v->is_array()) return wrong_type(f, "repeated string", *v);
+  std::vector<std::string> values;
+  for (const auto& item : *v) {
+    if (!item.is_string()) return wrong_type(f, "repeated string", *v);
+    values.push_back(item.get<std::string>());
+  }
+  out = std::move(values);
+  return std::nullopt;
+}
+
+std::optional<domain::Error> read_timestamp(const json& msg, Field f,
+                                            std::optional<domain::Timestamp>& out) {
+  auto found = lookup(msg, f);
+  if (!found.ok()) return found.error();
+  const json* v = *found;
+  if (!v) return std::nullopt;
+  if (!v->is_string()) return wrong_type(f, "timestamp", *v);
+  auto t = domain::parse_rfc3339(v->get<std::string>());
+  if (!t) return wrong_type(f, "timestamp (RFC 3339)", *v);
+  out = *t;
+  return std::nullopt;
+}
+
 }  // namespace mu::rest

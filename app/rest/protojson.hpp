@@ -36,6 +36,14 @@ using EnumNames = std::vector<std::pair<std::string_view, int>>;
 std::optional<domain::Error> read_enum(const nlohmann::json& msg, Field f, const EnumNames& names,
                                        int& out);
 
+// A repeated string field: a JSON array of strings.
+std::optional<domain::Error> read_strings(const nlohmann::json& msg, Field f,
+                                          std::vector<std::string>& out);
+
+// A google.protobuf.Timestamp: an RFC 3339 string.
+std::optional<domain::Error> read_timestamp(const nlohmann::json& msg, Field f,
+                                            std::optional<domain::Timestamp>& out);
+
 // Writing: a uint64 as protojson writes it (a decimal string).
 inline std::string uint64_string(std::uint64_t v) {
   return std::to_string(v);

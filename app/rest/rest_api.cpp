@@ -1,6 +1,8 @@
 #include "app/rest/rest_api.hpp"
 
+#include "app/handlers/authorization.hpp"
 #include "app/handlers/machine_user_handlers.hpp"
+#include "app/handlers/org_handlers.hpp"
 #include "app/rest/error_body.hpp"
 #include "app/rest/messages_json.hpp"
 #include "app/rest/routes.hpp"
@@ -9,15 +11,17 @@ namespace mu::rest {
 
 namespace {
 
+using api::Rpc;
 using domain::Error;
+using nlohmann::json;
 
-http::HttpResponse json_response(const nlohmann::json& body) {
+http::HttpResponse json_response(const json& body) {
   http::HttpResponse res;
   res.body = body.dump();
   return res;
 }
 
-domain::Lifecycle lifecycle_of(Rpc rpc) {
+std::optional<domain::Lifecycle> lifecycle_of(Rpc rpc) {
   switch (rpc) {
     case Rpc::DeactivateUser:
       return domain::Lifecycle::Deactivate;
@@ -27,20 +31,74 @@ domain::Lifecycle lifecycle_of(Rpc rpc) {
       return domain::Lifecycle::Lock;
     case Rpc::UnlockUser:
       return domain::Lifecycle::Unlock;
-    default:
+    case Rpc::RemoveUser:
       return domain::Lifecycle::Remove;
+    default:
+      return std::nullopt;
   }
 }
 
-// Until authentication exists, the header is the only way to name the
-// organization, so it is required.
-domain::Result<api::CallContext> call_context(const http::HttpRequest& req) {
-  const std::string* org = req.header("x-zitadel-orgid");
-  if (!org || org->empty()) {
-    return domain::invalid_argument(
-        "missing x-zitadel-orgid header: it names the organization the call acts in");
+// Decodes the request (its validation comes after authorization, so it runs
+// here, on the worker), calls the handler, encodes the answer.
+template <class Request, class Handler>
+domain::Result<json> call(const domain::Result<Request>& decoded, Handler&& handler) {
+  if (!decoded.ok()) return decoded.error();
+  auto result = handler(*decoded);
+  if (!result.ok()) return result.error();
+  return encode(*result);
+}
+
+template <class Request>
+domain::Result<Request> ok(Request r) {
+  return r;
+}
+
+domain::Result<json> dispatch(handlers::Backend& b, const api::CallContext& ctx,
+                              const RouteMatch& m, const std::string& body) {
+  using namespace handlers;
+  const auto& id = m.param(0);
+  auto with = [&](auto fn) { return [&b, &ctx, fn](const auto& req) { return fn(b, ctx, req); }; };
+  if (auto action = lifecycle_of(m.rpc)) {
+    return call(ok(api::UserLifecycleRequest{*action, id}), with(change_user_state));
   }
-  return api::CallContext{*org, ""};
+  switch (m.rpc) {
+    case Rpc::AddMachineUser:
+      return call(decode_add_machine_user(body), with(add_machine_user));
+    case Rpc::UpdateMachine:
+      return call(decode_update_machine(body, id), with(update_machine));
+    case Rpc::GetUserByID:
+      return call(ok(api::GetUserByIDRequest{id}), with(get_user_by_id));
+    case Rpc::AddPersonalAccessToken:
+      return call(decode_add_personal_access_token(body, id), with(add_personal_access_token));
+    case Rpc::RemovePersonalAccessToken:
+      return call(ok(api::RemovePersonalAccessTokenRequest{id, m.param(1)}),
+                  with(remove_personal_access_token));
+    case Rpc::AddOrg:
+      return call(decode_add_org(body), with(add_org));
+    case Rpc::GetMyOrg:
+      return call(ok(api::GetMyOrgRequest{}), with(get_my_org));
+    case Rpc::AddOrgMember:
+    case Rpc::AddIAMMember: {
+      const auto kind =
+          m.rpc == Rpc::AddOrgMember ? domain::ScopeKind::Org : domain::ScopeKind::Instance;
+      return call(decode_add_member(body),
+                  [&](const auto& req) { return add_member(b, ctx, kind, req); });
+    }
+    case Rpc::RemoveOrgMember:
+    case Rpc::RemoveIAMMember: {
+      const auto kind =
+          m.rpc == Rpc::RemoveOrgMember ? domain::ScopeKind::Org : domain::ScopeKind::Instance;
+      return call(ok(api::RemoveMemberRequest{id}),
+                  [&](const auto& req) { return remove_member(b, ctx, kind, req); });
+    }
+    default:
+      return Error{domain::Code::Unimplemented, "", "Method Not Allowed"};
+  }
+}
+
+std::optional<std::string> header(const http::HttpRequest& req, const char* name) {
+  const std::string* v = req.header(name);
+  return v ? std::optional<std::string>(*v) : std::nullopt;
 }
 
 }  // namespace
@@ -48,54 +106,18 @@ domain::Result<api::CallContext> call_context(const http::HttpRequest& req) {
 void RestApi::operator()(http::HttpRequest req, http::Responder respond) {
   auto route = match_route(req.method, req.target);
   if (!route.ok()) return respond(error_response(route.error()));
-  const RouteMatch& m = *route;
-  if (m.rpc == Rpc::Healthz) return respond(json_response({{"status", "ok"}}));
+  const auto permission = api::required_permission(route->rpc);
+  if (!permission) return respond(json_response({{"status", "ok"}}));  // health
 
-  auto ctx = call_context(req);
-  if (!ctx.ok()) return respond(error_response(ctx.error()));
-
-  // The call, bound to its decoded request; it runs on a worker thread.
-  std::function<nlohmann::json(handlers::Backend&, Error&)> call;
-  auto bind = [&](auto decoded, auto handler) -> std::optional<Error> {
-    if (!decoded.ok()) return decoded.error();
-    call = [ctx = *ctx, request = std::move(decoded).value(), handler](
-               handlers::Backend& b, Error& error) -> nlohmann::json {
-      auto result = handler(b, ctx, request);
-      if (!result.ok()) {
-        error = result.error();
-        return nullptr;
-      }
-      return encode(*result);
-    };
-    return std::nullopt;
-  };
-
-  std::optional<Error> bad_request;
-  switch (m.rpc) {
-    case Rpc::AddMachineUser:
-      bad_request = bind(decode_add_machine_user(req.body), handlers::add_machine_user);
-      break;
-    case Rpc::UpdateMachine:
-      bad_request = bind(decode_update_machine(req.body, m.user_id), handlers::update_machine);
-      break;
-    case Rpc::GetUserByID:
-      bad_request =
-          bind(domain::Result<api::GetUserByIDRequest>(api::GetUserByIDRequest{m.user_id}),
-               handlers::get_user_by_id);
-      break;
-    default:
-      bad_request = bind(domain::Result<api::UserLifecycleRequest>(
-                             api::UserLifecycleRequest{lifecycle_of(m.rpc), m.user_id}),
-                         handlers::change_user_state);
-      break;
-  }
-  if (bad_request) return respond(error_response(*bad_request));
-
-  auto job = [call = std::move(call), respond, &ids = ids_](runtime::DbSession& db) {
-    handlers::Backend backend{db, ids};
-    Error error;
-    auto body = call(backend, error);
-    respond(body.is_null() ? error_response(error) : json_response(body));
+  handlers::Credentials credentials{header(req, "authorization"), header(req, "x-zitadel-orgid")};
+  auto job = [m = std::move(*route), credentials = std::move(credentials),
+              body = std::move(req.body), perm = *permission, respond, &ids = ids_,
+              &cache = auth_cache_](runtime::DbSession& db) {
+    handlers::Backend backend{db, ids, cache};
+    // Authentication, permission, then the request's validation and the command.
+    auto ctx = handlers::authorize(backend, credentials, perm);
+    auto result = ctx.ok() ? dispatch(backend, *ctx, m, body) : domain::Result<json>(ctx.error());
+    respond(result.ok() ? json_response(*result) : error_response(result.error()));
   };
   if (!pool_.try_submit(std::move(job))) {
     respond(error_response(

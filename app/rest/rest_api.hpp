@@ -1,8 +1,10 @@
-// The REST/JSON transport of the machine-user RPCs: route, decode, hand the
-// call to a database worker, encode the answer. The handlers themselves are in
+// The REST/JSON transport: route, then hand the call to a database worker,
+// which authenticates and authorizes the caller, decodes the body, runs the
+// handler and encodes the answer. The handlers and the authorization are in
 // app/handlers and are shared with the transports to come (gRPC, gRPC-Web).
 #pragma once
 
+#include "app/handlers/auth_cache.hpp"
 #include "app/http/http_types.hpp"
 #include "app/runtime/worker_pool.hpp"
 #include "domain/ids.hpp"
@@ -11,7 +13,8 @@ namespace mu::rest {
 
 class RestApi {
  public:
-  RestApi(runtime::WorkerPool& pool, domain::IdGenerator& ids) : pool_(pool), ids_(ids) {}
+  RestApi(runtime::WorkerPool& pool, domain::IdGenerator& ids, handlers::AuthCache& auth_cache)
+      : pool_(pool), ids_(ids), auth_cache_(auth_cache) {}
 
   // A mu::http::RequestHandler: runs on an I/O thread and never blocks on the database.
   void operator()(http::HttpRequest request, http::Responder respond);
@@ -19,6 +22,7 @@ class RestApi {
  private:
   runtime::WorkerPool& pool_;
   domain::IdGenerator& ids_;
+  handlers::AuthCache& auth_cache_;
 };
 
 }  // namespace mu::rest

@@ -6,6 +6,7 @@
 #include "app/rest/routes.hpp"
 
 using namespace mu::rest;
+using mu::api::Rpc;
 using mu::domain::Code;
 using nlohmann::json;
 
@@ -13,7 +14,7 @@ TEST_CASE("routes with and without the /management/v1 prefix") {
   auto m = match_route("PUT", "/management/v1/users/123/machine");
   REQUIRE(m.ok());
   CHECK(m->rpc == Rpc::UpdateMachine);
-  CHECK(m->user_id == "123");
+  CHECK(m->param(0) == "123");
   CHECK(match_route("PUT", "/users/123/machine?x=1")->rpc == Rpc::UpdateMachine);
   CHECK(match_route("POST", "/users/machine")->rpc == Rpc::AddMachineUser);
   CHECK(match_route("GET", "/users/machine")->rpc == Rpc::GetUserByID);  // an id "machine"
@@ -22,7 +23,24 @@ TEST_CASE("routes with and without the /management/v1 prefix") {
   CHECK(match_route("POST", "/users/9/_reactivate")->rpc == Rpc::ReactivateUser);
   CHECK(match_route("POST", "/users/9/_lock")->rpc == Rpc::LockUser);
   CHECK(match_route("POST", "/users/9/_unlock")->rpc == Rpc::UnlockUser);
-  CHECK(match_route("GET", "/users/a%2Fb")->user_id == "a/b");
+  CHECK(match_route("GET", "/users/a%2Fb")->param(0) == "a/b");
+}
+
+TEST_CASE("auth routes: PATs, orgs, members, admin") {
+  auto pat = match_route("DELETE", "/management/v1/users/7/pats/9");
+  REQUIRE(pat.ok());
+  CHECK(pat->rpc == Rpc::RemovePersonalAccessToken);
+  CHECK(pat->params == std::vector<std::string>{"7", "9"});
+  CHECK(match_route("POST", "/users/7/pats")->rpc == Rpc::AddPersonalAccessToken);
+  CHECK(match_route("POST", "/orgs")->rpc == Rpc::AddOrg);
+  CHECK(match_route("GET", "/management/v1/orgs/me")->rpc == Rpc::GetMyOrg);
+  CHECK(match_route("POST", "/orgs/me/members")->rpc == Rpc::AddOrgMember);
+  CHECK(match_route("DELETE", "/orgs/me/members/5")->param(0) == "5");
+  CHECK(match_route("POST", "/admin/v1/members")->rpc == Rpc::AddIAMMember);
+  CHECK(match_route("DELETE", "/members/5")->rpc == Rpc::RemoveIAMMember);
+  // Each service's routes only under its own prefix.
+  CHECK(match_route("POST", "/management/v1/members").error().code == Code::NotFound);
+  CHECK(match_route("POST", "/admin/v1/users/machine").error().code == Code::NotFound);
 }
 
 TEST_CASE("unknown paths are NotFound, known paths with another method Unimplemented") {

@@ -7,25 +7,45 @@ namespace mu::rest {
 
 namespace {
 
+enum class Service { None, Management, Admin };
+
 struct Route {
   std::string_view method;
-  std::string_view pattern;  // segments; "{}" is the user id
-  Rpc rpc;
+  std::string_view pattern;  // segments; "{}" is a parameter
+  api::Rpc rpc;
+  Service service;  // which prefix it may carry
 };
 
+using api::Rpc;
 constexpr std::array kRoutes = {
-    Route{"GET", "/healthz", Rpc::Healthz},
-    Route{"POST", "/users/machine", Rpc::AddMachineUser},
-    Route{"PUT", "/users/{}/machine", Rpc::UpdateMachine},
-    Route{"GET", "/users/{}", Rpc::GetUserByID},
-    Route{"DELETE", "/users/{}", Rpc::RemoveUser},
-    Route{"POST", "/users/{}/_deactivate", Rpc::DeactivateUser},
-    Route{"POST", "/users/{}/_reactivate", Rpc::ReactivateUser},
-    Route{"POST", "/users/{}/_lock", Rpc::LockUser},
-    Route{"POST", "/users/{}/_unlock", Rpc::UnlockUser},
+    Route{"GET", "/healthz", Rpc::Healthz, Service::None},
+    Route{"POST", "/users/machine", Rpc::AddMachineUser, Service::Management},
+    Route{"PUT", "/users/{}/machine", Rpc::UpdateMachine, Service::Management},
+    Route{"GET", "/users/{}", Rpc::GetUserByID, Service::Management},
+    Route{"DELETE", "/users/{}", Rpc::RemoveUser, Service::Management},
+    Route{"POST", "/users/{}/_deactivate", Rpc::DeactivateUser, Service::Management},
+    Route{"POST", "/users/{}/_reactivate", Rpc::ReactivateUser, Service::Management},
+    Route{"POST", "/users/{}/_lock", Rpc::LockUser, Service::Management},
+    Route{"POST", "/users/{}/_unlock", Rpc::UnlockUser, Service::Management},
+    Route{"POST", "/users/{}/pats", Rpc::AddPersonalAccessToken, Service::Management},
+    Route{"DELETE", "/users/{}/pats/{}", Rpc::RemovePersonalAccessToken, Service::Management},
+    Route{"POST", "/orgs", Rpc::AddOrg, Service::Management},
+    Route{"GET", "/orgs/me", Rpc::GetMyOrg, Service::Management},
+    Route{"POST", "/orgs/me/members", Rpc::AddOrgMember, Service::Management},
+    Route{"DELETE", "/orgs/me/members/{}", Rpc::RemoveOrgMember, Service::Management},
+    Route{"POST", "/members", Rpc::AddIAMMember, Service::Admin},
+    Route{"DELETE", "/members/{}", Rpc::RemoveIAMMember, Service::Admin},
 };
 
-constexpr std::string_view kPrefix = "/management/v1";
+constexpr std::string_view kManagementPrefix = "/management/v1";
+constexpr std::string_view kAdminPrefix = "/admin/v1";
+
+bool strip_prefix(std::string_view& path, std::string_view prefix) {
+  if (!path.starts_with(prefix) || (path.size() != prefix.size() && path[prefix.size()] != '/'))
+    return false;
+  path.remove_prefix(prefix.size());
+  return true;
+}
 
 std::vector<std::string_view> split(std::string_view path) {
   std::vector<std::string_view> out;
@@ -39,21 +59,21 @@ std::vector<std::string_view> split(std::string_view path) {
   return out;
 }
 
-// Matches the path against a pattern; returns the raw {} segment ("" if none).
-std::optional<std::string_view> matches(const std::vector<std::string_view>& path,
-                                        std::string_view pattern) {
+// Matches the path against a pattern; returns the raw {} segments.
+std::optional<std::vector<std::string_view>> matches(const std::vector<std::string_view>& path,
+                                                     std::string_view pattern) {
   auto parts = split(pattern);
   if (parts.size() != path.size()) return std::nullopt;
-  std::string_view param;
+  std::vector<std::string_view> params;
   for (std::size_t i = 0; i < parts.size(); ++i) {
     if (parts[i] == "{}") {
       if (path[i].empty()) return std::nullopt;
-      param = path[i];
+      params.push_back(path[i]);
     } else if (parts[i] != path[i]) {
       return std::nullopt;
     }
   }
-  return param;
+  return params;
 }
 
 int hex(char c) {
@@ -84,24 +104,33 @@ std::optional<std::string> percent_decode(std::string_view s) {
 
 domain::Result<RouteMatch> match_route(std::string_view method, std::string_view target) {
   std::string_view path = target.substr(0, target.find_first_of("?#"));
-  if (path.starts_with(kPrefix) && (path.size() == kPrefix.size() || path[kPrefix.size()] == '/')) {
-    path.remove_prefix(kPrefix.size());
+  Service prefixed = Service::None;
+  if (strip_prefix(path, kManagementPrefix)) {
+    prefixed = Service::Management;
+  } else if (strip_prefix(path, kAdminPrefix)) {
+    prefixed = Service::Admin;
   }
-  if (path.empty() || path[0] != '/') return domain::Error{domain::Code::NotFound, "", "Not Found"};
+  const domain::Error not_found{domain::Code::NotFound, "", "Not Found"};
+  if (path.empty() || path[0] != '/') return not_found;
   const auto segments = split(path);
 
   bool path_known = false;
   for (const auto& route : kRoutes) {
-    auto param = matches(segments, route.pattern);
-    if (!param) continue;
+    if (prefixed != Service::None && route.service != prefixed) continue;
+    auto params = matches(segments, route.pattern);
+    if (!params) continue;
     path_known = true;
     if (route.method != method) continue;
-    auto decoded = percent_decode(*param);
-    if (!decoded) return domain::invalid_argument("malformed percent-encoding in path");
-    return RouteMatch{route.rpc, std::move(*decoded)};
+    RouteMatch m{route.rpc, {}};
+    for (auto raw : *params) {
+      auto decoded = percent_decode(raw);
+      if (!decoded) return domain::invalid_argument("malformed percent-encoding in path");
+      m.params.push_back(std::move(*decoded));
+    }
+    return m;
   }
   if (path_known) return domain::Error{domain::Code::Unimplemented, "", "Method Not Allowed"};
-  return domain::Error{domain::Code::NotFound, "", "Not Found"};
+  return not_found;
 }
 
 }  // namespace mu::rest

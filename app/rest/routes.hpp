@@ -1,32 +1,27 @@
-// The REST routes of the machine-user RPCs, under /management/v1 and without
-// the prefix. Pure: a method and a target in, the RPC and its path parameters
-// (percent-decoded) out, or why not (404 unknown path, 501 known path with
-// another method).
+// The REST routes of the RPCs: management calls under /management/v1, admin
+// calls under /admin/v1, and both without the prefix. Pure: a method and a
+// target in, the RPC and its path parameters (percent-decoded) out, or why not
+// (404 unknown path, 501 known path with another method).
 #pragma once
 
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "app/handlers/rpc.hpp"
 #include "domain/result.hpp"
 
 namespace mu::rest {
 
-enum class Rpc {
-  Healthz,
-  AddMachineUser,
-  UpdateMachine,
-  GetUserByID,
-  DeactivateUser,
-  ReactivateUser,
-  LockUser,
-  UnlockUser,
-  RemoveUser,
-};
-
 struct RouteMatch {
-  Rpc rpc;
-  std::string user_id;  // the {userId} / {id} path parameter, when the route has one
+  api::Rpc rpc;
+  std::vector<std::string> params;  // the {} segments, in order (e.g. user id, token id)
+
+  const std::string& param(std::size_t i) const {
+    static const std::string kNone;
+    return i < params.size() ? params[i] : kNone;
+  }
 };
 
 domain::Result<RouteMatch> match_route(std::string_view method, std::string_view target);

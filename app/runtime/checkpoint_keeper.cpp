@@ -30,6 +30,7 @@ void CheckpointKeeper::run() {
     try {
       pqxx::nontransaction tx(db.connection());
       db.users().record_inline_checkpoint(tx);
+      db.auth().record_inline_checkpoint(tx);
     } catch (const std::exception& e) {
       // Not fatal: the next round catches up. A lost connection is reopened.
       db.failure(e);

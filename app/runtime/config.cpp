@@ -12,6 +12,7 @@ constexpr const char* kMainHelp =
 Usage:
   machine-users serve [flags]     migrate the database, then serve the REST API
   machine-users migrate [flags]   apply pending migrations and exit
+  machine-users setup [flags]     first run: an organization, an IAM_OWNER machine user, a token
   machine-users <command> --help  flags of a command
 
 Environment:
@@ -41,6 +42,22 @@ under an advisory lock) and exits. A migration changed after it was applied stop
 it with a message naming the file.
 
 Flags (override the environment):
+  --database-url URL     libpq URI (env DATABASE_URL)
+  -h, --help             this text
+)";
+
+constexpr const char* kSetupHelp =
+    R"(Usage: machine-users setup --org-name NAME --admin-user USERNAME --token-file PATH [flags]
+
+Migrates, then creates (unless they exist) the organization NAME and in it the
+machine user USERNAME holding IAM_OWNER, and writes a new personal access token
+of that user to PATH (mode 0600, replacing the file). Safe to run again: each run
+only adds one more token.
+
+Flags (override the environment):
+  --org-name NAME        the first organization
+  --admin-user USERNAME  its administrator (a machine user)
+  --token-file PATH      where the token goes
   --database-url URL     libpq URI (env DATABASE_URL)
   -h, --help             this text
 )";
@@ -88,6 +105,8 @@ domain::Result<Invocation> parse_command_line(const std::vector<std::string>& ar
     inv.kind = Invocation::Kind::Serve;
   } else if (command == "migrate") {
     inv.kind = Invocation::Kind::Migrate;
+  } else if (command == "setup") {
+    inv.kind = Invocation::Kind::Setup;
   } else {
     return usage("unknown command \"" + command + "\" (try --help)");
   }
@@ -106,12 +125,15 @@ domain::Result<Invocation> parse_command_line(const std::vector<std::string>& ar
     }
     if (flag == "-h" || flag == "--help") {
       inv.kind = Invocation::Kind::Help;
-      inv.help = command == "serve" ? kServeHelp : kMigrateHelp;
+      inv.help = command == "serve" ? kServeHelp : command == "setup" ? kSetupHelp : kMigrateHelp;
       return inv;
     }
     const bool serve_only = flag == "--listen" || flag == "--db-connections" ||
                             flag == "--io-threads" || flag == "--queue";
-    if (flag != "--database-url" && !(serve_only && command == "serve")) {
+    const bool setup_only =
+        flag == "--org-name" || flag == "--admin-user" || flag == "--token-file";
+    if (flag != "--database-url" && !(serve_only && command == "serve") &&
+        !(setup_only && command == "setup")) {
       return usage("unknown flag " + flag + " for " + command + " (try " + command + " --help)");
     }
     if (!value) {
@@ -120,6 +142,12 @@ domain::Result<Invocation> parse_command_line(const std::vector<std::string>& ar
     }
     if (flag == "--database-url") {
       c.database_url = *value;
+    } else if (flag == "--org-name") {
+      inv.setup.org_name = *value;
+    } else if (flag == "--admin-user") {
+      inv.setup.admin_user = *value;
+    } else if (flag == "--token-file") {
+      inv.setup.token_file = *value;
     } else if (flag == "--listen") {
       listen = *value;
       listen_from_flag = true;
@@ -133,6 +161,13 @@ domain::Result<Invocation> parse_command_line(const std::vector<std::string>& ar
   }
 
   if (c.database_url.empty()) return usage("no database: set DATABASE_URL or pass --database-url");
+  if (inv.kind == Invocation::Kind::Setup) {
+    for (auto [flag, value] : {std::pair{"--org-name", &inv.setup.org_name},
+                               {"--admin-user", &inv.setup.admin_user},
+                               {"--token-file", &inv.setup.token_file}}) {
+      if (value->empty()) return usage(std::string("setup needs ") + flag);
+    }
+  }
   auto address = parse_listen_address(listen);
   if (!address) {
     return usage(std::string(listen_from_flag ? "--listen" : "LISTEN_ADDRESS") + " \"" + listen +

@@ -21,9 +21,16 @@ struct ServeConfig {
   std::size_t queue_capacity = 1024;  // calls waiting for a worker before 429
 };
 
+struct SetupConfig {
+  std::string org_name;
+  std::string admin_user;
+  std::string token_file;
+};
+
 struct Invocation {
-  enum class Kind { Serve, Migrate, Help } kind = Kind::Help;
+  enum class Kind { Serve, Migrate, Setup, Help } kind = Kind::Help;
   ServeConfig config;
+  SetupConfig setup;
   std::string help;  // the text to print for Kind::Help
 };
 

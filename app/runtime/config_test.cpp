@@ -77,3 +77,20 @@ TEST_CASE("listen addresses") {
   CHECK_FALSE(parse_listen_address("host:"));
   CHECK_FALSE(parse_listen_address("host:65536"));
 }
+
+TEST_CASE("setup takes its three flags, all required") {
+  const auto env = env_of({{"DATABASE_URL", "postgresql://a/b"}});
+  auto inv = parse_command_line(
+      {"setup", "--org-name", "ACME", "--admin-user", "admin", "--token-file=/tmp/t"}, env);
+  REQUIRE(inv.ok());
+  CHECK(inv->kind == Invocation::Kind::Setup);
+  CHECK(inv->setup.org_name == "ACME");
+  CHECK(inv->setup.admin_user == "admin");
+  CHECK(inv->setup.token_file == "/tmp/t");
+  CHECK(parse_command_line({"setup", "--org-name", "ACME", "--admin-user", "admin"}, env)
+            .error()
+            .message == "setup needs --token-file");
+  CHECK(parse_command_line({"serve", "--org-name", "x"}, env).error().message ==
+        "unknown flag --org-name for serve (try serve --help)");
+  CHECK(parse_command_line({"setup", "--help"}, env)->help.find("0600") != std::string::npos);
+}

@@ -15,6 +15,8 @@ void DbSession::ensure_connected() {
   auto conn = std::make_unique<pqxx::connection>(url_);
   store_ = std::make_unique<eventstore::EventStore>(*conn);
   users_ = std::make_unique<projections::UsersProjection>(*conn);
+  auth_ = std::make_unique<projections::AuthProjections>(*conn);
+  tokens_ = std::make_unique<projections::TokenLookup>(*conn);
   conn_ = std::move(conn);
 }
 
@@ -33,7 +35,19 @@ projections::UsersProjection& DbSession::users() {
   return *users_;
 }
 
+projections::AuthProjections& DbSession::auth() {
+  ensure_connected();
+  return *auth_;
+}
+
+projections::TokenLookup& DbSession::tokens() {
+  ensure_connected();
+  return *tokens_;
+}
+
 void DbSession::reset() {
+  tokens_.reset();
+  auth_.reset();
   users_.reset();
   store_.reset();
   conn_.reset();

@@ -10,6 +10,8 @@
 
 #include "domain/error.hpp"
 #include "eventstore/event_store.hpp"
+#include "projections/auth_projections.hpp"
+#include "projections/token_lookup.hpp"
 #include "projections/users_projection.hpp"
 
 namespace mu::runtime {
@@ -23,6 +25,8 @@ class DbSession {
   pqxx::connection& connection();
   eventstore::EventStore& store();
   projections::UsersProjection& users();
+  projections::AuthProjections& auth();
+  projections::TokenLookup& tokens();
 
   // Forget the connection after an error that may have broken it.
   void reset();
@@ -38,6 +42,8 @@ class DbSession {
   std::unique_ptr<pqxx::connection> conn_;
   std::unique_ptr<eventstore::EventStore> store_;
   std::unique_ptr<projections::UsersProjection> users_;
+  std::unique_ptr<projections::AuthProjections> auth_;
+  std::unique_ptr<projections::TokenLookup> tokens_;
 };
 
 }  // namespace mu::runtime

@@ -1,0 +1,42 @@
+#include "app/handlers/auth_cache.hpp"
+
+namespace mu::handlers {
+
+std::optional<std::optional<projections::TokenGrant>> AuthCache::find(
+    const std::string& token_hash) {
+  std::lock_guard lock(mutex_);
+  auto it = tokens_.find(token_hash);
+  if (it == tokens_.end()) return std::nullopt;
+  if (Clock::now() - it->second.at > kMaxAge) {
+    tokens_.erase(it);
+    return std::nullopt;
+  }
+  return it->second.grant;
+}
+
+void AuthCache::remember(const std::string& token_hash,
+                         std::optional<projections::TokenGrant> grant) {
+  std::lock_guard lock(mutex_);
+  // Garbage tokens must not grow the cache without bound; starting over is cheap.
+  if (tokens_.size() >= kMaxEntries) tokens_.clear();
+  tokens_[token_hash] = Entry{std::move(grant), Clock::now()};
+}
+
+bool AuthCache::org_known(const std::string& org_id) {
+  std::lock_guard lock(mutex_);
+  return orgs_.count(org_id) > 0;
+}
+
+void AuthCache::remember_org(const std::string& org_id) {
+  std::lock_guard lock(mutex_);
+  if (orgs_.size() >= kMaxEntries) orgs_.clear();
+  orgs_.insert(org_id);
+}
+
+void AuthCache::clear() {
+  std::lock_guard lock(mutex_);
+  tokens_.clear();
+  orgs_.clear();
+}
+
+}  // namespace mu::handlers

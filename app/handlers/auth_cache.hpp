@@ -1,0 +1,46 @@
+// Authentications remembered between calls, so that checking a token costs no
+// database round trip on every request. Every instance forgets everything when
+// a command changes who may call (LISTEN/NOTIFY on kAuthChannel), when its
+// listener lost the connection (it may have missed such news), and after a
+// minute at the latest. Thread-safe: shared by all workers.
+#pragma once
+
+#include <chrono>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+
+#include "projections/token_lookup.hpp"
+
+namespace mu::handlers {
+
+class AuthCache {
+ public:
+  using Clock = std::chrono::steady_clock;
+  static constexpr auto kMaxAge = std::chrono::seconds(60);
+  static constexpr std::size_t kMaxEntries = 100'000;
+
+  // The lookup of a token hash as remembered: nullopt when not cached; a cached
+  // nullopt grant means "no such token".
+  std::optional<std::optional<projections::TokenGrant>> find(const std::string& token_hash);
+  void remember(const std::string& token_hash, std::optional<projections::TokenGrant> grant);
+
+  // Organizations known to exist (they are never removed, so never forgotten but by clear()).
+  bool org_known(const std::string& org_id);
+  void remember_org(const std::string& org_id);
+
+  void clear();
+
+ private:
+  struct Entry {
+    std::optional<projections::TokenGrant> grant;
+    Clock::time_point at;
+  };
+  std::mutex mutex_;
+  std::unordered_map<std::string, Entry> tokens_;
+  std::set<std::string> orgs_;
+};
+
+}  // namespace mu::handlers

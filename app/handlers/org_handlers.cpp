@@ -1,0 +1,92 @@
+#include "app/handlers/org_handlers.hpp"
+
+#include "app/handlers/command_runner.hpp"
+
+namespace mu::handlers {
+
+namespace {
+
+using domain::Error;
+using domain::ScopeKind;
+
+// The stream a membership lives on: the org's, or the instance's one stream.
+StreamRef scope_stream(const api::CallContext& ctx, ScopeKind kind) {
+  if (kind == ScopeKind::Org) return {ctx.org_id, ctx.org_id, ctx.editor_id};
+  const std::string instance(domain::kInstanceId);
+  return {instance, instance, ctx.editor_id};
+}
+
+// Details of an org-stream command: its event, and the org's creation date.
+api::ObjectDetails details_of(Backend& b, const CommandOutcome& out) {
+  const auto& last = out.events.back();
+  api::ObjectDetails d{last.sequence, last.created_at, last.created_at, last.owner};
+  if (last.aggregate_type == domain::kOrgAggregate && last.type != domain::event_type::kOrgAdded) {
+    try {
+      pqxx::nontransaction read(b.db.connection());
+      if (auto org = b.db.auth().find_org(read, last.aggregate_id))
+        d.creation_date = org->creation_date;
+    } catch (const std::exception& e) {
+      (void)b.db.failure(e);  // committed already: the details go without a creation date
+    }
+  }
+  return d;
+}
+
+}  // namespace
+
+domain::Result<api::AddOrgResponse> add_org(Backend& b, const api::CallContext& ctx,
+                                            const api::AddOrgRequest& req) {
+  domain::AddOrg cmd{"", req.name};
+  if (auto invalid = domain::validate(cmd)) return *invalid;
+  cmd.org_id = b.ids.next();
+  auto out =
+      run_scope_command(b.db, ScopeKind::Org, {cmd.org_id, cmd.org_id, ctx.editor_id},
+                        [&](const domain::MemberScope& s) { return domain::decide(s, cmd); });
+  if (!out.ok()) return out.error();
+  return api::AddOrgResponse{cmd.org_id, details_of(b, *out)};
+}
+
+domain::Result<api::GetMyOrgResponse> get_my_org(Backend& b, const api::CallContext& ctx,
+                                                 const api::GetMyOrgRequest&) {
+  std::optional<projections::OrgView> org;
+  try {
+    pqxx::nontransaction read(b.db.connection());
+    org = b.db.auth().find_org(read, ctx.org_id);
+  } catch (const std::exception& e) {
+    return b.db.failure(e);
+  }
+  if (!org) return Error{domain::Code::NotFound, "QUERY-iTTGJ", "Organisation not found"};
+  return api::GetMyOrgResponse{
+      api::Org{org->id, {org->sequence, org->creation_date, org->change_date, org->id}, org->name}};
+}
+
+domain::Result<api::MemberResponse> add_member(Backend& b, const api::CallContext& ctx,
+                                               ScopeKind kind, const api::AddMemberRequest& req) {
+  domain::AddMember cmd{kind, req.user_id, req.roles, false};
+  if (auto invalid = domain::validate(cmd)) return *invalid;
+  try {
+    pqxx::nontransaction read(b.db.connection());
+    cmd.user_exists = b.db.users().find(read, req.user_id).has_value();
+  } catch (const std::exception& e) {
+    return b.db.failure(e);
+  }
+  auto out =
+      run_scope_command(b.db, kind, scope_stream(ctx, kind),
+                        [&](const domain::MemberScope& s) { return domain::decide(s, cmd); });
+  if (!out.ok()) return out.error();
+  return api::MemberResponse{details_of(b, *out)};
+}
+
+domain::Result<api::MemberResponse> remove_member(Backend& b, const api::CallContext& ctx,
+                                                  ScopeKind kind,
+                                                  const api::RemoveMemberRequest& req) {
+  domain::RemoveMember cmd{kind, req.user_id};
+  if (auto invalid = domain::validate(cmd)) return *invalid;
+  auto out =
+      run_scope_command(b.db, kind, scope_stream(ctx, kind),
+                        [&](const domain::MemberScope& s) { return domain::decide(s, cmd); });
+  if (!out.ok()) return out.error();
+  return api::MemberResponse{details_of(b, *out)};
+}
+
+}  // namespace mu::handlers
