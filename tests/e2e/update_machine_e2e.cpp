@@ -46,7 +46,7 @@ TEST_CASE("UpdateMachine succeeds with the contract's response shape") {
   REQUIRE(r.status == 200);
   const auto& d = r.body.at("details");
   CHECK(d.at("sequence") == "2");  // a string, as protojson writes uint64
-  CHECK(d.at("resourceOwner") == "org1");
+  CHECK(d.at("resourceOwner") == s.org1());
   CHECK(std::regex_match(d.at("changeDate").get<std::string>(), kRfc3339Utc));
   CHECK(d.at("creationDate") == added.body["details"]["creationDate"]);  // the user's first event
   CHECK(d.at("changeDate") != d.at("creationDate"));
@@ -153,7 +153,7 @@ TEST_CASE("UpdateMachine on a user the call cannot see: NotFound COMMAND-5M0od")
   auto body = json{{"name", "Robot"}};
 
   check_error(s.call("PUT", "/users/123456789/machine", body), 404, 5, "COMMAND-5M0od");
-  auto other_org = s.call("PUT", "/users/" + id + "/machine", body, "org2");
+  auto other_org = s.call("PUT", "/users/" + id + "/machine", body, s.org2());
   check_error(other_org, 404, 5, "COMMAND-5M0od");
   CHECK(other_org.body["message"] == "User could not be found (COMMAND-5M0od)");
   CHECK(s.count_events() == before);
@@ -190,7 +190,7 @@ TEST_CASE("concurrent updates of one user: each decided on fresh state, none los
       mu::testing::HttpClient client("127.0.0.1", port);
       auto r = client.request("PUT", "/users/" + id + "/machine",
                               json{{"name", "writer " + std::to_string(i)}}.dump(),
-                              {{"x-zitadel-orgid", "org1"}});
+                              {{"authorization", "Bearer " + s.admin_token()}});
       statuses[i] = r.status;
       if (r.status == 200) sequences[i] = json::parse(r.body)["details"]["sequence"];
     });
