@@ -1,0 +1,264 @@
+#include "projections/auth_projections.hpp"
+
+#include <algorithm>
+#include <string_view>
+
+#include "domain/machine_user.hpp"
+#include "domain/org.hpp"
+
+namespace mu::projections {
+namespace {
+
+namespace et = domain::event_type;
+
+constexpr const char* kOrgAdded = "mu_auth_org_added";
+constexpr const char* kMemberAdded = "mu_auth_member_added";
+constexpr const char* kMemberChanged = "mu_auth_member_changed";
+constexpr const char* kMemberRemoved = "mu_auth_member_removed";
+constexpr const char* kPatAdded = "mu_auth_pat_added";
+constexpr const char* kPatRemoved = "mu_auth_pat_removed";
+constexpr const char* kUserRemoved = "mu_auth_user_removed";
+constexpr const char* kAdvance = "mu_auth_advance";
+constexpr const char* kInlineCheckpoint = "mu_auth_inline_checkpoint";
+constexpr const char* kFindOrg = "mu_auth_find_org";
+constexpr const char* kFindOrgByName = "mu_auth_find_org_by_name";
+constexpr const char* kMembershipsOf = "mu_auth_memberships_of";
+
+// Timestamps travel as microseconds since the epoch (see users_projection.cpp): exact,
+// unlike to_timestamp's double.
+#define MU_TS(n) "'epoch'::timestamptz + $" #n "::bigint * interval '1 microsecond'"
+#define MU_MICROS(col) "(extract(epoch FROM " col ") * 1000000)::bigint"
+
+constexpr const char* kOrgAddedSql =
+    "INSERT INTO orgs_read_model (id, name, state, creation_date, change_date, sequence, position) "
+    "VALUES ($1, $2, 1, " MU_TS(3) ", " MU_TS(3) ", $4, $5) ON CONFLICT (id) DO NOTHING";
+
+// Roles arrive as the payload's JSON array ($3), kept in their order. libpqxx 6 has no
+// array parameters; a JSON text is one parameter of a type it knows.
+#define MU_ROLES                                                                         \
+  "ARRAY(SELECT r FROM jsonb_array_elements_text($3::jsonb) WITH ORDINALITY AS t(r, i) " \
+  "ORDER BY i)"
+
+// An added member whose row exists takes the event's roles unless the row is newer.
+constexpr const char* kMemberAddedSql =
+    "INSERT INTO members_read_model (scope, user_id, roles, creation_date, change_date, sequence) "
+    "VALUES ($1, $2, " MU_ROLES ", " MU_TS(4) ", " MU_TS(4) ", $5) "
+    "ON CONFLICT (scope, user_id) DO UPDATE SET roles = excluded.roles, "
+    "change_date = excluded.change_date, sequence = excluded.sequence "
+    "WHERE members_read_model.sequence < excluded.sequence";
+
+// An update only: a change must not bring back a membership that user.removed deleted.
+constexpr const char* kMemberChangedSql =
+    "UPDATE members_read_model SET roles = " MU_ROLES ", change_date = " MU_TS(4) ", sequence = $5 "
+    "WHERE scope = $1 AND user_id = $2 AND sequence < $5";
+
+constexpr const char* kMemberRemovedSql =
+    "DELETE FROM members_read_model WHERE scope = $1 AND user_id = $2 AND sequence < $3";
+
+// No conflict target: a token hash or a token id seen before means the event was reduced.
+constexpr const char* kPatAddedSql =
+    "INSERT INTO pats_read_model (token_hash, token_id, user_id, expiration, creation_date, "
+    "sequence) VALUES ($1, $2, $3, " MU_TS(4) ", " MU_TS(5) ", $6) ON CONFLICT DO NOTHING";
+
+constexpr const char* kPatRemovedSql =
+    "DELETE FROM pats_read_model WHERE user_id = $1 AND token_id = $2 AND sequence < $3";
+
+// A removed user's id may be added again later: none of its tokens or grants may survive.
+// The memberships' sequences belong to other streams, so that delete has no guard.
+constexpr const char* kUserRemovedSql =
+    "WITH pats AS (DELETE FROM pats_read_model WHERE user_id = $1 AND sequence < $2) "
+    "DELETE FROM members_read_model WHERE user_id = $1";
+
+#define MU_PROJECTIONS "('orgs', 'members', 'pats')"
+
+constexpr const char* kAdvanceSql =
+    "UPDATE current_states SET position = greatest(position, $1), updated_at = now() "
+    "WHERE projection IN " MU_PROJECTIONS;
+
+// Writes only when it moves, so an idle service does not write at all.
+constexpr const char* kInlineCheckpointSql =
+    "UPDATE current_states SET position = last.position, updated_at = now() "
+    "FROM (SELECT coalesce(max(position), 0) AS position FROM events) last "
+    "WHERE projection IN " MU_PROJECTIONS " AND current_states.position < last.position";
+
+constexpr const char* kResetSql =
+    "DELETE FROM orgs_read_model; DELETE FROM members_read_model; DELETE FROM pats_read_model; "
+    "UPDATE current_states SET position = 0, updated_at = now() WHERE projection "
+    "IN " MU_PROJECTIONS;
+
+#define MU_ORG_COLUMNS \
+  "id, name, " MU_MICROS("creation_date") ", " MU_MICROS("change_date") ", sequence, position"
+
+constexpr const char* kFindOrgSql = "SELECT " MU_ORG_COLUMNS " FROM orgs_read_model WHERE id = $1";
+
+// COLLATE "C": lower() folds ASCII only, matching the index and the domain's keys.
+constexpr const char* kFindOrgByNameSql =
+    "SELECT " MU_ORG_COLUMNS
+    " FROM orgs_read_model WHERE lower(name COLLATE \"C\") = lower($1::text COLLATE \"C\") "
+    "ORDER BY creation_date, id LIMIT 1";
+
+constexpr const char* kMembershipsOfSql =
+    "SELECT coalesce(json_agg(json_build_object('scope', scope, 'roles', roles) ORDER BY scope), "
+    "'[]') FROM members_read_model WHERE user_id = $1";
+
+#undef MU_ORG_COLUMNS
+#undef MU_PROJECTIONS
+#undef MU_ROLES
+#undef MU_MICROS
+#undef MU_TS
+
+std::string text_field(const nlohmann::json& payload, const char* key) {
+  const auto it = payload.find(key);
+  return it != payload.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+std::string roles_field(const nlohmann::json& payload) {
+  const auto it = payload.find("roles");
+  return it != payload.end() && it->is_array() ? it->dump() : std::string("[]");
+}
+
+// A token without an expiration never expires (ZITADEL stores 9999-12-31 23:59:59 then);
+// one that cannot be parsed is taken as expired long ago, so that it fails closed.
+long long expiration_micros(const nlohmann::json& payload) {
+  const auto it = payload.find("expiration");
+  if (it == payload.end() || it->is_null()) return 253402300799LL * 1000000;
+  if (!it->is_string()) return 0;
+  const auto t = domain::parse_rfc3339(it->get<std::string>());
+  return t ? domain::to_unix_micros(*t) : 0;
+}
+
+OrgView to_org(const pqxx::row& row) {
+  OrgView v;
+  v.id = row[0].as<std::string>();
+  v.name = row[1].as<std::string>();
+  v.creation_date = domain::from_unix_micros(row[2].as<long long>());
+  v.change_date = domain::from_unix_micros(row[3].as<long long>());
+  v.sequence = static_cast<std::uint64_t>(row[4].as<std::int64_t>());
+  v.position = row[5].as<std::int64_t>();
+  return v;
+}
+
+// Member events of an org stream (scope: the org id) or of the instance stream.
+void reduce_member(pqxx::transaction_base& tx, const domain::StoredEvent& e,
+                   const std::string& scope, std::string_view added, std::string_view changed,
+                   std::string_view removed) {
+  const auto seq = static_cast<std::int64_t>(e.sequence);
+  const auto at = domain::to_unix_micros(e.created_at);
+  const auto user_id = text_field(e.payload, "userId");
+  if (e.type == added) {
+    tx.exec_prepared(kMemberAdded, scope, user_id, roles_field(e.payload), at, seq);
+  } else if (e.type == changed) {
+    tx.exec_prepared(kMemberChanged, scope, user_id, roles_field(e.payload), at, seq);
+  } else if (e.type == removed) {
+    tx.exec_prepared(kMemberRemoved, scope, user_id, seq);
+  }
+}
+
+void reduce_user(pqxx::transaction_base& tx, const domain::StoredEvent& e) {
+  const auto seq = static_cast<std::int64_t>(e.sequence);
+  if (e.type == et::kPatAdded) {
+    tx.exec_prepared(kPatAdded, text_field(e.payload, "tokenHash"),
+                     text_field(e.payload, "tokenId"), e.aggregate_id, expiration_micros(e.payload),
+                     domain::to_unix_micros(e.created_at), seq);
+  } else if (e.type == et::kPatRemoved) {
+    tx.exec_prepared(kPatRemoved, e.aggregate_id, text_field(e.payload, "tokenId"), seq);
+  } else if (e.type == et::kRemoved) {
+    tx.exec_prepared(kUserRemoved, e.aggregate_id, seq);
+  }
+}
+
+void reduce(pqxx::transaction_base& tx, const domain::StoredEvent& e) {
+  if (e.aggregate_type == domain::kOrgAggregate) {
+    if (e.type == et::kOrgAdded) {
+      tx.exec_prepared(kOrgAdded, e.aggregate_id, text_field(e.payload, "name"),
+                       domain::to_unix_micros(e.created_at), static_cast<std::int64_t>(e.sequence),
+                       e.position);
+      return;
+    }
+    reduce_member(tx, e, e.aggregate_id, et::kOrgMemberAdded, et::kOrgMemberChanged,
+                  et::kOrgMemberRemoved);
+  } else if (e.aggregate_type == domain::kInstanceAggregate) {
+    reduce_member(tx, e, std::string(domain::kInstanceScope), et::kInstanceMemberAdded,
+                  et::kInstanceMemberChanged, et::kInstanceMemberRemoved);
+  } else if (e.aggregate_type == domain::kUserAggregate) {
+    reduce_user(tx, e);
+  }
+}
+
+}  // namespace
+
+std::vector<domain::Membership> memberships_from_json(const nlohmann::json& rows) {
+  std::vector<domain::Membership> out;
+  if (!rows.is_array()) return out;
+  for (const auto& row : rows) {
+    domain::Membership m;
+    m.scope = text_field(row, "scope");
+    const auto roles = row.find("roles");
+    if (roles != row.end() && roles->is_array()) {
+      for (const auto& name : *roles) {
+        if (!name.is_string()) continue;
+        if (const auto role = domain::parse_role(name.get<std::string>())) m.roles.push_back(*role);
+      }
+    }
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+AuthProjections::AuthProjections(pqxx::connection_base& conn) {
+  conn.prepare(kOrgAdded, kOrgAddedSql);
+  conn.prepare(kMemberAdded, kMemberAddedSql);
+  conn.prepare(kMemberChanged, kMemberChangedSql);
+  conn.prepare(kMemberRemoved, kMemberRemovedSql);
+  conn.prepare(kPatAdded, kPatAddedSql);
+  conn.prepare(kPatRemoved, kPatRemovedSql);
+  conn.prepare(kUserRemoved, kUserRemovedSql);
+  conn.prepare(kAdvance, kAdvanceSql);
+  conn.prepare(kInlineCheckpoint, kInlineCheckpointSql);
+  conn.prepare(kFindOrg, kFindOrgSql);
+  conn.prepare(kFindOrgByName, kFindOrgByNameSql);
+  conn.prepare(kMembershipsOf, kMembershipsOfSql);
+}
+
+void AuthProjections::apply_inline(pqxx::transaction_base& tx,
+                                   const std::vector<domain::StoredEvent>& events) {
+  for (const auto& e : events) reduce(tx, e);
+}
+
+void AuthProjections::apply(pqxx::transaction_base& tx,
+                            const std::vector<domain::StoredEvent>& events) {
+  apply_inline(tx, events);
+  std::int64_t last = 0;
+  for (const auto& e : events) last = std::max(last, e.position);
+  if (last > 0) tx.exec_prepared(kAdvance, last);
+}
+
+void AuthProjections::record_inline_checkpoint(pqxx::transaction_base& tx) {
+  tx.exec_prepared(kInlineCheckpoint);
+}
+
+void AuthProjections::reset(pqxx::transaction_base& tx) {
+  tx.exec(kResetSql);
+}
+
+std::optional<OrgView> AuthProjections::find_org(pqxx::transaction_base& tx,
+                                                 const std::string& id) {
+  const auto result = tx.exec_prepared(kFindOrg, id);
+  if (result.empty()) return std::nullopt;
+  return to_org(result[0]);
+}
+
+std::optional<OrgView> AuthProjections::find_org_by_name(pqxx::transaction_base& tx,
+                                                         const std::string& name) {
+  const auto result = tx.exec_prepared(kFindOrgByName, name);
+  if (result.empty()) return std::nullopt;
+  return to_org(result[0]);
+}
+
+std::vector<domain::Membership> AuthProjections::memberships_of(pqxx::transaction_base& tx,
+                                                                const std::string& user_id) {
+  const auto result = tx.exec_prepared(kMembershipsOf, user_id);
+  return memberships_from_json(nlohmann::json::parse(result[0][0].as<std::string>()));
+}
+
+}  // namespace mu::projections

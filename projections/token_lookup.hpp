@@ -1,0 +1,40 @@
+// Everything authentication needs to know about one personal access token, in one query:
+// the token, its user (who must still exist) and every membership of that user.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include "domain/machine_user.hpp"
+#include "domain/permissions.hpp"
+#include "domain/time.hpp"
+
+namespace mu::projections {
+
+// A token as stored, with its user's state and organization. Expiry and state are not
+// judged here: the caller decides what an expired token or a locked user means.
+struct TokenGrant {
+  std::string token_id;
+  std::string user_id;
+  std::string user_org;  // the user's resource owner
+  domain::UserState user_state = domain::UserState::Unspecified;
+  domain::Timestamp expiration{};
+  std::vector<domain::Membership> memberships;  // ordered by scope
+
+  friend bool operator==(const TokenGrant&, const TokenGrant&) = default;
+};
+
+class TokenLookup {
+ public:
+  explicit TokenLookup(pqxx::connection_base& conn);  // prepares its statement
+
+  // The grant of the token whose hex SHA-256 is token_hash_hex (lower case, as the PAT
+  // events store it); nullopt when no such token exists (never issued, revoked) or its
+  // user is gone. One prepared statement, one round trip.
+  std::optional<TokenGrant> find(pqxx::transaction_base& tx, const std::string& token_hash_hex);
+};
+
+}  // namespace mu::projections
