@@ -1,5 +1,6 @@
 #include "app/handlers/command_runner.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <random>
 #include <thread>
@@ -110,14 +111,18 @@ void back_off(int attempt) {
   std::this_thread::sleep_for(std::chrono::microseconds(micros(rng)));
 }
 
+// Runs inside the command's transaction before its stream is read.
+using BeforeDecide = std::function<void(pqxx::transaction_base&)>;
+
 template <class Stream>
-domain::Result<CommandOutcome> run(runtime::DbSession& db, const std::string& type,
-                                   const StreamRef& stream,
+domain::Result<CommandOutcome> run(Backend& b, const std::string& type, const StreamRef& stream,
                                    const Decision<typename Stream::State>& decide,
-                                   const domain::Error& taken) {
+                                   const domain::Error& taken, const BeforeDecide& before = {}) {
+  runtime::DbSession& db = b.db;
   for (int attempt = 1; attempt <= kMaxCommandAttempts; ++attempt) {
     try {
       pqxx::work tx(db.connection());
+      if (before) before(tx);
       // The first attempt is optimistic; after losing a race, the head is locked
       // from the read on, so the next decision cannot be overtaken.
       auto loaded = load<Stream>(db, tx, type, stream.id, attempt > 1);
@@ -129,14 +134,13 @@ domain::Result<CommandOutcome> run(runtime::DbSession& db, const std::string& ty
       out.events = db.store().append(tx, request);
       out.user_row = db.users().apply_inline(tx, out.events);
       db.auth().apply_inline(tx, out.events);
-      for (const auto& e : out.events) {
-        if (domain::affects_authentication(e.type)) {
-          // Delivered at COMMIT, to every instance's cache.
-          eventstore::notify(tx, kAuthChannel, e.aggregate_id);
-          break;
-        }
-      }
+      const bool changes_auth =
+          std::any_of(out.events.begin(), out.events.end(),
+                      [](const auto& e) { return domain::affects_authentication(e.type); });
+      // Delivered at COMMIT, to every instance's cache.
+      if (changes_auth) eventstore::notify(tx, kAuthChannel, stream.id);
       tx.commit();
+      if (changes_auth) b.auth_cache.clear();
       return out;
     } catch (const eventstore::ConcurrencyConflict&) {
       back_off(attempt);
@@ -152,20 +156,30 @@ domain::Result<CommandOutcome> run(runtime::DbSession& db, const std::string& ty
 
 }  // namespace
 
-domain::Result<CommandOutcome> run_user_command(runtime::DbSession& db, const StreamRef& stream,
+domain::Result<CommandOutcome> run_user_command(Backend& b, const StreamRef& stream,
                                                 const Decision<MachineUser>& decide) {
-  return run<UserStream>(db, std::string(domain::kUserAggregate), stream, decide,
+  return run<UserStream>(b, std::string(domain::kUserAggregate), stream, decide,
                          {domain::Code::AlreadyExists, "COMMAND-k2una", "User already exists"});
 }
 
-domain::Result<CommandOutcome> run_scope_command(runtime::DbSession& db, domain::ScopeKind kind,
+domain::Result<CommandOutcome> run_scope_command(Backend& b, domain::ScopeKind kind,
                                                  const StreamRef& stream,
-                                                 const Decision<MemberScope>& decide) {
+                                                 const ScopeDecision& decide,
+                                                 const std::string& member_user_id) {
   const auto type =
       kind == domain::ScopeKind::Org ? domain::kOrgAggregate : domain::kInstanceAggregate;
+  bool member_exists = false;
+  BeforeDecide lock_member;
+  if (!member_user_id.empty()) {
+    lock_member = [&](pqxx::transaction_base& tx) {
+      const std::string user_type(domain::kUserAggregate);
+      member_exists = load<UserStream>(b.db, tx, user_type, member_user_id, true).state.exists();
+    };
+  }
   return run<ScopeStream>(
-      db, std::string(type), stream, decide,
-      {domain::Code::AlreadyExists, "COMMAND-Bm2dx", "Organisation's name or id already taken"});
+      b, std::string(type), stream, [&](const MemberScope& s) { return decide(s, member_exists); },
+      {domain::Code::AlreadyExists, "COMMAND-Bm2dx", "Organisation's name or id already taken"},
+      lock_member);
 }
 
 }  // namespace mu::handlers

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "app/runtime/db_session.hpp"
+#include "app/handlers/backend.hpp"
 #include "domain/machine_user.hpp"
 #include "domain/org.hpp"
 #include "projections/users_projection.hpp"
@@ -39,15 +39,23 @@ struct StreamRef {
 inline constexpr int kMaxCommandAttempts = 10;
 
 // A machine user's stream ("user").
-domain::Result<CommandOutcome> run_user_command(runtime::DbSession& db, const StreamRef& stream,
+domain::Result<CommandOutcome> run_user_command(Backend& b, const StreamRef& stream,
                                                 const Decision<domain::MachineUser>& decide);
 // An organization's stream ("org"), or with kind Instance the instance's ("instance").
-domain::Result<CommandOutcome> run_scope_command(runtime::DbSession& db, domain::ScopeKind kind,
+// With member_user_id, that user's stream head is read and locked first in the
+// same transaction, and `decide` learns whether the user exists: a membership
+// then cannot be granted to a user whose removal commits at the same time (the
+// removal would miss the new membership and leave it behind).
+using ScopeDecision = std::function<domain::Result<std::vector<domain::NewEvent>>(
+    const domain::MemberScope&, bool member_exists)>;
+domain::Result<CommandOutcome> run_scope_command(Backend& b, domain::ScopeKind kind,
                                                  const StreamRef& stream,
-                                                 const Decision<domain::MemberScope>& decide);
+                                                 const ScopeDecision& decide,
+                                                 const std::string& member_user_id = "");
 
 // The channel on which commands that change who may call tell every instance
-// to forget its cached authentications.
+// to forget its cached authentications. The instance that ran the command
+// forgets its own at once, before it answers.
 inline constexpr const char* kAuthChannel = "mu_auth";
 
 }  // namespace mu::handlers

@@ -44,7 +44,7 @@ domain::Result<api::AddMachineUserResponse> add_machine_user(
   if (auto invalid = domain::validate(cmd)) return *invalid;
   if (cmd.user_id.empty()) cmd.user_id = b.ids.next();
 
-  auto out = run_user_command(b.db, {cmd.user_id, ctx.org_id, ctx.editor_id},
+  auto out = run_user_command(b, {cmd.user_id, ctx.org_id, ctx.editor_id},
                               [&](const domain::MachineUser& u) { return domain::decide(u, cmd); });
   if (!out.ok()) return out.error();
   return api::AddMachineUserResponse{cmd.user_id, details_of(b, *out)};
@@ -56,7 +56,7 @@ domain::Result<api::UpdateMachineResponse> update_machine(Backend& b, const api:
                             req.access_token_type};
   if (auto invalid = domain::validate(cmd)) return *invalid;
 
-  auto out = run_user_command(b.db, {cmd.user_id, ctx.org_id, ctx.editor_id},
+  auto out = run_user_command(b, {cmd.user_id, ctx.org_id, ctx.editor_id},
                               [&](const domain::MachineUser& u) { return domain::decide(u, cmd); });
   if (!out.ok()) return out.error();
   return api::UpdateMachineResponse{details_of(b, *out)};
@@ -68,7 +68,7 @@ domain::Result<api::UserLifecycleResponse> change_user_state(Backend& b,
   domain::ChangeUserState cmd{req.action, req.id, ctx.org_id};
   if (auto invalid = domain::validate(cmd)) return *invalid;
 
-  auto out = run_user_command(b.db, {cmd.user_id, ctx.org_id, ctx.editor_id},
+  auto out = run_user_command(b, {cmd.user_id, ctx.org_id, ctx.editor_id},
                               [&](const domain::MachineUser& u) { return domain::decide(u, cmd); });
   if (!out.ok()) return out.error();
   return api::UserLifecycleResponse{details_of(b, *out)};
@@ -86,7 +86,7 @@ domain::Result<api::AddPersonalAccessTokenResponse> add_personal_access_token(
   if (auto invalid = domain::validate(cmd)) return *invalid;
   cmd.token_id = b.ids.next();
 
-  auto out = run_user_command(b.db, {cmd.user_id, ctx.org_id, ctx.editor_id},
+  auto out = run_user_command(b, {cmd.user_id, ctx.org_id, ctx.editor_id},
                               [&](const domain::MachineUser& u) { return domain::decide(u, cmd); });
   if (!out.ok()) return out.error();
   return api::AddPersonalAccessTokenResponse{cmd.token_id, token, details_of(b, *out)};
@@ -97,7 +97,7 @@ domain::Result<api::RemovePersonalAccessTokenResponse> remove_personal_access_to
   domain::RemovePersonalAccessToken cmd{req.user_id, ctx.org_id, req.token_id};
   if (auto invalid = domain::validate(cmd)) return *invalid;
 
-  auto out = run_user_command(b.db, {cmd.user_id, ctx.org_id, ctx.editor_id},
+  auto out = run_user_command(b, {cmd.user_id, ctx.org_id, ctx.editor_id},
                               [&](const domain::MachineUser& u) { return domain::decide(u, cmd); });
   if (!out.ok()) return out.error();
   return api::RemovePersonalAccessTokenResponse{details_of(b, *out)};

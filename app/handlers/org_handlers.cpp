@@ -40,8 +40,8 @@ domain::Result<api::AddOrgResponse> add_org(Backend& b, const api::CallContext& 
   if (auto invalid = domain::validate(cmd)) return *invalid;
   cmd.org_id = b.ids.next();
   auto out =
-      run_scope_command(b.db, ScopeKind::Org, {cmd.org_id, cmd.org_id, ctx.editor_id},
-                        [&](const domain::MemberScope& s) { return domain::decide(s, cmd); });
+      run_scope_command(b, ScopeKind::Org, {cmd.org_id, cmd.org_id, ctx.editor_id},
+                        [&](const domain::MemberScope& s, bool) { return domain::decide(s, cmd); });
   if (!out.ok()) return out.error();
   return api::AddOrgResponse{cmd.org_id, details_of(b, *out)};
 }
@@ -64,15 +64,13 @@ domain::Result<api::MemberResponse> add_member(Backend& b, const api::CallContex
                                                ScopeKind kind, const api::AddMemberRequest& req) {
   domain::AddMember cmd{kind, req.user_id, req.roles, false};
   if (auto invalid = domain::validate(cmd)) return *invalid;
-  try {
-    pqxx::nontransaction read(b.db.connection());
-    cmd.user_exists = b.db.users().find(read, req.user_id).has_value();
-  } catch (const std::exception& e) {
-    return b.db.failure(e);
-  }
-  auto out =
-      run_scope_command(b.db, kind, scope_stream(ctx, kind),
-                        [&](const domain::MemberScope& s) { return domain::decide(s, cmd); });
+  auto out = run_scope_command(
+      b, kind, scope_stream(ctx, kind),
+      [&](const domain::MemberScope& s, bool user_exists) {
+        cmd.user_exists = user_exists;
+        return domain::decide(s, cmd);
+      },
+      req.user_id);
   if (!out.ok()) return out.error();
   return api::MemberResponse{details_of(b, *out)};
 }
@@ -83,8 +81,8 @@ domain::Result<api::MemberResponse> remove_member(Backend& b, const api::CallCon
   domain::RemoveMember cmd{kind, req.user_id};
   if (auto invalid = domain::validate(cmd)) return *invalid;
   auto out =
-      run_scope_command(b.db, kind, scope_stream(ctx, kind),
-                        [&](const domain::MemberScope& s) { return domain::decide(s, cmd); });
+      run_scope_command(b, kind, scope_stream(ctx, kind),
+                        [&](const domain::MemberScope& s, bool) { return domain::decide(s, cmd); });
   if (!out.ok()) return out.error();
   return api::MemberResponse{details_of(b, *out)};
 }
