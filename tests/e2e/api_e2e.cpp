@@ -185,3 +185,19 @@ TEST_CASE("the users projection's checkpoint follows the events") {
   CHECK(last > 0);
   CHECK(checkpoint == last);
 }
+
+TEST_CASE("a database that went away is Unavailable (503), without SQL in the answer") {
+  Service s;
+  const std::string id = s.add_user("bot");
+  {
+    pqxx::connection admin(mu::testing::server_url());
+    pqxx::nontransaction tx(admin);
+    tx.exec("DROP DATABASE " + tx.quote_name(s.database().name()) + " WITH (FORCE)");
+  }
+  auto r = s.call("PUT", "/users/" + id + "/machine", json{{"name", "gone"}});
+  INFO(r.body.dump());
+  CHECK(r.status == 503);
+  CHECK(r.body["code"] == 14);
+  CHECK(r.body["message"].get<std::string>().find("SELECT") == std::string::npos);
+  CHECK(s.call("GET", "/users/" + id).status == 503);
+}
