@@ -1,0 +1,26 @@
+-- wrk script: the seed call, PUT /users/{id}/machine, on a pool of users,
+-- alternating names so that every call changes something (no NotChanged).
+-- Usage: wrk -t2 -c32 -d20s -s bench/update_machine.lua http://127.0.0.1:8080
+--        with USER_IDS (comma-separated) and TOKEN in the environment.
+local ids = {}
+for id in string.gmatch(os.getenv("USER_IDS") or "", "[^,]+") do ids[#ids + 1] = id end
+local token = os.getenv("TOKEN") or ""
+local counter = 0
+-- Each wrk thread has its own Lua state: a thread number keeps the names distinct.
+local threads = 0
+setup = function(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
+end
+
+request = function()
+  counter = counter + 1
+  local id = ids[(counter % #ids) + 1]
+  local body = '{"name":"bench ' .. tostring(tid) .. "-" .. counter .. '","description":"wrk"}'
+  return wrk.format("PUT", "/management/v1/users/" .. id .. "/machine",
+                    {["authorization"] = "Bearer " .. token, ["content-type"] = "application/json"}, body)
+end
+
+done = function(summary, latency)
+  io.write(string.format("p50 %.2f ms, p99 %.2f ms\n", latency:percentile(50) / 1000, latency:percentile(99) / 1000))
+end
