@@ -30,9 +30,38 @@ std::string_view member_event(ScopeKind kind, std::string_view suffix_org,
   return kind == ScopeKind::Org ? suffix_org : suffix_instance;
 }
 
-std::string_view request_name(ScopeKind kind, bool add) {
-  if (kind == ScopeKind::Org) return add ? "AddOrgMemberRequest" : "RemoveOrgMemberRequest";
-  return add ? "AddIAMMemberRequest" : "RemoveIAMMemberRequest";
+enum class MemberCall { Add, Update, Remove };
+
+std::string request_name(ScopeKind kind, MemberCall call) {
+  static constexpr const char* kVerb[] = {"Add", "Update", "Remove"};
+  return std::string(kVerb[static_cast<int>(call)]) +
+         (kind == ScopeKind::Org ? "OrgMemberRequest" : "IAMMemberRequest");
+}
+
+// A member's user id and roles: at least one, each known and of the scope's kind.
+std::optional<Error> check_member(ScopeKind kind, MemberCall call, const std::string& user_id,
+                                  const std::vector<std::string>& roles) {
+  const auto request = request_name(kind, call);
+  if (auto e = check_length(request, "UserId", user_id, 1, 200)) return e;
+  if (roles.empty())
+    return invalid_argument("invalid " + request + ".Roles: value must contain at least 1 item(s)");
+  for (const auto& name : roles) {
+    auto role = parse_role(name);
+    if (!role || (kind == ScopeKind::Org) != is_org_role(*role)) {
+      return invalid_argument("invalid " + request + ".Roles: unknown role \"" + name + "\"" +
+                              (kind == ScopeKind::Org
+                                   ? " (organization roles: ORG_OWNER, ORG_USER_MANAGER)"
+                                   : " (instance roles: IAM_OWNER)"));
+    }
+  }
+  return std::nullopt;
+}
+
+// Roles as sent, without duplicates, in a stable order.
+std::vector<std::string> normalized(std::vector<std::string> roles) {
+  std::sort(roles.begin(), roles.end());
+  roles.erase(std::unique(roles.begin(), roles.end()), roles.end());
+  return roles;
 }
 
 }  // namespace
@@ -87,26 +116,15 @@ std::optional<Error> validate(const AddOrg& c) {
 }
 
 std::optional<Error> validate(const AddMember& c) {
-  const auto request = request_name(c.kind, true);
-  if (auto e = check_length(request, "UserId", c.user_id, 1, 200)) return e;
-  if (c.roles.empty()) {
-    return invalid_argument("invalid " + std::string(request) +
-                            ".Roles: value must contain at least 1 item(s)");
-  }
-  for (const auto& name : c.roles) {
-    auto role = parse_role(name);
-    if (!role || (c.kind == ScopeKind::Org) != is_org_role(*role)) {
-      return invalid_argument(
-          "invalid " + std::string(request) + ".Roles: unknown role \"" + name + "\"" +
-          (c.kind == ScopeKind::Org ? " (organization roles: ORG_OWNER, ORG_USER_MANAGER)"
-                                    : " (instance roles: IAM_OWNER)"));
-    }
-  }
-  return std::nullopt;
+  return check_member(c.kind, MemberCall::Add, c.user_id, c.roles);
+}
+
+std::optional<Error> validate(const ChangeMember& c) {
+  return check_member(c.kind, MemberCall::Update, c.user_id, c.roles);
 }
 
 std::optional<Error> validate(const RemoveMember& c) {
-  return check_length(request_name(c.kind, false), "UserId", c.user_id, 1, 200);
+  return check_length(request_name(c.kind, MemberCall::Remove), "UserId", c.user_id, 1, 200);
 }
 
 Result<std::vector<NewEvent>> decide(const MemberScope& s, const AddOrg& c) {
@@ -122,12 +140,23 @@ Result<std::vector<NewEvent>> decide(const MemberScope& s, const AddMember& c) {
   if (!c.user_exists) return Error{Code::NotFound, "COMMAND-hVCnE", "User could not be found"};
   if (s.members.count(c.user_id))
     return Error{Code::AlreadyExists, "COMMAND-PtXi1", "Member already exists"};
-  // Roles as sent, without duplicates, in a stable order.
-  std::vector<std::string> roles = c.roles;
-  std::sort(roles.begin(), roles.end());
-  roles.erase(std::unique(roles.begin(), roles.end()), roles.end());
   return std::vector<NewEvent>{{std::string(member_event(c.kind, event_type::kOrgMemberAdded,
                                                          event_type::kInstanceMemberAdded)),
+                                1,
+                                {{"userId", c.user_id}, {"roles", normalized(c.roles)}}}};
+}
+
+Result<std::vector<NewEvent>> decide(const MemberScope& s, const ChangeMember& c) {
+  auto it = s.members.find(c.user_id);
+  if (it == s.members.end())
+    return Error{Code::NotFound, "COMMAND-D8JxR", "Organisation member not found"};
+  const auto roles = normalized(c.roles);
+  std::vector<std::string> current;
+  for (Role r : it->second) current.emplace_back(to_string(r));
+  if (normalized(current) == roles)
+    return Error{Code::FailedPrecondition, "COMMAND-LiaZi", "Roles not changed"};
+  return std::vector<NewEvent>{{std::string(member_event(c.kind, event_type::kOrgMemberChanged,
+                                                         event_type::kInstanceMemberChanged)),
                                 1,
                                 {{"userId", c.user_id}, {"roles", roles}}}};
 }

@@ -63,6 +63,13 @@ struct AddMember {
   bool user_exists = false;        // looked up by the handler before deciding
 };
 
+// Replaces a member's roles (UpdateOrgMember / UpdateIAMMember).
+struct ChangeMember {
+  ScopeKind kind = ScopeKind::Org;
+  std::string user_id;
+  std::vector<std::string> roles;
+};
+
 struct RemoveMember {
   ScopeKind kind = ScopeKind::Org;
   std::string user_id;
@@ -71,10 +78,12 @@ struct RemoveMember {
 std::optional<Error> validate(const AddOrg& cmd);  // name 1..200
 std::optional<Error> validate(
     const AddMember& cmd);  // user id 1..200, roles known for the scope, >= 1
+std::optional<Error> validate(const ChangeMember& cmd);
 std::optional<Error> validate(const RemoveMember& cmd);
 
 Result<std::vector<NewEvent>> decide(const MemberScope& scope, const AddOrg& cmd);
 Result<std::vector<NewEvent>> decide(const MemberScope& scope, const AddMember& cmd);
+Result<std::vector<NewEvent>> decide(const MemberScope& scope, const ChangeMember& cmd);
 Result<std::vector<NewEvent>> decide(const MemberScope& scope, const RemoveMember& cmd);
 
 // Org names are unique in the instance (case-insensitive, like user names).

@@ -91,3 +91,22 @@ TEST_CASE("instance members live on the instance stream") {
   CHECK(s.exists);
   CHECK(s.members.at("u1") == std::vector<Role>{Role::IamOwner});
 }
+
+TEST_CASE("changing a member's roles") {
+  auto s = org();
+  apply(s, event("org.member.added", 2, {{"userId", "u1"}, {"roles", {"ORG_USER_MANAGER"}}}));
+  ChangeMember change{ScopeKind::Org, "u1", {"ORG_OWNER"}};
+  CHECK_FALSE(validate(change));
+  auto r = decide(s, change);
+  REQUIRE(r.ok());
+  CHECK((*r)[0].type == "org.member.changed");
+  CHECK((*r)[0].payload == json{{"userId", "u1"}, {"roles", {"ORG_OWNER"}}});
+  apply(s, event("org.member.changed", 3, (*r)[0].payload));
+  CHECK(s.members.at("u1") == std::vector<Role>{Role::OrgOwner});
+  CHECK(error_of(decide(s, change)).code == Code::FailedPrecondition);  // the same roles again
+  CHECK(error_of(decide(s, ChangeMember{ScopeKind::Org, "u2", {"ORG_OWNER"}})).code ==
+        Code::NotFound);
+  CHECK(validate(ChangeMember{ScopeKind::Org, "u1", {}})->message ==
+        "invalid UpdateOrgMemberRequest.Roles: value must contain at least 1 item(s)");
+  CHECK(validate(ChangeMember{ScopeKind::Instance, "u1", {"ORG_OWNER"}}));
+}

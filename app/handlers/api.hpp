@@ -116,7 +116,8 @@ struct GetMyOrgResponse {
   Org org;
 };
 
-// AddOrgMember (in the organization the call acts in) and AddIAMMember (instance-wide).
+// Add/UpdateOrgMember (in the organization the call acts in) and Add/UpdateIAMMember
+// (instance-wide): a user and its roles.
 struct AddMemberRequest {
   std::string user_id;
   std::vector<std::string> roles;

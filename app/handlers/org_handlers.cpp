@@ -75,6 +75,18 @@ domain::Result<api::MemberResponse> add_member(Backend& b, const api::CallContex
   return api::MemberResponse{details_of(b, *out)};
 }
 
+domain::Result<api::MemberResponse> change_member(Backend& b, const api::CallContext& ctx,
+                                                  ScopeKind kind,
+                                                  const api::AddMemberRequest& req) {
+  domain::ChangeMember cmd{kind, req.user_id, req.roles};
+  if (auto invalid = domain::validate(cmd)) return *invalid;
+  auto out =
+      run_scope_command(b, kind, scope_stream(ctx, kind),
+                        [&](const domain::MemberScope& s, bool) { return domain::decide(s, cmd); });
+  if (!out.ok()) return out.error();
+  return api::MemberResponse{details_of(b, *out)};
+}
+
 domain::Result<api::MemberResponse> remove_member(Backend& b, const api::CallContext& ctx,
                                                   ScopeKind kind,
                                                   const api::RemoveMemberRequest& req) {

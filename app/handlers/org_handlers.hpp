@@ -20,6 +20,10 @@ domain::Result<api::GetMyOrgResponse> get_my_org(Backend& b, const api::CallCont
 domain::Result<api::MemberResponse> add_member(Backend& b, const api::CallContext& ctx,
                                                domain::ScopeKind kind,
                                                const api::AddMemberRequest& req);
+// Replaces the member's roles.
+domain::Result<api::MemberResponse> change_member(Backend& b, const api::CallContext& ctx,
+                                                  domain::ScopeKind kind,
+                                                  const api::AddMemberRequest& req);
 domain::Result<api::MemberResponse> remove_member(Backend& b, const api::CallContext& ctx,
                                                   domain::ScopeKind kind,
                                                   const api::RemoveMemberRequest& req);

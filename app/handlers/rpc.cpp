@@ -27,9 +27,11 @@ std::optional<std::string_view> required_permission(Rpc rpc) {
     case Rpc::GetMyOrg:
       return p::kOrgRead;
     case Rpc::AddOrgMember:
+    case Rpc::UpdateOrgMember:
     case Rpc::RemoveOrgMember:
       return p::kOrgMemberWrite;
     case Rpc::AddIAMMember:
+    case Rpc::UpdateIAMMember:
     case Rpc::RemoveIAMMember:
       return p::kIamMemberWrite;
   }

@@ -22,8 +22,10 @@ enum class Rpc {
   AddOrg,
   GetMyOrg,
   AddOrgMember,
+  UpdateOrgMember,
   RemoveOrgMember,
   AddIAMMember,
+  UpdateIAMMember,
   RemoveIAMMember,
 };
 

@@ -96,7 +96,8 @@ domain::Result<api::AddOrgRequest> decode_add_org(std::string_view body) {
   return r;
 }
 
-domain::Result<api::AddMemberRequest> decode_add_member(std::string_view body) {
+domain::Result<api::AddMemberRequest> decode_member(std::string_view body,
+                                                    const std::string& path_user_id) {
   auto msg = parse_message(body);
   if (!msg.ok()) return msg.error();
   api::AddMemberRequest r;
@@ -108,6 +109,7 @@ domain::Result<api::AddMemberRequest> decode_add_member(std::string_view body) {
         return read_strings(*msg, {"roles", "roles"}, r.roles);
       });
   if (error) return *error;
+  if (!path_user_id.empty()) r.user_id = path_user_id;
   return r;
 }
 

@@ -19,7 +19,9 @@ domain::Result<api::UpdateMachineRequest> decode_update_machine(std::string_view
 domain::Result<api::AddPersonalAccessTokenRequest> decode_add_personal_access_token(
     std::string_view body, const std::string& path_user_id);
 domain::Result<api::AddOrgRequest> decode_add_org(std::string_view body);
-domain::Result<api::AddMemberRequest> decode_add_member(std::string_view body);
+// AddOrgMember/AddIAMMember; with a path user id, UpdateOrgMember/UpdateIAMMember.
+domain::Result<api::AddMemberRequest> decode_member(std::string_view body,
+                                                    const std::string& path_user_id = "");
 
 nlohmann::json encode(const api::ObjectDetails& d);
 nlohmann::json encode(const api::AddMachineUserResponse& r);

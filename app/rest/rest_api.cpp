@@ -81,8 +81,15 @@ domain::Result<json> dispatch(handlers::Backend& b, const api::CallContext& ctx,
     case Rpc::AddIAMMember: {
       const auto kind =
           m.rpc == Rpc::AddOrgMember ? domain::ScopeKind::Org : domain::ScopeKind::Instance;
-      return call(decode_add_member(body),
+      return call(decode_member(body),
                   [&](const auto& req) { return add_member(b, ctx, kind, req); });
+    }
+    case Rpc::UpdateOrgMember:
+    case Rpc::UpdateIAMMember: {
+      const auto kind =
+          m.rpc == Rpc::UpdateOrgMember ? domain::ScopeKind::Org : domain::ScopeKind::Instance;
+      return call(decode_member(body, id),
+                  [&](const auto& req) { return change_member(b, ctx, kind, req); });
     }
     case Rpc::RemoveOrgMember:
     case Rpc::RemoveIAMMember: {

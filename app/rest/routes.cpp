@@ -32,8 +32,10 @@ constexpr std::array kRoutes = {
     Route{"POST", "/orgs", Rpc::AddOrg, Service::Management},
     Route{"GET", "/orgs/me", Rpc::GetMyOrg, Service::Management},
     Route{"POST", "/orgs/me/members", Rpc::AddOrgMember, Service::Management},
+    Route{"PUT", "/orgs/me/members/{}", Rpc::UpdateOrgMember, Service::Management},
     Route{"DELETE", "/orgs/me/members/{}", Rpc::RemoveOrgMember, Service::Management},
     Route{"POST", "/members", Rpc::AddIAMMember, Service::Admin},
+    Route{"PUT", "/members/{}", Rpc::UpdateIAMMember, Service::Admin},
     Route{"DELETE", "/members/{}", Rpc::RemoveIAMMember, Service::Admin},
 };
 

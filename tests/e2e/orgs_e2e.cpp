@@ -62,6 +62,14 @@ TEST_CASE("organization members: roles, refusals, and a removal that takes effec
                   json{{"userId", target}, {"roles", {"ORG_OWNER"}}}.dump())
             .status == 403);  // a user manager may not grant roles
 
+  // Promoted to ORG_OWNER, it may grant roles; the same roles again are NotChanged.
+  REQUIRE(s.call("PUT", "/management/v1/orgs/me/members/" + user, json{{"roles", {"ORG_OWNER"}}})
+              .status == 200);
+  CHECK(s.call("PUT", "/orgs/me/members/" + user, json{{"roles", {"ORG_OWNER"}}}).status == 400);
+  CHECK(s.call("PUT", "/orgs/me/members/nobody", json{{"roles", {"ORG_OWNER"}}}).status == 404);
+  CHECK(s.call_as(token, "POST", "/orgs/me/members",
+                  json{{"userId", target}, {"roles", {"ORG_USER_MANAGER"}}}.dump())
+            .status == 200);
   REQUIRE(s.call("DELETE", "/management/v1/orgs/me/members/" + user).status == 200);
   CHECK(s.call("DELETE", "/orgs/me/members/" + user).status == 404);
   // The cache was told: the next call is refused.
