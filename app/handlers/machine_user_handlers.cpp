@@ -31,6 +31,17 @@ api::ObjectDetails details_of(Backend& b, CommandOutcome& out) {
           last.created_at, last.owner};
 }
 
+// Validates the command, decides it on the user's stream and returns the details.
+template <class Command>
+domain::Result<api::ObjectDetails> on_user(Backend& b, const api::CallContext& ctx,
+                                           const Command& cmd) {
+  if (auto invalid = domain::validate(cmd)) return *invalid;
+  auto out = run_user_command(b, {cmd.user_id, ctx.org_id, ctx.editor_id},
+                              [&](const domain::MachineUser& u) { return domain::decide(u, cmd); });
+  if (!out.ok()) return out.error();
+  return details_of(b, *out);
+}
+
 domain::Timestamp now() {
   return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
 }
@@ -43,35 +54,26 @@ domain::Result<api::AddMachineUserResponse> add_machine_user(
                              req.name,    req.description, req.access_token_type};
   if (auto invalid = domain::validate(cmd)) return *invalid;
   if (cmd.user_id.empty()) cmd.user_id = b.ids.next();
-
-  auto out = run_user_command(b, {cmd.user_id, ctx.org_id, ctx.editor_id},
-                              [&](const domain::MachineUser& u) { return domain::decide(u, cmd); });
+  auto out = on_user(b, ctx, cmd);
   if (!out.ok()) return out.error();
-  return api::AddMachineUserResponse{cmd.user_id, details_of(b, *out)};
+  return api::AddMachineUserResponse{cmd.user_id, *out};
 }
 
 domain::Result<api::UpdateMachineResponse> update_machine(Backend& b, const api::CallContext& ctx,
                                                           const api::UpdateMachineRequest& req) {
-  domain::UpdateMachine cmd{req.user_id, ctx.org_id, req.name, req.description,
-                            req.access_token_type};
-  if (auto invalid = domain::validate(cmd)) return *invalid;
-
-  auto out = run_user_command(b, {cmd.user_id, ctx.org_id, ctx.editor_id},
-                              [&](const domain::MachineUser& u) { return domain::decide(u, cmd); });
+  auto out = on_user(b, ctx,
+                     domain::UpdateMachine{req.user_id, ctx.org_id, req.name, req.description,
+                                           req.access_token_type});
   if (!out.ok()) return out.error();
-  return api::UpdateMachineResponse{details_of(b, *out)};
+  return api::UpdateMachineResponse{*out};
 }
 
 domain::Result<api::UserLifecycleResponse> change_user_state(Backend& b,
                                                              const api::CallContext& ctx,
                                                              const api::UserLifecycleRequest& req) {
-  domain::ChangeUserState cmd{req.action, req.id, ctx.org_id};
-  if (auto invalid = domain::validate(cmd)) return *invalid;
-
-  auto out = run_user_command(b, {cmd.user_id, ctx.org_id, ctx.editor_id},
-                              [&](const domain::MachineUser& u) { return domain::decide(u, cmd); });
+  auto out = on_user(b, ctx, domain::ChangeUserState{req.action, req.id, ctx.org_id});
   if (!out.ok()) return out.error();
-  return api::UserLifecycleResponse{details_of(b, *out)};
+  return api::UserLifecycleResponse{*out};
 }
 
 domain::Result<api::AddPersonalAccessTokenResponse> add_personal_access_token(
@@ -85,22 +87,17 @@ domain::Result<api::AddPersonalAccessTokenResponse> add_personal_access_token(
                                      now()};
   if (auto invalid = domain::validate(cmd)) return *invalid;
   cmd.token_id = b.ids.next();
-
-  auto out = run_user_command(b, {cmd.user_id, ctx.org_id, ctx.editor_id},
-                              [&](const domain::MachineUser& u) { return domain::decide(u, cmd); });
+  auto out = on_user(b, ctx, cmd);
   if (!out.ok()) return out.error();
-  return api::AddPersonalAccessTokenResponse{cmd.token_id, token, details_of(b, *out)};
+  return api::AddPersonalAccessTokenResponse{cmd.token_id, token, *out};
 }
 
 domain::Result<api::RemovePersonalAccessTokenResponse> remove_personal_access_token(
     Backend& b, const api::CallContext& ctx, const api::RemovePersonalAccessTokenRequest& req) {
-  domain::RemovePersonalAccessToken cmd{req.user_id, ctx.org_id, req.token_id};
-  if (auto invalid = domain::validate(cmd)) return *invalid;
-
-  auto out = run_user_command(b, {cmd.user_id, ctx.org_id, ctx.editor_id},
-                              [&](const domain::MachineUser& u) { return domain::decide(u, cmd); });
+  auto out =
+      on_user(b, ctx, domain::RemovePersonalAccessToken{req.user_id, ctx.org_id, req.token_id});
   if (!out.ok()) return out.error();
-  return api::RemovePersonalAccessTokenResponse{details_of(b, *out)};
+  return api::RemovePersonalAccessTokenResponse{*out};
 }
 
 domain::Result<api::GetUserByIDResponse> get_user_by_id(Backend& b, const api::CallContext& ctx,

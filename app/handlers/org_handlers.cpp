@@ -1,5 +1,7 @@
 #include "app/handlers/org_handlers.hpp"
 
+#include <type_traits>
+
 #include "app/handlers/command_runner.hpp"
 
 namespace mu::handlers {
@@ -32,6 +34,23 @@ api::ObjectDetails details_of(Backend& b, const CommandOutcome& out) {
   return d;
 }
 
+// Validates a member command, decides it on the scope's stream, returns the details.
+template <class Command>
+domain::Result<api::MemberResponse> on_members(Backend& b, const api::CallContext& ctx,
+                                               const Command& cmd,
+                                               const std::string& lock_user = "") {
+  if (auto invalid = domain::validate(cmd)) return *invalid;
+  auto out = run_scope_command(
+      b, cmd.kind, scope_stream(ctx, cmd.kind),
+      [c = Command(cmd)](const domain::MemberScope& s, bool user_exists) mutable {
+        if constexpr (std::is_same_v<Command, domain::AddMember>) c.user_exists = user_exists;
+        return domain::decide(s, c);
+      },
+      lock_user);
+  if (!out.ok()) return out.error();
+  return api::MemberResponse{details_of(b, *out)};
+}
+
 }  // namespace
 
 domain::Result<api::AddOrgResponse> add_org(Backend& b, const api::CallContext& ctx,
@@ -62,41 +81,20 @@ domain::Result<api::GetMyOrgResponse> get_my_org(Backend& b, const api::CallCont
 
 domain::Result<api::MemberResponse> add_member(Backend& b, const api::CallContext& ctx,
                                                ScopeKind kind, const api::AddMemberRequest& req) {
-  domain::AddMember cmd{kind, req.user_id, req.roles, false};
-  if (auto invalid = domain::validate(cmd)) return *invalid;
-  auto out = run_scope_command(
-      b, kind, scope_stream(ctx, kind),
-      [&](const domain::MemberScope& s, bool user_exists) {
-        cmd.user_exists = user_exists;
-        return domain::decide(s, cmd);
-      },
-      req.user_id);
-  if (!out.ok()) return out.error();
-  return api::MemberResponse{details_of(b, *out)};
+  // The member's stream head is locked with the grant, so it cannot race the user's removal.
+  return on_members(b, ctx, domain::AddMember{kind, req.user_id, req.roles, false}, req.user_id);
 }
 
 domain::Result<api::MemberResponse> change_member(Backend& b, const api::CallContext& ctx,
                                                   ScopeKind kind,
                                                   const api::AddMemberRequest& req) {
-  domain::ChangeMember cmd{kind, req.user_id, req.roles};
-  if (auto invalid = domain::validate(cmd)) return *invalid;
-  auto out =
-      run_scope_command(b, kind, scope_stream(ctx, kind),
-                        [&](const domain::MemberScope& s, bool) { return domain::decide(s, cmd); });
-  if (!out.ok()) return out.error();
-  return api::MemberResponse{details_of(b, *out)};
+  return on_members(b, ctx, domain::ChangeMember{kind, req.user_id, req.roles});
 }
 
 domain::Result<api::MemberResponse> remove_member(Backend& b, const api::CallContext& ctx,
                                                   ScopeKind kind,
                                                   const api::RemoveMemberRequest& req) {
-  domain::RemoveMember cmd{kind, req.user_id};
-  if (auto invalid = domain::validate(cmd)) return *invalid;
-  auto out =
-      run_scope_command(b, kind, scope_stream(ctx, kind),
-                        [&](const domain::MemberScope& s, bool) { return domain::decide(s, cmd); });
-  if (!out.ok()) return out.error();
-  return api::MemberResponse{details_of(b, *out)};
+  return on_members(b, ctx, domain::RemoveMember{kind, req.user_id});
 }
 
 }  // namespace mu::handlers
