@@ -14,9 +14,15 @@ std::optional<std::optional<projections::TokenGrant>> AuthCache::find(
   return it->second.grant;
 }
 
-void AuthCache::remember(const std::string& token_hash,
-                         std::optional<projections::TokenGrant> grant) {
+std::uint64_t AuthCache::generation() {
   std::lock_guard lock(mutex_);
+  return generation_;
+}
+
+void AuthCache::remember(const std::string& token_hash,
+                         std::optional<projections::TokenGrant> grant, std::uint64_t generation) {
+  std::lock_guard lock(mutex_);
+  if (generation != generation_) return;
   // Garbage tokens must not grow the cache without bound; starting over is cheap.
   if (tokens_.size() >= kMaxEntries) tokens_.clear();
   tokens_[token_hash] = Entry{std::move(grant), Clock::now()};
@@ -37,6 +43,7 @@ void AuthCache::clear() {
   std::lock_guard lock(mutex_);
   tokens_.clear();
   orgs_.clear();
+  ++generation_;
 }
 
 }  // namespace mu::handlers

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -25,7 +26,12 @@ class AuthCache {
   // The lookup of a token hash as remembered: nullopt when not cached; a cached
   // nullopt grant means "no such token".
   std::optional<std::optional<projections::TokenGrant>> find(const std::string& token_hash);
-  void remember(const std::string& token_hash, std::optional<projections::TokenGrant> grant);
+
+  // Read before querying the database, passed to remember(): a lookup that
+  // overlapped a clear() may have read what the clear was about, so it is not kept.
+  std::uint64_t generation();
+  void remember(const std::string& token_hash, std::optional<projections::TokenGrant> grant,
+                std::uint64_t generation);
 
   // Organizations known to exist (they are never removed, so never forgotten but by clear()).
   bool org_known(const std::string& org_id);
@@ -41,6 +47,7 @@ class AuthCache {
   std::mutex mutex_;
   std::unordered_map<std::string, Entry> tokens_;
   std::set<std::string> orgs_;
+  std::uint64_t generation_ = 0;
 };
 
 }  // namespace mu::handlers

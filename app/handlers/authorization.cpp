@@ -19,9 +19,10 @@ domain::Timestamp now() {
 std::optional<projections::TokenGrant> grant_of(Backend& b, const std::string& token) {
   const auto hash = domain::sha256_hex(token);
   if (auto cached = b.auth_cache.find(hash)) return *cached;
+  const auto generation = b.auth_cache.generation();  // before the read: see remember()
   pqxx::nontransaction read(b.db.connection());
   auto grant = b.db.tokens().find(read, hash);
-  b.auth_cache.remember(hash, grant);
+  b.auth_cache.remember(hash, grant, generation);
   return grant;
 }
 
