@@ -73,6 +73,8 @@ TEST_CASE("the permission matrix") {
   REQUIRE(s.call("POST", "/users/" + deactivated.id + "/_deactivate", "", org_b).status == 200);
   auto locked = make_caller(s, "locked", org_b, {"ORG_OWNER"});
   REQUIRE(s.call("POST", "/users/" + locked.id + "/_lock", "", org_b).status == 200);
+  auto removed = make_caller(s, "removed", org_b, {"ORG_OWNER"});
+  REQUIRE(s.call("DELETE", "/users/" + removed.id, "", org_b).status == 200);
   auto no_role = make_caller(s, "no-role", org_b, {});
   auto manager_a = make_caller(s, "manager-a", org_a, {"ORG_USER_MANAGER"});
   auto owner_b = make_caller(s, "owner-b", org_b, {"ORG_OWNER"});
@@ -89,6 +91,7 @@ TEST_CASE("the permission matrix") {
       {{"revoked token", revoked.token, ""}, {401, 401, 401, 401, 401}},
       {{"deactivated caller", deactivated.token, ""}, {401, 401, 401, 401, 401}},
       {{"locked caller", locked.token, ""}, {401, 401, 401, 401, 401}},
+      {{"removed caller", removed.token, ""}, {401, 401, 401, 401, 401}},
       {{"caller without role", no_role.token, ""}, {403, 403, 403, 403, 403}},
       // Acting in its own organization A, where the user of B cannot be seen.
       {{"ORG_USER_MANAGER of A, no header", manager_a.token, ""}, {404, 200, 404, 404, 404}},
