@@ -101,6 +101,7 @@ int serve(const ServeConfig& c) {
   options.address = c.listen_host;
   options.port = c.listen_port;
   options.io_threads = c.io_threads;
+  options.read_timeout = std::chrono::seconds(c.read_timeout_seconds);
   mu::http::Server server(options, [&api](mu::http::HttpRequest req, mu::http::Responder respond) {
     api(std::move(req), std::move(respond));
   });

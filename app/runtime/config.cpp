@@ -32,6 +32,8 @@ Flags (override the environment):
   --db-connections N     database worker threads, one connection each (default 8)
   --io-threads N         HTTP I/O threads (default 2)
   --queue N              calls waiting for a worker before 429 is answered (default 1024)
+  --read-timeout S       seconds a connection may take to send a request, or stay idle
+                         between requests, before it is closed (default 30)
   -h, --help             this text
 )";
 
@@ -129,7 +131,7 @@ domain::Result<Invocation> parse_command_line(const std::vector<std::string>& ar
       return inv;
     }
     const bool serve_only = flag == "--listen" || flag == "--db-connections" ||
-                            flag == "--io-threads" || flag == "--queue";
+                            flag == "--io-threads" || flag == "--queue" || flag == "--read-timeout";
     const bool setup_only =
         flag == "--org-name" || flag == "--admin-user" || flag == "--token-file";
     if (flag != "--database-url" && !(serve_only && command == "serve") &&
@@ -157,6 +159,7 @@ domain::Result<Invocation> parse_command_line(const std::vector<std::string>& ar
       if (flag == "--db-connections") c.db_connections = *n;
       if (flag == "--io-threads") c.io_threads = *n;
       if (flag == "--queue") c.queue_capacity = static_cast<std::size_t>(*n);
+      if (flag == "--read-timeout") c.read_timeout_seconds = *n;
     }
   }
 

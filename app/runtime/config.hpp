@@ -19,6 +19,7 @@ struct ServeConfig {
   int db_connections = 8;             // worker threads, one connection each
   int io_threads = 2;                 // HTTP threads
   std::size_t queue_capacity = 1024;  // calls waiting for a worker before 429
+  int read_timeout_seconds = 30;      // before every read, idle keep-alive included
 };
 
 struct SetupConfig {

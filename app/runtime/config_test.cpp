@@ -34,6 +34,7 @@ TEST_CASE("serve takes its settings from the environment, flags override") {
   CHECK(inv->config.listen_host == "0.0.0.0");
   CHECK(inv->config.listen_port == 9000);
   CHECK(inv->config.db_connections == 4);
+  CHECK(inv->config.read_timeout_seconds == 5);
 }
 
 TEST_CASE("bad command lines are one clear line") {

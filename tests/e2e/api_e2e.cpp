@@ -1,5 +1,10 @@
 // The rest of the machine-user lifecycle and the protocol around every call.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <catch2/catch.hpp>
+
 #include <csignal>
 #include <thread>
 
@@ -200,4 +205,27 @@ TEST_CASE("a database that went away is Unavailable (503), without SQL in the an
   CHECK(r.body["code"] == 14);
   CHECK(r.body["message"].get<std::string>().find("SELECT") == std::string::npos);
   CHECK(s.call("GET", "/users/" + id).status == 503);
+}
+
+TEST_CASE("an idle connection is closed after the read timeout; keep-alive holds until then") {
+  Service s({"--read-timeout", "1"});
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(s.server().port());
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  const std::string req = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+  REQUIRE(::send(fd, req.data(), req.size(), 0) == static_cast<ssize_t>(req.size()));
+  char buf[4096];
+  REQUIRE(::recv(fd, buf, sizeof buf, 0) > 0);  // answered, and kept open
+  const auto start = std::chrono::steady_clock::now();
+  timeval limit{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+  const auto n = ::recv(fd, buf, sizeof buf, 0);  // nothing more is sent: the server closes
+  const auto waited = std::chrono::steady_clock::now() - start;
+  ::close(fd);
+  CHECK(n == 0);
+  CHECK(waited >= std::chrono::milliseconds(800));
+  CHECK(waited < std::chrono::seconds(4));
 }
