@@ -27,7 +27,7 @@ TEST_CASE("serve takes its settings from the environment, flags override") {
 
   inv = parse_command_line(
       {"serve", "--database-url", "postgresql://c/d", "--listen=0.0.0.0:9000", "--db-connections",
-       "4"},
+       "4", "--read-timeout", "5"},
       env_of({{"DATABASE_URL", "postgresql://a/b"}, {"LISTEN_ADDRESS", "1.2.3.4:1"}}));
   REQUIRE(inv.ok());
   CHECK(inv->config.database_url == "postgresql://c/d");
