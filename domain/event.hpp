@@ -31,4 +31,19 @@ struct StoredEvent {
   Timestamp created_at{};
 };
 
+// Reading a payload field tolerantly: a missing field, or one of another type,
+// gives the fallback. Reducers must never throw on an old or odd event.
+inline std::string payload_string(const nlohmann::json& payload, const char* key,
+                                  const std::string& fallback = "") {
+  if (!payload.is_object()) return fallback;
+  auto it = payload.find(key);
+  return it != payload.end() && it->is_string() ? it->get<std::string>() : fallback;
+}
+
+inline int payload_int(const nlohmann::json& payload, const char* key, int fallback = 0) {
+  if (!payload.is_object()) return fallback;
+  auto it = payload.find(key);
+  return it != payload.end() && it->is_number_integer() ? it->get<int>() : fallback;
+}
+
 }  // namespace mu::domain

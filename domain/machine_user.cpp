@@ -1,8 +1,8 @@
 #include "domain/machine_user.hpp"
 
 #include <algorithm>
-#include <cctype>
 
+#include "domain/unicode.hpp"
 #include "domain/validation.hpp"
 
 namespace mu::domain {
@@ -42,18 +42,19 @@ std::string_view to_string(UserState s) {
 namespace {
 
 AccessTokenType token_type_from(const nlohmann::json& payload, AccessTokenType fallback) {
-  auto it = payload.find("accessTokenType");
-  if (it == payload.end() || !it->is_number_integer()) return fallback;
-  return it->get<int>() == 1 ? AccessTokenType::Jwt : AccessTokenType::Bearer;
-}
-
-std::string string_from(const nlohmann::json& payload, const char* key,
-                        const std::string& fallback) {
-  auto it = payload.find(key);
-  return it != payload.end() && it->is_string() ? it->get<std::string>() : fallback;
+  return payload_int(payload, "accessTokenType", static_cast<int>(fallback)) == 1
+             ? AccessTokenType::Jwt
+             : AccessTokenType::Bearer;
 }
 
 }  // namespace
+
+std::optional<UserState> state_after(std::string_view type) {
+  if (type == event_type::kDeactivated) return UserState::Inactive;
+  if (type == event_type::kReactivated || type == event_type::kUnlocked) return UserState::Active;
+  if (type == event_type::kLocked) return UserState::Locked;
+  return std::nullopt;
+}
 
 void apply(MachineUser& user, const StoredEvent& e) {
   const auto& p = e.payload.is_object() ? e.payload : nlohmann::json::object();
@@ -62,29 +63,25 @@ void apply(MachineUser& user, const StoredEvent& e) {
     user = MachineUser{};
     user.id = e.aggregate_id;
     user.owner = e.owner;
-    user.user_name = string_from(p, "userName", "");
-    user.name = string_from(p, "name", "");
-    user.description = string_from(p, "description", "");
+    user.user_name = payload_string(p, "userName", "");
+    user.name = payload_string(p, "name", "");
+    user.description = payload_string(p, "description", "");
     user.access_token_type = token_type_from(p, AccessTokenType::Bearer);
     user.state = UserState::Active;
   } else if (e.type == event_type::kMachineChanged) {
-    user.name = string_from(p, "name", user.name);
-    user.description = string_from(p, "description", user.description);
+    user.name = payload_string(p, "name", user.name);
+    user.description = payload_string(p, "description", user.description);
     user.access_token_type = token_type_from(p, user.access_token_type);
-  } else if (e.type == event_type::kDeactivated) {
-    user.state = UserState::Inactive;
-  } else if (e.type == event_type::kReactivated || e.type == event_type::kUnlocked) {
-    user.state = UserState::Active;
-  } else if (e.type == event_type::kLocked) {
-    user.state = UserState::Locked;
+  } else if (auto state = state_after(e.type)) {
+    user.state = *state;
   } else if (e.type == event_type::kRemoved) {
     user.state = UserState::Deleted;
     user.tokens.clear();
   } else if (e.type == event_type::kPatAdded) {
-    auto expiration = parse_rfc3339(string_from(p, "expiration", ""));
-    user.tokens[string_from(p, "tokenId", "")] = expiration.value_or(kNoExpiration);
+    auto expiration = parse_rfc3339(payload_string(p, "expiration", ""));
+    user.tokens[payload_string(p, "tokenId", "")] = expiration.value_or(kNoExpiration);
   } else if (e.type == event_type::kPatRemoved) {
-    user.tokens.erase(string_from(p, "tokenId", ""));
+    user.tokens.erase(payload_string(p, "tokenId", ""));
   } else {
     // Not ours to reduce; the sequence still moves (below), as the stream did.
   }
@@ -309,10 +306,7 @@ Result<std::vector<NewEvent>> decide(const MachineUser& u, const RemovePersonalA
 std::string user_name_unique_key(std::string_view org_id, std::string_view user_name) {
   // ASCII case folding: "Bot" and "bot" are one login name. Non-ASCII letters
   // are compared as written (full Unicode folding would need ICU).
-  std::string key(org_id);
-  key += ':';
-  for (char ch : user_name) key += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  return key;
+  return std::string(org_id) + ':' + ascii_lower(user_name);
 }
 
 UniqueNameChanges unique_name_changes(const MachineUser& before, std::string_view owner,
@@ -320,7 +314,7 @@ UniqueNameChanges unique_name_changes(const MachineUser& before, std::string_vie
   UniqueNameChanges changes;
   for (const auto& e : events) {
     if (e.type == event_type::kMachineAdded) {
-      changes.claim.push_back(user_name_unique_key(owner, e.payload.value("userName", "")));
+      changes.claim.push_back(user_name_unique_key(owner, payload_string(e.payload, "userName")));
     } else if (e.type == event_type::kRemoved) {
       changes.release.push_back(user_name_unique_key(owner, before.user_name));
     }

@@ -70,6 +70,10 @@ struct MachineUser {
 // Folds one event into the write model. Unknown event types are ignored, so that
 // events added later (PATs, keys, ...) leave older reducers working.
 void apply(MachineUser& user, const StoredEvent& event);
+
+// The state a lifecycle event (deactivated, reactivated, locked, unlocked) leads
+// to; nullopt for any other event. Shared by the write model and the read model.
+std::optional<UserState> state_after(std::string_view event_type);
 MachineUser reduce(const std::vector<StoredEvent>& events);
 
 // The write model as stored beside the stream head (the snapshot), so that a

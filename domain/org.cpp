@@ -1,8 +1,8 @@
 #include "domain/org.hpp"
 
 #include <algorithm>
-#include <cctype>
 
+#include "domain/unicode.hpp"
 #include "domain/validation.hpp"
 
 namespace mu::domain {
@@ -71,11 +71,11 @@ void apply(MemberScope& s, const StoredEvent& e) {
   if (s.id.empty()) s.id = e.aggregate_id;
   if (e.type == event_type::kOrgAdded) {
     s.exists = true;
-    s.name = p.value("name", "");
+    s.name = payload_string(p, "name");
   } else if (is_member_event(e.type, "added") || is_member_event(e.type, "changed")) {
-    s.members[p.value("userId", "")] = roles_from(p);
+    s.members[payload_string(p, "userId")] = roles_from(p);
   } else if (is_member_event(e.type, "removed")) {
-    s.members.erase(p.value("userId", ""));
+    s.members.erase(payload_string(p, "userId"));
   }
   if (e.aggregate_type == kInstanceAggregate) s.exists = true;
   s.sequence = e.sequence;
@@ -172,9 +172,7 @@ Result<std::vector<NewEvent>> decide(const MemberScope& s, const RemoveMember& c
 }
 
 std::string org_name_unique_key(std::string_view name) {
-  std::string key;
-  for (char ch : name) key += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  return key;
+  return ascii_lower(name);
 }
 
 }  // namespace mu::domain

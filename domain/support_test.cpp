@@ -3,6 +3,7 @@
 #include <set>
 #include <thread>
 
+#include "domain/event.hpp"
 #include "domain/ids.hpp"
 #include "domain/time.hpp"
 #include "domain/unicode.hpp"
@@ -69,4 +70,19 @@ TEST_CASE("ids from many threads never collide") {
   for (auto& v : per_thread) all.insert(v.begin(), v.end());
   CHECK(all.size() == 8000u);
   CHECK(std::to_string(*all.begin()).size() >= 17u);  // looks like ZITADEL's ids
+}
+
+TEST_CASE("ASCII case folding for unique names") {
+  CHECK(ascii_lower("Deploy-BOT_1") == "deploy-bot_1");
+  CHECK(ascii_lower("\xC3\x84rger") == "\xC3\x84rger");  // non-ASCII letters kept as written
+}
+
+TEST_CASE("payload fields are read tolerantly") {
+  const nlohmann::json p = {{"name", "n"}, {"n", 3}, {"wrong", 5}};
+  CHECK(payload_string(p, "name") == "n");
+  CHECK(payload_string(p, "wrong", "fallback") == "fallback");
+  CHECK(payload_string(p, "missing") == "");
+  CHECK(payload_int(p, "n") == 3);
+  CHECK(payload_int(p, "name", 7) == 7);
+  CHECK(payload_string(nlohmann::json(nullptr), "name") == "");
 }

@@ -38,4 +38,12 @@ std::optional<std::size_t> count_code_points(std::string_view s) {
   return count;
 }
 
+std::string ascii_lower(std::string_view text) {
+  std::string out(text);
+  for (char& ch : out) {
+    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+  }
+  return out;
+}
+
 }  // namespace mu::domain

@@ -3,11 +3,16 @@
 
 #include <cstddef>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace mu::domain {
 
 // Number of code points in a UTF-8 string, or nullopt when it is not valid UTF-8.
 std::optional<std::size_t> count_code_points(std::string_view utf8);
+
+// ASCII letters folded to lower case, every other byte kept: the case-insensitive
+// form of unique names (full Unicode folding would need ICU).
+std::string ascii_lower(std::string_view text);
 
 }  // namespace mu::domain

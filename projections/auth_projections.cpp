@@ -107,11 +107,6 @@ constexpr const char* kMembershipsOfSql =
 #undef MU_MICROS
 #undef MU_TS
 
-std::string text_field(const nlohmann::json& payload, const char* key) {
-  const auto it = payload.find(key);
-  return it != payload.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 std::string roles_field(const nlohmann::json& payload) {
   const auto it = payload.find("roles");
   return it != payload.end() && it->is_array() ? it->dump() : std::string("[]");
@@ -144,7 +139,7 @@ void reduce_member(pqxx::transaction_base& tx, const domain::StoredEvent& e,
                    std::string_view removed) {
   const auto seq = static_cast<std::int64_t>(e.sequence);
   const auto at = domain::to_unix_micros(e.created_at);
-  const auto user_id = text_field(e.payload, "userId");
+  const auto user_id = domain::payload_string(e.payload, "userId");
   if (e.type == added) {
     tx.exec_prepared(kMemberAdded, scope, user_id, roles_field(e.payload), at, seq);
   } else if (e.type == changed) {
@@ -157,11 +152,12 @@ void reduce_member(pqxx::transaction_base& tx, const domain::StoredEvent& e,
 void reduce_user(pqxx::transaction_base& tx, const domain::StoredEvent& e) {
   const auto seq = static_cast<std::int64_t>(e.sequence);
   if (e.type == et::kPatAdded) {
-    tx.exec_prepared(kPatAdded, text_field(e.payload, "tokenHash"),
-                     text_field(e.payload, "tokenId"), e.aggregate_id, expiration_micros(e.payload),
-                     domain::to_unix_micros(e.created_at), seq);
+    tx.exec_prepared(kPatAdded, domain::payload_string(e.payload, "tokenHash"),
+                     domain::payload_string(e.payload, "tokenId"), e.aggregate_id,
+                     expiration_micros(e.payload), domain::to_unix_micros(e.created_at), seq);
   } else if (e.type == et::kPatRemoved) {
-    tx.exec_prepared(kPatRemoved, e.aggregate_id, text_field(e.payload, "tokenId"), seq);
+    tx.exec_prepared(kPatRemoved, e.aggregate_id, domain::payload_string(e.payload, "tokenId"),
+                     seq);
   } else if (e.type == et::kRemoved) {
     tx.exec_prepared(kUserRemoved, e.aggregate_id, seq);
   }
@@ -170,7 +166,7 @@ void reduce_user(pqxx::transaction_base& tx, const domain::StoredEvent& e) {
 void reduce(pqxx::transaction_base& tx, const domain::StoredEvent& e) {
   if (e.aggregate_type == domain::kOrgAggregate) {
     if (e.type == et::kOrgAdded) {
-      tx.exec_prepared(kOrgAdded, e.aggregate_id, text_field(e.payload, "name"),
+      tx.exec_prepared(kOrgAdded, e.aggregate_id, domain::payload_string(e.payload, "name"),
                        domain::to_unix_micros(e.created_at), static_cast<std::int64_t>(e.sequence),
                        e.position);
       return;
@@ -192,7 +188,7 @@ std::vector<domain::Membership> memberships_from_json(const nlohmann::json& rows
   if (!rows.is_array()) return out;
   for (const auto& row : rows) {
     domain::Membership m;
-    m.scope = text_field(row, "scope");
+    m.scope = domain::payload_string(row, "scope");
     const auto roles = row.find("roles");
     if (roles != row.end() && roles->is_array()) {
       for (const auto& name : *roles) {

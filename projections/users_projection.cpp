@@ -73,25 +73,6 @@ constexpr const char* kInlineCheckpointSql =
 
 constexpr const char* kPositionSql = "SELECT position FROM current_states WHERE projection = $1";
 
-std::string text_field(const nlohmann::json& payload, const char* key) {
-  const auto it = payload.find(key);
-  return it != payload.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-int int_field(const nlohmann::json& payload, const char* key) {
-  const auto it = payload.find(key);
-  return it != payload.end() && it->is_number_integer() ? it->get<int>() : 0;
-}
-
-// The state a lifecycle event leads to; nullopt for any other event.
-std::optional<domain::UserState> state_after(std::string_view type) {
-  if (type == et::kDeactivated) return domain::UserState::Inactive;
-  if (type == et::kReactivated) return domain::UserState::Active;
-  if (type == et::kLocked) return domain::UserState::Locked;
-  if (type == et::kUnlocked) return domain::UserState::Active;
-  return std::nullopt;
-}
-
 // Reduces one user event; types this read model does not know are skipped.
 UserView to_view(const pqxx::row& row) {
   UserView v;
@@ -113,12 +94,13 @@ pqxx::result reduce(pqxx::transaction_base& tx, const domain::StoredEvent& e) {
   const auto seq = static_cast<std::int64_t>(e.sequence);
   const auto at = domain::to_unix_micros(e.created_at);
   if (e.type == et::kMachineAdded) {
-    return tx.exec_prepared(kAdded, e.aggregate_id, e.owner, text_field(e.payload, "userName"),
-                            text_field(e.payload, "name"), text_field(e.payload, "description"),
-                            int_field(e.payload, "accessTokenType"), at, seq, e.position);
+    return tx.exec_prepared(
+        kAdded, e.aggregate_id, e.owner, domain::payload_string(e.payload, "userName"),
+        domain::payload_string(e.payload, "name"), domain::payload_string(e.payload, "description"),
+        domain::payload_int(e.payload, "accessTokenType"), at, seq, e.position);
   } else if (e.type == et::kMachineChanged) {
     return tx.exec_prepared(kChanged, e.aggregate_id, e.payload.dump(), at, seq, e.position);
-  } else if (const auto state = state_after(e.type)) {
+  } else if (const auto state = domain::state_after(e.type)) {
     return tx.exec_prepared(kState, e.aggregate_id, static_cast<int>(*state), at, seq, e.position);
   } else if (e.type == et::kRemoved) {
     return tx.exec_prepared(kRemoved, e.aggregate_id, seq);

@@ -1,7 +1,6 @@
 #include "app/handlers/authorization.hpp"
 
-#include <chrono>
-
+#include "app/handlers/clock.hpp"
 #include "domain/permissions.hpp"
 #include "domain/sha256.hpp"
 
@@ -10,10 +9,6 @@ namespace mu::handlers {
 namespace {
 
 using domain::Error;
-
-domain::Timestamp now() {
-  return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
-}
 
 // The token's grant, from the cache or with one query.
 std::optional<projections::TokenGrant> grant_of(Backend& b, const std::string& token) {

@@ -42,8 +42,9 @@ struct ScopeStream {
                                         const std::vector<domain::NewEvent>& events) {
     for (const auto& e : events) {
       if (e.type == domain::event_type::kOrgAdded) {
-        req.claim.push_back({std::string(domain::kOrgNameUniqueType),
-                             domain::org_name_unique_key(e.payload.value("name", ""))});
+        req.claim.push_back(
+            {std::string(domain::kOrgNameUniqueType),
+             domain::org_name_unique_key(domain::payload_string(e.payload, "name"))});
       }
     }
     return req;

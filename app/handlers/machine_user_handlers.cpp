@@ -1,5 +1,6 @@
 #include "app/handlers/machine_user_handlers.hpp"
 
+#include "app/handlers/clock.hpp"
 #include "app/handlers/command_runner.hpp"
 #include "app/runtime/random_token.hpp"
 #include "domain/sha256.hpp"
@@ -40,10 +41,6 @@ domain::Result<api::ObjectDetails> on_user(Backend& b, const api::CallContext& c
                               [&](const domain::MachineUser& u) { return domain::decide(u, cmd); });
   if (!out.ok()) return out.error();
   return details_of(b, *out);
-}
-
-domain::Timestamp now() {
-  return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
 }
 
 }  // namespace
