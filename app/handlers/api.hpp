@@ -18,6 +18,9 @@ namespace mu::api {
 struct CallContext {
   std::string org_id;
   std::string editor_id;
+  // If-Match: the sequence the caller last saw of the object it writes; a write
+  // on an object that has moved on since is Aborted instead of applied.
+  std::optional<std::uint64_t> expected_sequence = std::nullopt;
 };
 
 // zitadel.v1.ObjectDetails

@@ -127,6 +127,12 @@ domain::Result<CommandOutcome> run(Backend& b, const std::string& type, const St
       // The first attempt is optimistic; after losing a race, the head is locked
       // from the read on, so the next decision cannot be overtaken.
       auto loaded = load<Stream>(db, tx, type, stream.id, attempt > 1);
+      if (stream.expected_sequence && *stream.expected_sequence != loaded.sequence) {
+        return domain::Error{domain::Code::Aborted, "COMMAND-IfMatch",
+                             "the object is at sequence " + std::to_string(loaded.sequence) +
+                                 ", not " + std::to_string(*stream.expected_sequence) +
+                                 " as If-Match says; read it again"};
+      }
       auto decided = decide(loaded.state);
       if (!decided.ok()) return decided.error();
       auto request = append_request<Stream>(type, stream, loaded, std::move(decided).value());

@@ -32,6 +32,9 @@ struct StreamRef {
   std::string id;
   std::string owner;      // the owner of a new stream (its organization)
   std::string editor_id;  // recorded as every event's creator
+  // The stream's sequence the caller decided on (If-Match); a stream that moved
+  // on is Aborted, also when the move is discovered on a retry.
+  std::optional<std::uint64_t> expected_sequence = std::nullopt;
 };
 
 // Attempts before giving up with Aborted; only creations racing on one new id

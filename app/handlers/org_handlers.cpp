@@ -13,9 +13,9 @@ using domain::ScopeKind;
 
 // The stream a membership lives on: the org's, or the instance's one stream.
 StreamRef scope_stream(const api::CallContext& ctx, ScopeKind kind) {
-  if (kind == ScopeKind::Org) return {ctx.org_id, ctx.org_id, ctx.editor_id};
+  if (kind == ScopeKind::Org) return {ctx.org_id, ctx.org_id, ctx.editor_id, ctx.expected_sequence};
   const std::string instance(domain::kInstanceId);
-  return {instance, instance, ctx.editor_id};
+  return {instance, instance, ctx.editor_id, ctx.expected_sequence};
 }
 
 // Details of an org-stream command: its event, and the org's creation date.

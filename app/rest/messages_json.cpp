@@ -1,5 +1,7 @@
 #include "app/rest/messages_json.hpp"
 
+#include <charconv>
+
 #include "app/rest/protojson.hpp"
 
 namespace mu::rest {
@@ -111,6 +113,24 @@ domain::Result<api::AddMemberRequest> decode_member(std::string_view body,
   if (error) return *error;
   if (!path_user_id.empty()) r.user_id = path_user_id;
   return r;
+}
+
+domain::Result<std::optional<std::uint64_t>> decode_if_match(
+    const std::optional<std::string>& header) {
+  using Expected = std::optional<std::uint64_t>;
+  if (!header) return Expected{};
+  std::string_view v = *header;
+  while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+  while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+  if (v == "*") return Expected{};
+  if (v.starts_with("W/")) v.remove_prefix(2);
+  if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
+  std::uint64_t n = 0;
+  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (v.empty() || ec != std::errc{} || end != v.data() + v.size()) {
+    return domain::invalid_argument("If-Match must be the object's sequence, e.g. \"2\"");
+  }
+  return Expected{n};
 }
 
 json encode(const api::ObjectDetails& d) {

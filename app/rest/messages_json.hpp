@@ -23,6 +23,11 @@ domain::Result<api::AddOrgRequest> decode_add_org(std::string_view body);
 domain::Result<api::AddMemberRequest> decode_member(std::string_view body,
                                                     const std::string& path_user_id = "");
 
+// If-Match: a sequence, bare or as an entity tag ("2", W/"2"); "*" means any.
+// Malformed values are InvalidArgument.
+domain::Result<std::optional<std::uint64_t>> decode_if_match(
+    const std::optional<std::string>& header);
+
 nlohmann::json encode(const api::ObjectDetails& d);
 nlohmann::json encode(const api::AddMachineUserResponse& r);
 nlohmann::json encode(const api::UpdateMachineResponse& r);

@@ -117,12 +117,18 @@ void RestApi::operator()(http::HttpRequest req, http::Responder respond) {
   if (!permission) return respond(json_response({{"status", "ok"}}));  // health
 
   handlers::Credentials credentials{header(req, "authorization"), header(req, "x-zitadel-orgid")};
+  auto if_match = header(req, "if-match");
   auto job = [m = std::move(*route), credentials = std::move(credentials),
-              body = std::move(req.body), perm = *permission, respond, &ids = ids_,
-              &cache = auth_cache_](runtime::DbSession& db) {
+              body = std::move(req.body), if_match = std::move(if_match), perm = *permission,
+              respond, &ids = ids_, &cache = auth_cache_](runtime::DbSession& db) {
     handlers::Backend backend{db, ids, cache};
     // Authentication, permission, then the request's validation and the command.
     auto ctx = handlers::authorize(backend, credentials, perm);
+    if (ctx.ok()) {
+      auto expected = decode_if_match(if_match);  // part of the request's validation
+      if (!expected.ok()) return respond(error_response(expected.error()));
+      ctx->expected_sequence = *expected;
+    }
     auto result = ctx.ok() ? dispatch(backend, *ctx, m, body) : domain::Result<json>(ctx.error());
     respond(result.ok() ? json_response(*result) : error_response(result.error()));
   };

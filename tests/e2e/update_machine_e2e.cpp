@@ -220,3 +220,26 @@ TEST_CASE("concurrent updates of one user: each decided on fresh state, none los
     }
   }
 }
+
+TEST_CASE("If-Match: a write on a user that moved on since is Aborted and changes nothing") {
+  Service s;
+  const std::string id = s.add_user("bot");  // at sequence 1
+  auto put = [&](const std::string& name, const std::string& if_match) {
+    auto r =
+        s.http().request("PUT", "/users/" + id + "/machine", json{{"name", name}}.dump(),
+                         {{"authorization", "Bearer " + s.admin_token()}, {"if-match", if_match}});
+    return mu::testing::Reply{r.status, json::parse(r.body)};
+  };
+  auto ok = put("first", "\"1\"");
+  REQUIRE(ok.status == 200);
+  CHECK(ok.body["details"]["sequence"] == "2");
+
+  const auto before = s.count_events(id);
+  auto stale = put("second", "\"1\"");  // decided on sequence 1, but the user is at 2
+  check_error(stale, 409, 10, "COMMAND-IfMatch");
+  CHECK(s.count_events(id) == before);
+  check_error(put("second", "yesterday"), 400, 3);
+  CHECK(put("second", "2").status == 200);
+  CHECK(put("third", "*").status == 200);
+  CHECK(s.call("GET", "/users/" + id).body["user"]["machine"]["name"] == "third");
+}
