@@ -94,7 +94,7 @@ TEST_CASE("lifecycle: deactivate, reactivate, lock, unlock, remove") {
   CHECK(post("_reactivate").status == 400);
 
   const auto events = s.count_events(id);
-  CHECK(post("_lock").body.is_object());
+  CHECK(post("_lock").status == 200);
   CHECK(s.count_events(id) == events + 1);
 
   auto removed = s.call("DELETE", "/management/v1/users/" + id);
