@@ -2,7 +2,7 @@
 # Shared helpers for ./run, ./test and .ci/run. Source it; it sets no shell options
 # itself (the callers use `set -euo pipefail`).
 #
-#   ensure_packages                      install the Debian packages the project needs
+#   ensure_packages [PKG...]             install the Debian packages the project needs, and PKG...
 #   build_project DIR [CMAKE_ARGS...]    configure (Ninja, RelWithDebInfo) and build
 #   pg_as_owner CMD...                   run CMD as the `postgres` user when root
 #   pg_init DATADIR [durable|throwaway]  initdb a cluster (trust auth, superuser postgres)
@@ -31,7 +31,7 @@ mu_die() {
 
 ensure_packages() {
   local pkg missing=()
-  for pkg in "${MU_PACKAGES[@]}"; do
+  for pkg in "${MU_PACKAGES[@]}" "$@"; do
     if [[ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)" != "install ok installed" ]]; then
       missing+=("$pkg")
     fi
