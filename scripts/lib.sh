@@ -3,7 +3,9 @@
 # itself (the callers use `set -euo pipefail`).
 #
 #   ensure_packages [PKG...]             install the Debian packages the project needs, and PKG...
-#   build_project DIR [CMAKE_ARGS...]    configure (Ninja, RelWithDebInfo) and build
+#   build_project DIR [CMAKE_ARGS...]    configure (Ninja, RelWithDebInfo) and build every target
+#   configure_project DIR [CMAKE_ARGS...] configure only
+#   build_targets DIR [TARGET...]        build TARGET... (default: every target)
 #   pg_as_owner CMD...                   run CMD as the `postgres` user when root
 #   pg_init DATADIR [durable|throwaway]  initdb a cluster (trust auth, superuser postgres)
 #   pg_start DATADIR PORT SOCKETDIR      start it on 127.0.0.1:PORT (log: DATADIR/../postgres.log)
@@ -11,6 +13,10 @@
 #   pg_is_running DATADIR                status 0 if the cluster is running
 #   port_is_free PORT                    status 0 if nothing holds 127.0.0.1:PORT
 #   free_port                            print a free TCP port on 127.0.0.1 (54000-54999)
+#   embedded_db_layout                   where ./run's embedded cluster lives (sets MU_PG_* below)
+#   embedded_db_start DBNAME             start it (initdb on first use), create DBNAME, export DATABASE_URL
+#   embedded_db_stop                     stop it; no-op if there is none or it is not running
+#   embedded_db_home ROOT                print the directory under MU_STATE_DIR for checkout ROOT
 
 MU_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
@@ -61,16 +67,34 @@ ensure_packages() {
 
 # ---- build --------------------------------------------------------------------
 
-build_project() {
-  (($# >= 1)) || mu_die "usage: build_project BUILD_DIR [CMAKE_ARGS...]"
+configure_project() {
+  (($# >= 1)) || mu_die "usage: configure_project BUILD_DIR [CMAKE_ARGS...]"
   local dir=$1
   shift
   mu_log "configuring $dir"
   cmake -S "$MU_ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" ||
     mu_die "cmake configure failed for $dir"
-  mu_log "building $dir"
-  cmake --build "$dir" -j 2 ||
+}
+
+build_targets() {
+  (($# >= 1)) || mu_die "usage: build_targets BUILD_DIR [TARGET...]"
+  local dir=$1
+  shift
+  local -a targets=()
+  if (($# > 0)); then
+    targets=(--target "$@")
+    mu_log "building $* in $dir"
+  else
+    mu_log "building $dir"
+  fi
+  cmake --build "$dir" -j 2 "${targets[@]}" ||
     mu_die "build failed in $dir"
+}
+
+build_project() {
+  (($# >= 1)) || mu_die "usage: build_project BUILD_DIR [CMAKE_ARGS...]"
+  configure_project "$@"
+  build_targets "$1"
 }
 
 # ---- PostgreSQL clusters ------------------------------------------------------
@@ -245,4 +269,152 @@ free_port() {
     fi
   done
   mu_die "no free TCP port in $lo-$((lo + span - 1)) on 127.0.0.1"
+}
+
+# ---- ./run's embedded cluster -------------------------------------------------
+#
+# It lives in .data/ (data directory .data/postgres; socket and postgres.log in .data/),
+# unless we are root and the postgres user cannot reach the checkout (a parent such as
+# /root is 0700), or the socket path there would be too long: then data directory,
+# socket and log live in embedded_db_home (under MU_STATE_DIR), owned by postgres, and
+# .data/postgres and .data/postgres.log are symbolic links into it. No permission of the
+# checkout's directories is changed for that. .data/port and .data/admin-token stay in
+# .data/ either way. The choice is made on the first start and then kept: an existing
+# .data/postgres (directory or link) is used as it is.
+#
+# embedded_db_layout sets:
+#   MU_DATA_DIR      .data/ of the checkout
+#   MU_PORT_FILE     .data/port
+#   MU_PG_DATA       .data/postgres (the data directory, or a link to it)
+#   MU_PG_HOME       the directory of the socket and postgres.log
+#   MU_PG_LOG        the server log
+#   MU_PG_RELOCATED  1 when the cluster lives under MU_STATE_DIR, else 0
+
+MU_STATE_DIR="${MU_STATE_DIR:-/var/lib/machine-users}"
+
+embedded_db_home() {
+  (($# == 1)) || mu_die "usage: embedded_db_home CHECKOUT_DIR"
+  local root name hash
+  root=$(_mu_abs "$1")
+  name=$(basename -- "$root")
+  name=${name//[^A-Za-z0-9._-]/_}
+  hash=$(printf '%s' "$root" | sha256sum | cut -c1-12)
+  printf '%s/%s-%s\n' "$MU_STATE_DIR" "${name:0:32}" "$hash"
+}
+
+# Status 0 when the embedded cluster cannot live in .data/; the reason is in
+# _mu_relocation_reason.
+_mu_relocation_reason=""
+_mu_must_relocate() {
+  ((EUID == 0)) || return 1
+  local sock="$MU_DATA_DIR/.s.PGSQL.65535"
+  if ((${#sock} > 107)); then
+    _mu_relocation_reason="a socket in $MU_DATA_DIR would pass the 107-byte limit of socket paths"
+    return 0
+  fi
+  if ! pg_as_owner test -x "$(_mu_abs "$MU_ROOT")" 2>/dev/null; then
+    _mu_relocation_reason="the postgres user cannot reach $MU_DATA_DIR (a parent directory is not traversable by it, e.g. /root is 0700)"
+    return 0
+  fi
+  return 1
+}
+
+embedded_db_layout() {
+  MU_DATA_DIR="$MU_ROOT/.data"
+  MU_PORT_FILE="$MU_DATA_DIR/port"
+  MU_PG_DATA="$MU_DATA_DIR/postgres"
+  MU_PG_HOME=$MU_DATA_DIR
+  MU_PG_RELOCATED=0
+  if [[ -L "$MU_PG_DATA" ]]; then
+    MU_PG_RELOCATED=1
+    MU_PG_HOME=$(dirname -- "$(_mu_abs "$MU_PG_DATA")")
+  elif [[ ! -e "$MU_PG_DATA" ]] && _mu_must_relocate; then
+    MU_PG_RELOCATED=1
+    MU_PG_HOME=$(embedded_db_home "$MU_ROOT")
+  fi
+  MU_PG_LOG="$MU_PG_HOME/postgres.log"
+}
+
+# Makes MU_PG_HOME (postgres's, 0700) and the links to it in .data/.
+_mu_embedded_db_relocate() {
+  id postgres >/dev/null 2>&1 || mu_die "no 'postgres' user: is postgresql-15 installed?"
+  if [[ ! -d "$MU_PG_HOME" ]]; then
+    mu_log "the embedded cluster lives in $MU_PG_HOME, linked from $MU_PG_DATA${_mu_relocation_reason:+ ($_mu_relocation_reason)}"
+    if [[ ! -d "$MU_STATE_DIR" ]]; then
+      install -d -m 0755 -- "$MU_STATE_DIR" || mu_die "cannot create $MU_STATE_DIR"
+    fi
+    install -d -m 0700 -o postgres -g postgres -- "$MU_PG_HOME" ||
+      mu_die "cannot create $MU_PG_HOME"
+  elif [[ ! -L "$MU_PG_DATA" ]]; then
+    mu_log "reusing the embedded cluster in $MU_PG_HOME, linked from $MU_PG_DATA${_mu_relocation_reason:+ ($_mu_relocation_reason)}"
+  fi
+  pg_as_owner test -w "$MU_PG_HOME" -a -x "$MU_PG_HOME" ||
+    mu_die "the postgres user cannot reach $MU_PG_HOME (set MU_STATE_DIR to a directory it can reach)"
+  if [[ ! -L "$MU_PG_DATA" ]]; then
+    ln -s -- "$MU_PG_HOME/data" "$MU_PG_DATA"
+  fi
+  if [[ ! -e "$MU_DATA_DIR/postgres.log" && ! -L "$MU_DATA_DIR/postgres.log" ]]; then
+    ln -s -- "$MU_PG_LOG" "$MU_DATA_DIR/postgres.log"
+  fi
+}
+
+embedded_db_start() {
+  (($# == 1)) || mu_die "usage: embedded_db_start DBNAME"
+  local db=$1
+  [[ "$db" =~ ^[a-z_][a-z0-9_]*$ ]] || mu_die "embedded_db_start: bad database name '$db'"
+  embedded_db_layout
+  mkdir -p -- "$MU_DATA_DIR"
+  if ((MU_PG_RELOCATED)); then
+    _mu_embedded_db_relocate
+  else
+    if ((EUID == 0)) && [[ -e "$MU_PG_DATA" ]] && ! pg_as_owner test -x "$(_mu_abs "$MU_ROOT")" 2>/dev/null; then
+      mu_die "the postgres user cannot reach the embedded cluster in $MU_PG_DATA (a parent directory is not" \
+        "traversable by it, e.g. /root is 0700); stop it, move it to $(embedded_db_home "$MU_ROOT")/data (owned by" \
+        "postgres) and make $MU_PG_DATA a symbolic link to it"
+    fi
+    pg_own_dir "$MU_DATA_DIR" # also the socket directory
+  fi
+
+  local port=""
+  if [[ -f "$MU_PORT_FILE" ]]; then
+    port=$(<"$MU_PORT_FILE")
+    [[ "$port" =~ ^[0-9]+$ ]] || mu_die "$MU_PORT_FILE does not hold a port number: '$port'"
+  fi
+
+  if ! pg_is_running "$MU_PG_DATA"; then
+    if [[ -z "$port" ]]; then
+      if port_is_free 5432; then port=5432; else port=$(free_port); fi
+    elif ! port_is_free "$port"; then
+      local taken=$port
+      port=$(free_port)
+      mu_log "port $taken (from $MU_PORT_FILE) is taken by something else; using $port instead"
+    fi
+    printf '%s\n' "$port" >"$MU_PORT_FILE"
+    pg_init "$MU_PG_DATA" durable
+    pg_start "$MU_PG_DATA" "$port" "$MU_PG_HOME" || mu_die "could not start the embedded PostgreSQL"
+  else
+    [[ -n "$port" ]] || mu_die "PostgreSQL is running for $MU_PG_DATA but $MU_PORT_FILE is missing; run ./run stop-db"
+    mu_log "reusing the running embedded PostgreSQL on 127.0.0.1:$port"
+  fi
+
+  local -a psql=("$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres)
+  local exists
+  exists=$("${psql[@]}" -d postgres -tA -c "SELECT 1 FROM pg_database WHERE datname = '$db'") ||
+    mu_die "cannot connect to the embedded PostgreSQL on 127.0.0.1:$port (log: $MU_PG_LOG;" \
+      "if no PostgreSQL is running, a stale $MU_PG_DATA/postmaster.pid left by a crash is the likely cause: remove it)"
+  if [[ "$exists" != 1 ]]; then
+    mu_log "creating database $db"
+    "${psql[@]}" -d postgres -c "CREATE DATABASE $db" ||
+      mu_die "could not create database $db"
+  fi
+  export DATABASE_URL="postgresql://postgres@127.0.0.1:$port/$db"
+}
+
+embedded_db_stop() {
+  embedded_db_layout
+  if [[ -f "$MU_PG_DATA/PG_VERSION" ]]; then
+    pg_stop "$MU_PG_DATA"
+  else
+    mu_log "no embedded PostgreSQL cluster in $MU_PG_DATA"
+  fi
 }
