@@ -27,6 +27,7 @@ const std::string kPathUserId = "200000000000000001";
 void member(domain::ScopeKind kind, bool update, std::string_view body) {
   auto decoded = update ? rest::decode_member(body, kPathUserId) : rest::decode_member(body);
   if (!decoded.ok()) return fuzz::check_error(decoded.error());
+  fuzz::accepted_body(body);
   if (update && decoded->user_id != kPathUserId) {
     fuzz::finding("the path's user id did not win over the body's", decoded->user_id);
   }
@@ -38,6 +39,7 @@ void readers(std::string_view body) {
   auto msg = rest::parse_message(body);
   if (!msg.ok()) return fuzz::check_error(msg.error());
   if (!msg->is_object()) fuzz::finding("parse_message accepted a non-object", body);
+  fuzz::accepted_body(body);
   const rest::Field f{"name", "name_proto"};
   std::string s;
   if (auto e = rest::read_string(*msg, f, s)) fuzz::check_error(*e);
@@ -72,21 +74,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   using domain::ScopeKind;
   switch (selector) {
     case 0:
-      fuzz::process_result(rest::decode_add_machine_user(body));
+      fuzz::process_result(body, rest::decode_add_machine_user(body));
       break;
     case 1: {
       auto decoded = rest::decode_update_machine(body, kPathUserId);
       if (decoded.ok() && decoded->user_id != kPathUserId) {
         fuzz::finding("the path's user id did not win over the body's", decoded->user_id);
       }
-      fuzz::process_result(decoded);
+      fuzz::process_result(body, decoded);
       break;
     }
     case 2:
-      fuzz::process_result(rest::decode_add_personal_access_token(body, kPathUserId));
+      fuzz::process_result(body, rest::decode_add_personal_access_token(body, kPathUserId));
       break;
     case 3:
-      fuzz::process_result(rest::decode_add_org(body));
+      fuzz::process_result(body, rest::decode_add_org(body));
       break;
     case 4:
       member(ScopeKind::Org, false, body);

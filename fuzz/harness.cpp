@@ -1,7 +1,9 @@
 #include "fuzz/harness.hpp"
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -137,6 +139,46 @@ std::string_view aggregate_of(domain::ScopeKind kind) {
   return kind == domain::ScopeKind::Org ? domain::kOrgAggregate : domain::kInstanceAggregate;
 }
 
+// An independent reading of an accepted body: nlohmann's SAX parser (iterative,
+// so any depth is fine), with a set of keys per open object.
+class StrictJson : public nlohmann::json_sax<json> {
+ public:
+  std::string problem;
+
+  bool null() override { return true; }
+  bool boolean(bool) override { return true; }
+  bool number_integer(number_integer_t) override { return true; }
+  bool number_unsigned(number_unsigned_t) override { return true; }
+  bool number_float(number_float_t v, const string_t&) override {
+    return std::isfinite(v) || fail("a number outside double's range");
+  }
+  bool string(string_t&) override { return true; }
+  bool binary(binary_t&) override { return true; }
+  bool start_object(std::size_t) override {
+    keys_.emplace_back();
+    return true;
+  }
+  bool key(string_t& k) override {
+    return keys_.back().insert(k).second || fail("duplicate key \"" + k + "\"");
+  }
+  bool end_object() override {
+    keys_.pop_back();
+    return true;
+  }
+  bool start_array(std::size_t) override { return true; }
+  bool end_array() override { return true; }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) override {
+    return fail(std::string("not JSON: ") + e.what());
+  }
+
+ private:
+  bool fail(std::string why) {
+    problem = std::move(why);
+    return false;
+  }
+  std::vector<std::set<std::string>> keys_;
+};
+
 void get_user(const std::string& id) {
   if (auto e = domain::validate_user_id("GetUserByIDRequest", id)) return check_error(*e);
   accepted("GetUserByID id", id);
@@ -211,6 +253,23 @@ void check_error(const Error& e) {
   if (message == j.end() || !message->is_string()) finding("error_json has no message", body);
   const auto details = j.find("details");
   if (details == j.end() || !details->is_array()) finding("error_json has no details", body);
+}
+
+void accepted_body(std::string_view body) {
+  if (!g_strict) return;
+  const auto start = body.find_first_not_of(" \t\r\n");
+  if (start == std::string_view::npos) return;  // an empty message
+  if (body.substr(start).starts_with("\xEF\xBB\xBF") || body.starts_with("\xEF\xBB\xBF")) {
+    finding("a body with a byte-order mark was accepted", body);
+  }
+  StrictJson sax;
+  bool ok = false;
+  try {
+    ok = json::sax_parse(body, &sax);
+  } catch (const json::exception& e) {  // the lexer's number overflow (406) throws
+    sax.problem = e.what();
+  }
+  if (!ok) finding("an accepted body is not strict JSON (" + sax.problem + ")", body);
 }
 
 void process(const api::AddMachineUserRequest& req) {
@@ -310,9 +369,9 @@ void dispatch(const rest::RouteMatch& m, std::string_view body,
   const std::string& id = m.param(0);
   switch (m.rpc) {
     case Rpc::AddMachineUser:
-      return process_result(rest::decode_add_machine_user(body));
+      return process_result(body, rest::decode_add_machine_user(body));
     case Rpc::UpdateMachine:
-      return process_result(rest::decode_update_machine(body, id));
+      return process_result(body, rest::decode_update_machine(body, id));
     case Rpc::GetUserByID:
       return get_user(id);
     case Rpc::DeactivateUser:
@@ -326,11 +385,11 @@ void dispatch(const rest::RouteMatch& m, std::string_view body,
     case Rpc::RemoveUser:
       return change_state(Lifecycle::Remove, id);
     case Rpc::AddPersonalAccessToken:
-      return process_result(rest::decode_add_personal_access_token(body, id));
+      return process_result(body, rest::decode_add_personal_access_token(body, id));
     case Rpc::RemovePersonalAccessToken:
       return remove_pat(id, m.param(1));
     case Rpc::AddOrg:
-      return process_result(rest::decode_add_org(body));
+      return process_result(body, rest::decode_add_org(body));
     case Rpc::AddOrgMember:
     case Rpc::AddIAMMember:
     case Rpc::UpdateOrgMember:
@@ -341,6 +400,7 @@ void dispatch(const rest::RouteMatch& m, std::string_view body,
                             : ScopeKind::Instance;
       auto decoded = update ? rest::decode_member(body, id) : rest::decode_member(body);
       if (!decoded.ok()) return check_error(decoded.error());
+      accepted_body(body);
       return process(kind, update, *decoded);
     }
     case Rpc::RemoveOrgMember:

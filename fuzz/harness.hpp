@@ -9,10 +9,13 @@
 //   - error_json(e) is JSON of grpc-gateway's shape with e's code;
 //   - a write model survives its snapshot (to_snapshot, dump, parse, from_snapshot);
 //   - the router returns as many parameters as its pattern has.
-// Oracles with MU_FUZZ_STRICT=1 (what the hardening work is to guarantee; they
-// fire on today's code, so they are opt-in until it lands):
+// Oracles with MU_FUZZ_STRICT=1 (what the hardening work is to guarantee,
+// beyond not crashing; opt-in while some of it is still open):
 //   - no value the service accepts (body field, path id) contains U+0000, which
 //     PostgreSQL's text and jsonb refuse;
+//   - a body the decoders accept is strict JSON: no byte-order mark, no
+//     duplicate keys at any depth, UTF-8 throughout, numbers within double's
+//     range (checked by an independent SAX pass, not by the decoders' reader);
 //   - a PAT's expiration written into its event reads back as the same instant.
 #pragma once
 
@@ -47,10 +50,14 @@ void process(const api::AddPersonalAccessTokenRequest& req);
 void process(const api::AddOrgRequest& req);
 void process(domain::ScopeKind kind, bool update, const api::AddMemberRequest& req);
 
+// With MU_FUZZ_STRICT=1: a body a decoder accepted is strict JSON (above).
+void accepted_body(std::string_view body);
+
 // A decoder's result: its error encoded, or the request processed.
 template <class Request>
-void process_result(const domain::Result<Request>& decoded) {
+void process_result(std::string_view body, const domain::Result<Request>& decoded) {
   if (!decoded.ok()) return check_error(decoded.error());
+  accepted_body(body);
   process(*decoded);
 }
 
