@@ -2,8 +2,10 @@
 """Writes the committed seed corpus, fuzz/corpus/<target>/<name>.
 
 Run it again after changing the list (`python3 fuzz/make_seeds.py`); it rewrites
-the three folders. The two ~200 KB deep-nesting bodies are not here: scripts/fuzz.sh
-generates them into the working corpus.
+the valid_* and bad_* files of the three folders and leaves regress_* alone (those
+are reproducers of past findings, copied from a run's artifacts). The ~200 KB
+deep-nesting bodies are not here: scripts/fuzz.sh generates them into the working
+corpus.
 
 Each target's input format is described at the top of its fuzz_<target>.cpp:
   decoders  one selector digit, then the body (8: the If-Match header value)
@@ -11,7 +13,6 @@ Each target's input format is described at the top of its fuzz_<target>.cpp:
   http      raw bytes of one connection
 """
 import os
-import shutil
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 USER = "648160431147319299"
@@ -154,7 +155,10 @@ def slug(route):
 
 def main():
     for target in ("decoders", "routes", "http"):
-        shutil.rmtree(os.path.join(HERE, "corpus", target), ignore_errors=True)
+        folder = os.path.join(HERE, "corpus", target)
+        for name in os.listdir(folder) if os.path.isdir(folder) else []:
+            if name.startswith(("valid_", "bad_")):
+                os.remove(os.path.join(folder, name))
 
     # decoders
     for name, (sel, body) in VALID_BODIES.items():
