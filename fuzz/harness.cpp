@@ -56,7 +56,7 @@ std::string printable(std::string_view s) {
 void accepted(std::string_view what, std::string_view value) {
   if (g_strict && value.find('\0') != std::string_view::npos) {
     finding("accepted value contains U+0000 (PostgreSQL text/jsonb refuse it)",
-            std::string(what) + " = \"" + printable(value) + "\"");
+            std::string(what) + " = \"" + std::string(value) + "\"");
   }
 }
 
