@@ -211,7 +211,7 @@ signature() { # TARGET FILE
     echo "no crash on replay"
     return
   }
-  awk -v skip=' in (__asan|__interceptor|__sanitizer|__ubsan|fuzzer::|std::|__gnu_cxx|operator new|operator delete|nlohmann::[^ ]*output_[a-z]*_adapter|abort|raise|gsignal|__GI_|__pthread_kill|pthread_kill|__restore_rt|mu::fuzz::finding\\(|mu::fuzz::.*::accepted\\()|libc\\.so' '
+  awk -v skip=' in (__asan|__interceptor|__sanitizer|__ubsan|HandleDynamicTypeCacheMiss|fuzzer::|std::|__gnu_cxx|operator new|operator delete|nlohmann::[^ ]*output_[a-z]*_adapter|abort|raise|gsignal|__GI_|__pthread_kill|pthread_kill|__restore_rt|mu::fuzz::finding\\(|mu::fuzz::.*::accepted\\()|libc\\.so' '
     function frame(line, keep_line,   f, loc) {
       f = line; sub(/^ *#[0-9]+ 0x[0-9a-f]+ in /, "", f)
       loc = f; sub(/^.* \//, "/", loc); sub(/:[0-9]+$/, "", loc)
