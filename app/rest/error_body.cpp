@@ -49,7 +49,9 @@ std::string error_json(const domain::Error& e) {
   }
   return nlohmann::json{
       {"code", static_cast<int>(e.code)}, {"message", e.full_message()}, {"details", details}}
-      .dump();
+      // A message that quotes input must not make the error itself fail: bytes that
+      // are not UTF-8 are written as U+FFFD.
+      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 http::HttpResponse error_response(const domain::Error& e) {

@@ -2,6 +2,8 @@
 
 #include <limits>
 
+#include "app/rest/json_reader.hpp"
+
 namespace mu::rest {
 
 using domain::invalid_argument;
@@ -9,13 +11,9 @@ using nlohmann::json;
 
 domain::Result<json> parse_message(std::string_view body) {
   if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) return json::object();
-  json msg;
-  try {
-    msg = json::parse(body);
-  } catch (const json::parse_error& e) {
-    return invalid_argument(std::string("invalid JSON in request body: ") + e.what());
-  }
-  if (!msg.is_object()) return invalid_argument("request body must be a JSON object");
+  auto msg = read_json(body);
+  if (!msg.ok()) return msg.error();
+  if (!msg->is_object()) return invalid_argument("request body must be a JSON object");
   return msg;
 }
 
@@ -36,7 +34,7 @@ domain::Result<const json*> lookup(const json& msg, Field f) {
 
 domain::Error wrong_type(Field f, std::string_view expected, const json& value) {
   return invalid_argument("invalid value for " + std::string(expected) + " field " +
-                          std::string(f.json_name) + ": " + value.dump());
+                          std::string(f.json_name) + ": " + excerpt(value.dump()));
 }
 
 }  // namespace
