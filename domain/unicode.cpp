@@ -38,6 +38,16 @@ std::optional<std::size_t> count_code_points(std::string_view s) {
   return count;
 }
 
+std::optional<std::string_view> identifier_problem(std::string_view text, std::size_t max_bytes) {
+  if (text.size() > max_bytes) return "is too long";
+  for (char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7F) return "contains a control character";
+  }
+  if (!count_code_points(text)) return "is not valid UTF-8";
+  return std::nullopt;
+}
+
 std::string ascii_lower(std::string_view text) {
   std::string out(text);
   for (char& ch : out) {

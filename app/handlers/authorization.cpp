@@ -1,8 +1,10 @@
 #include "app/handlers/authorization.hpp"
 
 #include "app/handlers/clock.hpp"
+#include "app/runtime/metrics.hpp"
 #include "domain/permissions.hpp"
 #include "domain/sha256.hpp"
+#include "domain/unicode.hpp"
 
 namespace mu::handlers {
 
@@ -13,7 +15,11 @@ using domain::Error;
 // The token's grant, from the cache or with one query.
 std::optional<projections::TokenGrant> grant_of(Backend& b, const std::string& token) {
   const auto hash = domain::sha256_hex(token);
-  if (auto cached = b.auth_cache.find(hash)) return *cached;
+  if (auto cached = b.auth_cache.find(hash)) {
+    ++runtime::metrics().auth_cache_hits;
+    return *cached;
+  }
+  ++runtime::metrics().auth_cache_misses;
   const auto generation = b.auth_cache.generation();  // before the read: see remember()
   pqxx::nontransaction read(b.db.connection());
   auto grant = b.db.tokens().find(read, hash);
@@ -22,6 +28,8 @@ std::optional<projections::TokenGrant> grant_of(Backend& b, const std::string& t
 }
 
 bool org_exists(Backend& b, const std::string& org_id) {
+  // No organization has such an id, and the database must not be asked about it.
+  if (domain::identifier_problem(org_id, 200)) return false;
   if (b.auth_cache.org_known(org_id)) return true;
   pqxx::nontransaction read(b.db.connection());
   if (!b.db.auth().find_org(read, org_id)) return false;

@@ -3,6 +3,8 @@
 #include <array>
 #include <vector>
 
+#include "domain/unicode.hpp"
+
 namespace mu::rest {
 
 namespace {
@@ -87,6 +89,15 @@ int hex(char c) {
 
 }  // namespace
 
+std::optional<domain::Error> check_path_parameter(std::string_view decoded) {
+  if (auto problem = domain::identifier_problem(decoded, kMaxPathParameterBytes)) {
+    return domain::invalid_argument("a path parameter " + std::string(*problem) + " (at most " +
+                                    std::to_string(kMaxPathParameterBytes) +
+                                    " bytes of UTF-8 without control characters)");
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> percent_decode(std::string_view s) {
   std::string out;
   out.reserve(s.size());
@@ -127,6 +138,9 @@ domain::Result<RouteMatch> match_route(std::string_view method, std::string_view
     for (auto raw : *params) {
       auto decoded = percent_decode(raw);
       if (!decoded) return domain::invalid_argument("malformed percent-encoding in path");
+      // Ids reach PostgreSQL as C strings: a NUL would cut one short and name another
+      // object, and bytes that are not UTF-8 would fail there as an internal error.
+      if (auto bad = check_path_parameter(*decoded)) return *bad;
       m.params.push_back(std::move(*decoded));
     }
     return m;

@@ -26,6 +26,11 @@ struct RouteMatch {
 
 domain::Result<RouteMatch> match_route(std::string_view method, std::string_view target);
 
+// A decoded path parameter must be at most this long, valid UTF-8 and free of
+// control characters (NUL included); otherwise InvalidArgument.
+inline constexpr std::size_t kMaxPathParameterBytes = 200;
+std::optional<domain::Error> check_path_parameter(std::string_view decoded);
+
 // Percent-decoding of one path segment; nullopt when malformed.
 std::optional<std::string> percent_decode(std::string_view segment);
 
