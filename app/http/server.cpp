@@ -90,6 +90,10 @@ struct Core : std::enable_shared_from_this<Core> {
         drain_timer(control),
         accept_retry(control) {}
 
+  void report(const std::string& what, const std::string& detail) const {
+    if (options.log_error) return options.log_error(what, detail);
+    std::cerr << what << ": " << detail << "\n";
+  }
   void listen();
   void accept();
   void on_accept(error_code ec, tcp::socket socket);
@@ -211,6 +215,11 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void on_request() {
     if (!core_->open) return;
+    // RFC 9112 3.2: an HTTP/1.1 request without exactly one Host field is a 400.
+    const auto& head = parser_->get();
+    if (head.version() >= 11 && head.count(bhttp::field::host) != 1) {
+      return write_error(400, 3, "HTTP/1.1 request needs exactly one Host header");
+    }
     auto req = parser_->release();
     version_ = req.version();
     keep_alive_ = req.keep_alive();
@@ -220,7 +229,7 @@ class Session : public std::enable_shared_from_this<Session> {
       core_->handler(to_request(std::move(req)),
                      [reply](HttpResponse r) { reply->send(std::move(r)); });
     } catch (const std::exception& e) {
-      std::cerr << "http: request handler threw: " << e.what() << "\n";
+      core_->report("http: request handler threw", e.what());
       reply->send(error_response(500, 13, "internal error"));
     }
   }
@@ -340,7 +349,7 @@ void Core::on_accept(error_code ec, tcp::socket socket) {
   if (!acceptor.is_open()) return;
   if (ec) {
     // Typically out of file descriptors: retrying at once would spin.
-    std::cerr << "http: accept failed: " << ec.message() << "\n";
+    report("http: accept failed", ec.message());
     accept_retry.expires_after(std::chrono::milliseconds(100));
     accept_retry.async_wait([self = shared_from_this()](error_code e) {
       if (!e) self->accept();

@@ -3,8 +3,9 @@
 // a RequestHandler.
 #pragma once
 
-#include <cstddef>
 #include <chrono>
+#include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -16,8 +17,10 @@ struct ServerOptions {
   std::string address = "127.0.0.1";
   unsigned short port = 8080;  // 0: any free port
   int io_threads = 2;
-  std::size_t body_limit = 1024 * 1024;  // larger bodies: 413 in the error shape
-  std::chrono::seconds read_timeout{30};   // before every read, idle keep-alive too
+  std::size_t body_limit = 1024 * 1024;   // larger bodies: 413 in the error shape
+  std::chrono::seconds read_timeout{30};  // before every read, idle keep-alive too
+  // Where the server reports its own errors (what happened, the detail); stderr if unset.
+  std::function<void(const std::string&, const std::string&)> log_error;
 };
 
 class Server {
