@@ -23,6 +23,9 @@ struct StoredEvent {
   std::string aggregate_id;
   std::uint64_t sequence = 0;  // within the aggregate, contiguous from 1
   std::int64_t position = 0;   // global order over all events
+  // The id of the transaction that wrote it (PostgreSQL's xid8): readers of the
+  // global order wait for older transactions, and an in-doubt commit is settled by it.
+  std::uint64_t tx_id = 0;
   std::string type;
   int revision = 1;
   nlohmann::json payload = nlohmann::json::object();

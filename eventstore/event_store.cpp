@@ -61,7 +61,8 @@ ev AS (
          e.doc->'payload', $5::text, coalesce(nullif($4::text, ''), head.owner), clock_timestamp()
     FROM head CROSS JOIN jsonb_array_elements($6::jsonb) WITH ORDINALITY AS e(doc, ord)
    ORDER BY e.ord
-  RETURNING sequence, position, owner, (extract(epoch FROM created_at) * 1000000)::bigint AS us
+  RETURNING sequence, position, owner, (extract(epoch FROM created_at) * 1000000)::bigint AS us,
+            tx_id::text::bigint AS tx
 ),
 released AS (
   DELETE FROM unique_constraints AS u
@@ -77,14 +78,14 @@ claimed AS (
    WHERE u.aggregate_id = excluded.aggregate_id
   RETURNING u.unique_type, u.unique_value
 )
-SELECT 0 AS kind, sequence, position, us, owner AS a, NULL::text AS b FROM ev
+SELECT 0 AS kind, sequence, position, us, owner AS a, NULL::text AS b, tx FROM ev
 UNION ALL
-SELECT 1, NULL, NULL, NULL, unique_type, unique_value FROM claimed
+SELECT 1, NULL, NULL, NULL, unique_type, unique_value, NULL FROM claimed
 )sql";
 
 constexpr const char* kEventColumns =
     "aggregate_type, aggregate_id, sequence, position, event_type, revision, payload::text, "
-    "creator, owner, (extract(epoch FROM created_at) * 1000000)::bigint";
+    "creator, owner, (extract(epoch FROM created_at) * 1000000)::bigint, tx_id::text::bigint";
 
 domain::StoredEvent to_event(const pqxx::row& row) {
   domain::StoredEvent e;
@@ -98,6 +99,7 @@ domain::StoredEvent to_event(const pqxx::row& row) {
   e.creator = row[7].as<std::string>();
   e.owner = row[8].as<std::string>();
   e.created_at = domain::from_unix_micros(row[9].as<long long>());
+  e.tx_id = static_cast<std::uint64_t>(row[10].as<std::int64_t>());
   return e;
 }
 
@@ -262,6 +264,7 @@ std::vector<domain::StoredEvent> EventStore::append(pqxx::transaction_base& tx,
     e.creator = request.creator;
     e.owner = row[4].as<std::string>();
     e.created_at = domain::from_unix_micros(row[3].as<long long>());
+    e.tx_id = static_cast<std::uint64_t>(row[6].as<std::int64_t>());
     stored.push_back(std::move(e));
   }
   if (stored.empty()) {

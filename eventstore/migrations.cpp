@@ -3,6 +3,7 @@
 #include "domain/sha256.hpp"
 
 #include <map>
+#include <set>
 #include <string_view>
 
 namespace mu::eventstore {
@@ -124,6 +125,21 @@ std::vector<std::string> migrate(pqxx::connection_base& conn,
     now_applied.push_back(m.name);
   }
   return now_applied;
+}
+
+std::vector<std::string> pending_migrations(pqxx::transaction_base& tx,
+                                            const std::vector<Migration>& migrations) {
+  std::vector<std::string> pending;
+  std::set<int> applied;
+  if (!tx.exec1("SELECT to_regclass('schema_migrations') IS NULL")[0].as<bool>()) {
+    for (const auto& row : tx.exec("SELECT version FROM schema_migrations")) {
+      applied.insert(row[0].as<int>());
+    }
+  }
+  for (const auto& m : migrations) {
+    if (!applied.count(m.version)) pending.push_back(m.name);
+  }
+  return pending;
 }
 
 }  // namespace mu::eventstore

@@ -12,8 +12,8 @@
 namespace mu::eventstore {
 
 struct Migration {
-  int version = 0;    // from the file name: 0001_events.sql -> 1
-  std::string name;   // the file name, e.g. "0001_events.sql"
+  int version = 0;   // from the file name: 0001_events.sql -> 1
+  std::string name;  // the file name, e.g. "0001_events.sql"
   std::string sql;
 };
 
@@ -30,6 +30,12 @@ struct MigrationError : std::runtime_error {
 // Applies the pending migrations; returns the names of those applied now.
 // Throws MigrationError when an applied file's checksum changed (naming the file)
 // or when a migration fails.
-std::vector<std::string> migrate(pqxx::connection_base& conn, const std::vector<Migration>& migrations);
+std::vector<std::string> migrate(pqxx::connection_base& conn,
+                                 const std::vector<Migration>& migrations);
+
+// The names of the migrations not applied yet (all of them on an empty database);
+// empty when the database is current. Reads only, takes no lock.
+std::vector<std::string> pending_migrations(pqxx::transaction_base& tx,
+                                            const std::vector<Migration>& migrations);
 
 }  // namespace mu::eventstore

@@ -1,6 +1,6 @@
 #include "app/runtime/db_session.hpp"
 
-#include <iostream>
+#include "app/runtime/log.hpp"
 
 #include "eventstore/db_errors.hpp"
 
@@ -14,6 +14,7 @@ void DbSession::ensure_connected() {
   reset();
   auto conn = std::make_unique<pqxx::connection>(url_);
   store_ = std::make_unique<eventstore::EventStore>(*conn);
+  idempotency_ = std::make_unique<eventstore::IdempotencyStore>(*conn);
   users_ = std::make_unique<projections::UsersProjection>(*conn);
   auth_ = std::make_unique<projections::AuthProjections>(*conn);
   tokens_ = std::make_unique<projections::TokenLookup>(*conn);
@@ -28,6 +29,11 @@ pqxx::connection& DbSession::connection() {
 eventstore::EventStore& DbSession::store() {
   ensure_connected();
   return *store_;
+}
+
+eventstore::IdempotencyStore& DbSession::idempotency() {
+  ensure_connected();
+  return *idempotency_;
 }
 
 projections::UsersProjection& DbSession::users() {
@@ -49,6 +55,7 @@ void DbSession::reset() {
   tokens_.reset();
   auth_.reset();
   users_.reset();
+  idempotency_.reset();
   store_.reset();
   conn_.reset();
 }
@@ -56,7 +63,7 @@ void DbSession::reset() {
 domain::Error DbSession::failure(const std::exception& e) {
   if (eventstore::is_connection_error(e)) reset();
   auto error = eventstore::classify_db_error(e);
-  if (error.code == domain::Code::Internal) std::cerr << "database error: " << e.what() << "\n";
+  if (error.code == domain::Code::Internal) log_error("database error", e.what());
   return error;
 }
 

@@ -10,6 +10,7 @@
 
 #include "domain/error.hpp"
 #include "eventstore/event_store.hpp"
+#include "eventstore/idempotency_store.hpp"
 #include "projections/auth_projections.hpp"
 #include "projections/token_lookup.hpp"
 #include "projections/users_projection.hpp"
@@ -24,6 +25,7 @@ class DbSession {
   // Connects (and prepares) when not connected; throws pqxx::broken_connection.
   pqxx::connection& connection();
   eventstore::EventStore& store();
+  eventstore::IdempotencyStore& idempotency();
   projections::UsersProjection& users();
   projections::AuthProjections& auth();
   projections::TokenLookup& tokens();
@@ -41,6 +43,7 @@ class DbSession {
   std::string url_;
   std::unique_ptr<pqxx::connection> conn_;
   std::unique_ptr<eventstore::EventStore> store_;
+  std::unique_ptr<eventstore::IdempotencyStore> idempotency_;
   std::unique_ptr<projections::UsersProjection> users_;
   std::unique_ptr<projections::AuthProjections> auth_;
   std::unique_ptr<projections::TokenLookup> tokens_;
