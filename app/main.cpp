@@ -20,6 +20,8 @@
 #include "app/rest/rest_api.hpp"
 #include "app/runtime/checkpoint_keeper.hpp"
 #include "app/runtime/config.hpp"
+#include "app/runtime/log.hpp"
+#include "app/runtime/metrics.hpp"
 #include "app/runtime/worker_pool.hpp"
 #include "domain/ids.hpp"
 #include "eventstore/migrations.hpp"
@@ -86,6 +88,7 @@ int setup(const Invocation& inv) {
 
 int serve(const ServeConfig& c) {
   const auto node_id = prepare_database(c, false);
+  mu::runtime::start_logging();
   mu::domain::IdGenerator ids(node_id);
   mu::handlers::AuthCache auth_cache;
   // Every instance forgets its cached authentications when a command changed
@@ -95,6 +98,13 @@ int serve(const ServeConfig& c) {
       [&] { auth_cache.clear(); });
   mu::runtime::CheckpointKeeper checkpoints(c.database_url, std::chrono::milliseconds(250));
   mu::runtime::WorkerPool pool(c.database_url, c.db_connections, c.queue_capacity);
+  auto& metrics = mu::runtime::metrics();
+  metrics.set_gauge("mu_worker_pool_busy", "Database workers running a call now.",
+                    [&pool] { return static_cast<double>(pool.busy()); });
+  metrics.set_gauge("mu_worker_pool_queued", "Calls waiting for a database worker.",
+                    [&pool] { return static_cast<double>(pool.queued()); });
+  metrics.set_gauge("mu_worker_pool_size", "Database workers (one connection each).",
+                    [n = c.db_connections] { return static_cast<double>(n); });
   mu::rest::RestApi api(pool, ids, auth_cache);
 
   mu::http::ServerOptions options;
@@ -102,14 +112,23 @@ int serve(const ServeConfig& c) {
   options.port = c.listen_port;
   options.io_threads = c.io_threads;
   options.read_timeout = std::chrono::seconds(c.read_timeout_seconds);
+  options.log_error = [](const std::string& what, const std::string& detail) {
+    mu::runtime::log_error(what, detail);
+  };
   mu::http::Server server(options, [&api](mu::http::HttpRequest req, mu::http::Responder respond) {
     api(std::move(req), std::move(respond));
   });
   server.start();
-  std::cout << "listening on http://" << c.listen_host << ":" << server.port() << std::endl;
+  const std::string url = "http://" + c.listen_host + ":" + std::to_string(server.port());
+  mu::runtime::log_info(
+      "listening on " + url,
+      {{"address", url}, {"node_id", node_id}, {"db_connections", c.db_connections}});
   server.run_until_stopped();
   pool.stop();
-  std::cout << "stopped" << std::endl;
+  metrics.set_gauge("mu_worker_pool_busy", "", [] { return 0.0; });
+  metrics.set_gauge("mu_worker_pool_queued", "", [] { return 0.0; });
+  mu::runtime::log_info("stopped");
+  mu::runtime::stop_logging();
   return 0;
 }
 

@@ -13,6 +13,14 @@
 
 namespace mu::api {
 
+// Idempotency-Key of a write: a retry with the same key and request gets the
+// first response; the key is recorded with the call's events.
+struct IdempotencyKey {
+  std::string key;
+  std::string request_hash;  // hex SHA-256 of the RPC, its parameters and its body
+  std::string rpc;           // e.g. "UpdateMachine"
+};
+
 // Who calls and where: the organization the call acts in, and the editor whose
 // id every event records as its creator (empty until authentication exists).
 struct CallContext {
@@ -21,6 +29,7 @@ struct CallContext {
   // If-Match: the sequence the caller last saw of the object it writes; a write
   // on an object that has moved on since is Aborted instead of applied.
   std::optional<std::uint64_t> expected_sequence = std::nullopt;
+  std::optional<IdempotencyKey> idempotency = std::nullopt;
 };
 
 // zitadel.v1.ObjectDetails

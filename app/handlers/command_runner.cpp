@@ -5,8 +5,10 @@
 #include <random>
 #include <thread>
 
+#include "app/runtime/metrics.hpp"
 #include "domain/permissions.hpp"
 #include "eventstore/notifications.hpp"
+#include "eventstore/transaction_status.hpp"
 
 namespace mu::handlers {
 
@@ -115,12 +117,35 @@ void back_off(int attempt) {
 // Runs inside the command's transaction before its stream is read.
 using BeforeDecide = std::function<void(pqxx::transaction_base&)>;
 
+// A claimed key was taken by a call that committed first.
+struct KeyTaken {};
+
+// The connection was lost during COMMIT: reconnect and ask PostgreSQL what became
+// of the transaction, until it is known or the deadline passes.
+eventstore::TransactionStatus settle_in_doubt(runtime::DbSession& db, std::uint64_t tx_id) {
+  using eventstore::TransactionStatus;
+  const auto deadline = std::chrono::steady_clock::now() + kInDoubtDeadline;
+  for (;;) {
+    try {
+      db.reset();
+      const auto status = eventstore::transaction_status(db.connection(), tx_id);
+      if (status != TransactionStatus::InProgress) return status;
+    } catch (const std::exception& e) {
+      (void)db.failure(e);  // not reachable yet: try again until the deadline
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return TransactionStatus::Unknown;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
 template <class Stream>
 domain::Result<CommandOutcome> run(Backend& b, const std::string& type, const StreamRef& stream,
                                    const Decision<typename Stream::State>& decide,
                                    const domain::Error& taken, const BeforeDecide& before = {}) {
   runtime::DbSession& db = b.db;
   for (int attempt = 1; attempt <= kMaxCommandAttempts; ++attempt) {
+    CommandOutcome out;
+    bool changes_auth = false;
     try {
       pqxx::work tx(db.connection());
       if (before) before(tx);
@@ -137,25 +162,52 @@ domain::Result<CommandOutcome> run(Backend& b, const std::string& type, const St
       if (!decided.ok()) return decided.error();
       auto request = append_request<Stream>(type, stream, loaded, std::move(decided).value());
 
-      CommandOutcome out;
       out.events = db.store().append(tx, request);
       out.user_row = db.users().apply_inline(tx, out.events);
       db.auth().apply_inline(tx, out.events);
-      const bool changes_auth =
-          std::any_of(out.events.begin(), out.events.end(),
-                      [](const auto& e) { return domain::affects_authentication(e.type); });
+      changes_auth = std::any_of(out.events.begin(), out.events.end(), [](const auto& e) {
+        return domain::affects_authentication(e.type);
+      });
       // Delivered at COMMIT, to every instance's cache.
       if (changes_auth) eventstore::notify(tx, kAuthChannel, stream.id);
+      if (const auto* key = stream.idempotency) {
+        const auto& last = out.events.back();
+        if (!db.idempotency().claim(tx, {stream.editor_id, key->key, key->request_hash, key->rpc,
+                                         type, stream.id, last.sequence, std::nullopt})) {
+          throw KeyTaken{};
+        }
+      }
       tx.commit();
-      if (changes_auth) b.auth_cache.clear();
-      return out;
     } catch (const eventstore::ConcurrencyConflict&) {
+      ++runtime::metrics().command_conflicts;
+      if (attempt < kMaxCommandAttempts) ++runtime::metrics().command_retries;
       back_off(attempt);
+      continue;
     } catch (const eventstore::UniqueKeyTaken&) {
       return taken;
+    } catch (const KeyTaken&) {
+      return domain::Error{domain::Code::Aborted, kIdempotencyReplay,
+                           "another call with this Idempotency-Key committed first"};
+    } catch (const pqxx::in_doubt_error&) {
+      ++runtime::metrics().in_doubt_commits;
+      // The events may or may not be in. Answer the truth, not a guess.
+      switch (settle_in_doubt(db, out.events.back().tx_id)) {
+        case eventstore::TransactionStatus::Committed:
+          break;  // as if COMMIT had answered
+        case eventstore::TransactionStatus::Aborted:
+          continue;  // nothing was written: run the command again
+        default:
+          return domain::Error{
+              domain::Code::Unavailable, "COMMAND-InDoubt",
+              "the database connection was lost during COMMIT and the outcome of the write is "
+              "unknown; a retry with the same Idempotency-Key is safe"};
+      }
     } catch (const std::exception& e) {
       return db.failure(e);
     }
+    if (changes_auth) b.auth_cache.clear();
+    runtime::metrics().events_appended += out.events.size();
+    return out;
   }
   return domain::Error{domain::Code::Aborted, "COMMAND-CONFLICT",
                        "the object was changed concurrently too often; try again"};

@@ -7,11 +7,13 @@
 // one new id) no second conflict.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "app/handlers/api.hpp"
 #include "app/handlers/backend.hpp"
 #include "domain/machine_user.hpp"
 #include "domain/org.hpp"
@@ -35,7 +37,20 @@ struct StreamRef {
   // The stream's sequence the caller decided on (If-Match); a stream that moved
   // on is Aborted, also when the move is discovered on a retry.
   std::optional<std::uint64_t> expected_sequence = std::nullopt;
+  // Recorded with the events when set; a key another call committed first is
+  // the error kIdempotencyReplay (nothing is written: answer from the record).
+  const api::IdempotencyKey* idempotency = nullptr;
 };
+
+inline const api::IdempotencyKey* key_of(const api::CallContext& ctx) {
+  return ctx.idempotency ? &*ctx.idempotency : nullptr;
+}
+
+// The error id of "this key was used by a call that committed first".
+inline constexpr const char* kIdempotencyReplay = "IDEMPOTENCY-replay";
+
+// How long a command waits to learn the outcome of a COMMIT whose connection was lost.
+inline constexpr std::chrono::milliseconds kInDoubtDeadline{5000};
 
 // Attempts before giving up with Aborted; only creations racing on one new id
 // can need more than two.

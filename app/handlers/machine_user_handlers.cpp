@@ -37,8 +37,9 @@ template <class Command>
 domain::Result<api::ObjectDetails> on_user(Backend& b, const api::CallContext& ctx,
                                            const Command& cmd) {
   if (auto invalid = domain::validate(cmd)) return *invalid;
-  auto out = run_user_command(b, {cmd.user_id, ctx.org_id, ctx.editor_id, ctx.expected_sequence},
-                              [&](const domain::MachineUser& u) { return domain::decide(u, cmd); });
+  auto out = run_user_command(
+      b, {cmd.user_id, ctx.org_id, ctx.editor_id, ctx.expected_sequence, key_of(ctx)},
+      [&](const domain::MachineUser& u) { return domain::decide(u, cmd); });
   if (!out.ok()) return out.error();
   return details_of(b, *out);
 }

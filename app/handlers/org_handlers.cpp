@@ -13,9 +13,11 @@ using domain::ScopeKind;
 
 // The stream a membership lives on: the org's, or the instance's one stream.
 StreamRef scope_stream(const api::CallContext& ctx, ScopeKind kind) {
-  if (kind == ScopeKind::Org) return {ctx.org_id, ctx.org_id, ctx.editor_id, ctx.expected_sequence};
+  if (kind == ScopeKind::Org) {
+    return {ctx.org_id, ctx.org_id, ctx.editor_id, ctx.expected_sequence, key_of(ctx)};
+  }
   const std::string instance(domain::kInstanceId);
-  return {instance, instance, ctx.editor_id, ctx.expected_sequence};
+  return {instance, instance, ctx.editor_id, ctx.expected_sequence, key_of(ctx)};
 }
 
 // Details of an org-stream command: its event, and the org's creation date.
@@ -58,9 +60,9 @@ domain::Result<api::AddOrgResponse> add_org(Backend& b, const api::CallContext& 
   domain::AddOrg cmd{"", req.name};
   if (auto invalid = domain::validate(cmd)) return *invalid;
   cmd.org_id = b.ids.next();
-  auto out =
-      run_scope_command(b, ScopeKind::Org, {cmd.org_id, cmd.org_id, ctx.editor_id},
-                        [&](const domain::MemberScope& s, bool) { return domain::decide(s, cmd); });
+  auto out = run_scope_command(
+      b, ScopeKind::Org, {cmd.org_id, cmd.org_id, ctx.editor_id, std::nullopt, key_of(ctx)},
+      [&](const domain::MemberScope& s, bool) { return domain::decide(s, cmd); });
   if (!out.ok()) return out.error();
   return api::AddOrgResponse{cmd.org_id, details_of(b, *out)};
 }

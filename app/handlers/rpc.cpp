@@ -1,5 +1,7 @@
 #include "app/handlers/rpc.hpp"
 
+#include <string>
+
 #include "domain/permissions.hpp"
 
 namespace mu::api {
@@ -36,6 +38,62 @@ std::optional<std::string_view> required_permission(Rpc rpc) {
       return p::kIamMemberWrite;
   }
   return p::kIamMemberWrite;  // unreachable; the strictest, should a case be forgotten
+}
+
+std::string_view rpc_name(Rpc rpc) {
+  switch (rpc) {
+    case Rpc::Healthz:
+      return "Healthz";
+    case Rpc::AddMachineUser:
+      return "AddMachineUser";
+    case Rpc::UpdateMachine:
+      return "UpdateMachine";
+    case Rpc::GetUserByID:
+      return "GetUserByID";
+    case Rpc::DeactivateUser:
+      return "DeactivateUser";
+    case Rpc::ReactivateUser:
+      return "ReactivateUser";
+    case Rpc::LockUser:
+      return "LockUser";
+    case Rpc::UnlockUser:
+      return "UnlockUser";
+    case Rpc::RemoveUser:
+      return "RemoveUser";
+    case Rpc::AddPersonalAccessToken:
+      return "AddPersonalAccessToken";
+    case Rpc::RemovePersonalAccessToken:
+      return "RemovePersonalAccessToken";
+    case Rpc::AddOrg:
+      return "AddOrg";
+    case Rpc::GetMyOrg:
+      return "GetMyOrg";
+    case Rpc::AddOrgMember:
+      return "AddOrgMember";
+    case Rpc::UpdateOrgMember:
+      return "UpdateOrgMember";
+    case Rpc::RemoveOrgMember:
+      return "RemoveOrgMember";
+    case Rpc::AddIAMMember:
+      return "AddIAMMember";
+    case Rpc::UpdateIAMMember:
+      return "UpdateIAMMember";
+    case Rpc::RemoveIAMMember:
+      return "RemoveIAMMember";
+  }
+  return "Unknown";
+}
+
+std::string full_rpc_name(Rpc rpc) {
+  const bool admin =
+      rpc == Rpc::AddIAMMember || rpc == Rpc::UpdateIAMMember || rpc == Rpc::RemoveIAMMember;
+  return std::string(admin ? "zitadel.admin.v1.AdminService/"
+                           : "zitadel.management.v1.ManagementService/") +
+         std::string(rpc_name(rpc));
+}
+
+bool is_write(Rpc rpc) {
+  return rpc != Rpc::Healthz && rpc != Rpc::GetUserByID && rpc != Rpc::GetMyOrg;
 }
 
 }  // namespace mu::api

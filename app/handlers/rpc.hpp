@@ -32,4 +32,12 @@ enum class Rpc {
 // nullopt: the call needs no authentication (health).
 std::optional<std::string_view> required_permission(Rpc rpc);
 
+// The RPC's method name in ZITADEL's services, e.g. "UpdateMachine".
+std::string_view rpc_name(Rpc rpc);
+// Its full gRPC name, e.g. "zitadel.management.v1.ManagementService/UpdateMachine".
+std::string full_rpc_name(Rpc rpc);
+
+// Whether the call writes (appends events): such calls take an Idempotency-Key.
+bool is_write(Rpc rpc);
+
 }  // namespace mu::api

@@ -1,13 +1,36 @@
 #include "app/rest/rest_api.hpp"
 
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <functional>
+#include <memory>
+#include <random>
+
 #include "app/handlers/authorization.hpp"
+#include "app/handlers/command_runner.hpp"
+#include "app/handlers/idempotency.hpp"
 #include "app/handlers/machine_user_handlers.hpp"
 #include "app/handlers/org_handlers.hpp"
 #include "app/rest/error_body.hpp"
 #include "app/rest/messages_json.hpp"
 #include "app/rest/routes.hpp"
+#include "app/runtime/log.hpp"
+#include "app/runtime/metrics.hpp"
+#include "eventstore/migrations.hpp"
 
 namespace mu::rest {
+
+// What the request log line says of a call, filled in as the call goes on.
+struct CallRecord {
+  std::string request_id;
+  std::string method;
+  std::string path;
+  std::string rpc;
+  std::string caller;
+  std::size_t bytes_in = 0;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+};
 
 namespace {
 
@@ -108,32 +131,212 @@ std::optional<std::string> header(const http::HttpRequest& req, const char* name
   return v ? std::optional<std::string>(*v) : std::nullopt;
 }
 
+// X-Request-Id as the caller sent it (at most 128 printable ASCII characters), or
+// one of ours: 16 hex digits.
+domain::Result<std::string> request_id_of(const http::HttpRequest& req) {
+  if (const std::string* given = req.header("x-request-id")) {
+    const bool printable =
+        std::all_of(given->begin(), given->end(), [](char c) { return c >= 0x20 && c <= 0x7E; });
+    if (given->empty() || given->size() > 128 || !printable) {
+      return domain::invalid_argument("X-Request-Id must be 1 to 128 printable ASCII characters");
+    }
+    return *given;
+  }
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  char id[17];
+  std::snprintf(id, sizeof id, "%016llx", static_cast<unsigned long long>(rng()));
+  return std::string(id);
+}
+
+// The sequence a response reports, which is the ETag of the object it is about.
+std::optional<std::uint64_t> sequence_of(const json& body) {
+  const json* details = nullptr;
+  if (auto d = body.find("details"); d != body.end()) details = &*d;
+  if (auto u = body.find("user"); u != body.end() && u->contains("details")) {
+    details = &(*u)["details"];
+  }
+  if (!details || !details->is_object()) return std::nullopt;
+  auto seq = details->find("sequence");
+  if (seq == details->end() || !seq->is_string()) return std::nullopt;
+  try {
+    return std::stoull(seq->get<std::string>());
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+using Answer = std::function<void(http::HttpResponse)>;
+
+http::HttpResponse text_response(int status, std::string body) {
+  http::HttpResponse res;
+  res.status = status;
+  res.content_type = "text/plain; charset=utf-8";
+  res.body = std::move(body);
+  return res;
+}
+
+int code_of(const http::HttpResponse& res);
+
+}  // namespace
+
+// /healthz (the process serves), /readyz (PostgreSQL reachable and every migration
+// applied) and /metrics: GET without authentication, not API calls. True when the
+// request was one of them (and is answered).
+bool RestApi::operations_endpoint(const http::HttpRequest& req, CallRecord& record,
+                                  const Answer& answer) {
+  const std::string_view path = record.path;
+  if (path != "/healthz" && path != "/readyz" && path != "/metrics") return false;
+  record.rpc = std::string(path.substr(1));
+  if (req.method != "GET" && req.method != "HEAD") {
+    auto res = error_response(Error{domain::Code::Unimplemented, "", "Method Not Allowed"});
+    res.status = 405;
+    answer(std::move(res));
+    return true;
+  }
+  if (path == "/healthz") {
+    answer(json_response({{"status", "ok"}}));
+  } else if (path == "/metrics") {
+    auto res = text_response(200, runtime::metrics().render());
+    res.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    answer(std::move(res));
+  } else {
+    auto check = [answer](runtime::DbSession& db) {
+      try {
+        pqxx::read_transaction tx(db.connection());
+        auto pending = eventstore::pending_migrations(tx, eventstore::embedded_migrations());
+        if (!pending.empty()) {
+          return answer(error_response(Error{domain::Code::Unavailable, "READY-migrations",
+                                             "migrations not applied: " + pending.front() +
+                                                 (pending.size() > 1 ? " and others" : "")}));
+        }
+      } catch (const std::exception& e) {
+        return answer(error_response(db.failure(e)));
+      }
+      answer(json_response({{"status", "ready"}}));
+    };
+    if (!pool_.try_submit(std::move(check))) {
+      answer(error_response(
+          Error{domain::Code::Unavailable, "READY-busy", "every database worker is busy"}));
+    }
+  }
+  return true;
+}
+
+namespace {
+
+int code_of(const http::HttpResponse& res) {
+  if (res.status < 400) return 0;
+  // Error bodies carry the gRPC code; the metrics use it.
+  auto body = json::parse(res.body, nullptr, false);
+  if (body.is_object() && body.contains("code") && body["code"].is_number_integer()) {
+    return body["code"].get<int>();
+  }
+  return 2;  // Unknown
+}
+
 }  // namespace
 
 void RestApi::operator()(http::HttpRequest req, http::Responder respond) {
+  auto record = std::make_shared<CallRecord>();
+  record->method = req.method;
+  record->path = req.target.substr(0, req.target.find('?'));
+  record->bytes_in = req.body.size();
+
+  // Every answer carries the request id, is counted and is logged once.
+  auto answer = [record, respond](http::HttpResponse res) {
+    res.headers["x-request-id"] = record->request_id;
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - record->started).count();
+    const int code = code_of(res);
+    runtime::metrics().observe_request(record->rpc.empty() ? "none" : record->rpc, code, seconds);
+    runtime::log_info("request", {{"request_id", record->request_id},
+                                  {"method", record->method},
+                                  {"path", record->path},
+                                  {"rpc", record->rpc},
+                                  {"status", res.status},
+                                  {"code", code},
+                                  {"duration_ms", seconds * 1000.0},
+                                  {"caller", record->caller},
+                                  {"bytes_in", record->bytes_in},
+                                  {"bytes_out", res.body.size()}});
+    respond(std::move(res));
+  };
+
+  auto request_id = request_id_of(req);
+  if (!request_id.ok()) {
+    record->request_id = "-";
+    return answer(error_response(request_id.error()));
+  }
+  record->request_id = std::move(*request_id);
+
+  if (operations_endpoint(req, *record, answer)) return;
+
   auto route = match_route(req.method, req.target);
-  if (!route.ok()) return respond(error_response(route.error()));
+  if (!route.ok()) {
+    auto res = error_response(route.error());
+    // grpc-gateway answers a known path with another method 405, code 12.
+    if (route.error().code == domain::Code::Unimplemented) res.status = 405;
+    return answer(std::move(res));
+  }
+  record->rpc = std::string(api::rpc_name(route->rpc));
   const auto permission = api::required_permission(route->rpc);
-  if (!permission) return respond(json_response({{"status", "ok"}}));  // health
+  if (!permission) return answer(json_response({{"status", "ok"}}));  // health
+
+  std::optional<api::IdempotencyKey> idempotency;
+  if (const std::string* key = req.header("idempotency-key"); key && api::is_write(route->rpc)) {
+    if (auto bad = handlers::validate_idempotency_key(*key)) return answer(error_response(*bad));
+    idempotency = api::IdempotencyKey{
+        *key,
+        handlers::request_hash(record->rpc, route->params,
+                               req.header("x-zitadel-orgid") ? *req.header("x-zitadel-orgid") : "",
+                               req.header("if-match") ? *req.header("if-match") : "", req.body),
+        record->rpc};
+  }
 
   handlers::Credentials credentials{header(req, "authorization"), header(req, "x-zitadel-orgid")};
   auto if_match = header(req, "if-match");
   auto job = [m = std::move(*route), credentials = std::move(credentials),
               body = std::move(req.body), if_match = std::move(if_match), perm = *permission,
-              respond, &ids = ids_, &cache = auth_cache_](runtime::DbSession& db) {
+              idempotency = std::move(idempotency), record, answer, &ids = ids_,
+              &cache = auth_cache_](runtime::DbSession& db) {
     handlers::Backend backend{db, ids, cache};
     // Authentication, permission, then the request's validation and the command.
     auto ctx = handlers::authorize(backend, credentials, perm);
-    if (ctx.ok()) {
-      auto expected = decode_if_match(if_match);  // part of the request's validation
-      if (!expected.ok()) return respond(error_response(expected.error()));
-      ctx->expected_sequence = *expected;
+    if (!ctx.ok()) return answer(error_response(ctx.error()));
+    record->caller = ctx->editor_id;
+    auto expected = decode_if_match(if_match);  // part of the request's validation
+    if (!expected.ok()) return answer(error_response(expected.error()));
+    ctx->expected_sequence = *expected;
+    ctx->idempotency = idempotency;
+
+    auto replay = [&]() {
+      auto earlier = handlers::earlier_response(backend, *ctx);
+      if (!earlier.ok()) {
+        answer(error_response(earlier.error()));
+        return true;
+      }
+      if (!*earlier) return false;
+      http::HttpResponse res;
+      res.body = **earlier;
+      res.headers["idempotent-replayed"] = "true";
+      ++runtime::metrics().idempotent_replays;
+      answer(std::move(res));
+      return true;
+    };
+    if (ctx->idempotency && replay()) return;
+
+    auto result = dispatch(backend, *ctx, m, body);
+    if (!result.ok()) {
+      if (result.error().id == handlers::kIdempotencyReplay && replay()) return;
+      return answer(error_response(result.error()));
     }
-    auto result = ctx.ok() ? dispatch(backend, *ctx, m, body) : domain::Result<json>(ctx.error());
-    respond(result.ok() ? json_response(*result) : error_response(result.error()));
+    auto res = json_response(*result);
+    if (ctx->idempotency) handlers::remember_response(backend, *ctx, res.body);
+    if (auto seq = sequence_of(*result)) res.headers["etag"] = "\"" + std::to_string(*seq) + "\"";
+    answer(std::move(res));
   };
   if (!pool_.try_submit(std::move(job))) {
-    respond(error_response(
+    answer(error_response(
         Error{domain::Code::ResourceExhausted, "", "the service is at capacity; retry shortly"}));
   }
 }

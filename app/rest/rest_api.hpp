@@ -11,6 +11,8 @@
 
 namespace mu::rest {
 
+struct CallRecord;
+
 class RestApi {
  public:
   RestApi(runtime::WorkerPool& pool, domain::IdGenerator& ids, handlers::AuthCache& auth_cache)
@@ -20,6 +22,9 @@ class RestApi {
   void operator()(http::HttpRequest request, http::Responder respond);
 
  private:
+  bool operations_endpoint(const http::HttpRequest& req, CallRecord& record,
+                           const std::function<void(http::HttpResponse)>& answer);
+
   runtime::WorkerPool& pool_;
   domain::IdGenerator& ids_;
   handlers::AuthCache& auth_cache_;

@@ -1,7 +1,5 @@
 #include "app/runtime/checkpoint_keeper.hpp"
 
-#include <iostream>
-
 #include "app/runtime/db_session.hpp"
 
 namespace mu::runtime {
@@ -21,6 +19,9 @@ CheckpointKeeper::~CheckpointKeeper() {
 void CheckpointKeeper::run() {
   DbSession db(url_);
   bool stopping = false;
+  // Expired idempotency keys are purged here too, now and then: a house-keeping
+  // chore of the same kind (one small statement in the background).
+  auto next_purge = std::chrono::steady_clock::now();
   while (!stopping) {
     {
       std::unique_lock lock(mutex_);
@@ -31,6 +32,10 @@ void CheckpointKeeper::run() {
       pqxx::nontransaction tx(db.connection());
       db.users().record_inline_checkpoint(tx);
       db.auth().record_inline_checkpoint(tx);
+      if (std::chrono::steady_clock::now() >= next_purge) {
+        next_purge = std::chrono::steady_clock::now() + std::chrono::minutes(10);
+        db.idempotency().purge_expired(tx);
+      }
     } catch (const std::exception& e) {
       // Not fatal: the next round catches up. A lost connection is reopened.
       db.failure(e);

@@ -1,6 +1,6 @@
 #include "app/runtime/worker_pool.hpp"
 
-#include <iostream>
+#include "app/runtime/log.hpp"
 
 namespace mu::runtime {
 
@@ -24,6 +24,11 @@ bool WorkerPool::try_submit(Job job) {
   return true;
 }
 
+std::size_t WorkerPool::queued() {
+  std::lock_guard lock(mutex_);
+  return queue_.size();
+}
+
 void WorkerPool::stop() {
   {
     std::lock_guard lock(mutex_);
@@ -45,13 +50,15 @@ void WorkerPool::work() {
       if (queue_.empty()) return;  // stopping, and nothing left to do
       job = std::move(queue_.front());
       queue_.pop_front();
+      ++busy_;
     }
     try {
       job(session);
     } catch (const std::exception& e) {
       // Jobs answer their own errors; this is a last line of defence.
-      std::cerr << "worker job failed: " << e.what() << "\n";
+      log_error("worker job failed", e.what());
     }
+    --busy_;
   }
 }
 

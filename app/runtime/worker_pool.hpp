@@ -4,6 +4,7 @@
 // quickly instead of piling up.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -29,6 +30,10 @@ class WorkerPool {
   // False when the queue is full or the pool is stopping; the job did not run.
   bool try_submit(Job job);
 
+  // Jobs running now, and jobs waiting for a worker.
+  std::size_t busy() const { return busy_; }
+  std::size_t queued();
+
   // Runs what is queued, then joins the threads. Idempotent.
   void stop();
 
@@ -41,6 +46,7 @@ class WorkerPool {
   std::condition_variable ready_;
   std::deque<Job> queue_;
   bool stopping_ = false;
+  std::atomic<std::size_t> busy_{0};
   std::vector<std::thread> threads_;
 };
 

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstring>
 #include <stdexcept>
+#include <thread>
 
 namespace mu::testing {
 
@@ -50,6 +51,16 @@ bool read_some(int fd, std::string& into, int timeout_ms) {
   return true;
 }
 
+// Appends what was written to the file since the last call.
+void read_file(int fd, std::string& into) {
+  char buf[8192];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n <= 0) return;
+    into.append(buf, static_cast<std::size_t>(n));
+  }
+}
+
 }  // namespace
 
 ProcessResult run_binary(const std::vector<std::string>& args,
@@ -76,57 +87,60 @@ ProcessResult run_binary(const std::vector<std::string>& args,
 }
 
 ServerProcess::ServerProcess(const std::string& database_url, std::vector<std::string> extra_args) {
-  int out[2];
-  if (::pipe(out) != 0) throw std::runtime_error("pipe failed");
+  // Its output goes to a file, not a pipe: a server that logs every request would
+  // block on a pipe that the test does not read while it makes calls.
+  char path[] = "/tmp/mu-server-out.XXXXXX";
+  const int out = ::mkstemp(path);
+  if (out < 0) throw std::runtime_error("mkstemp failed");
+  out_path_ = path;
   std::vector<std::string> args = {"serve", "--listen", "127.0.0.1:0", "--database-url",
                                    database_url};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
-  pid_ = spawn(args, {}, out[1], out[1]);
-  ::close(out[1]);
-  out_fd_ = out[0];
+  pid_ = spawn(args, {}, out, out);
+  out_fd_ = ::open(path, O_RDONLY | O_CLOEXEC);
+  ::close(out);
 
   const std::string marker = "listening on http://127.0.0.1:";
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (std::chrono::steady_clock::now() < deadline) {
-    if (!read_some(out_fd_, output_, 100)) break;
+    read_file(out_fd_, output_);
     auto at = output_.find(marker);
     if (at != std::string::npos && output_.find('\n', at) != std::string::npos) {
       port_ = static_cast<unsigned short>(std::stoi(output_.substr(at + marker.size())));
       return;
     }
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {  // it exited instead
+      pid_ = -1;
+      read_file(out_fd_, output_);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   stop(SIGKILL);
+  ::close(out_fd_);
+  ::unlink(out_path_.c_str());
   throw std::runtime_error("the server did not start; its output:\n" + output_);
 }
 
 ServerProcess::~ServerProcess() {
   if (pid_ > 0) stop(SIGKILL);
   if (out_fd_ >= 0) ::close(out_fd_);
+  if (!out_path_.empty()) ::unlink(out_path_.c_str());
 }
 
 int ServerProcess::stop(int signal) {
   if (pid_ <= 0) return -1;
   ::kill(pid_, signal);
   int status = 0;
-  // Drain its output while waiting, so that a full pipe cannot block its exit.
-  for (;;) {
-    pid_t done = ::waitpid(pid_, &status, WNOHANG);
-    if (done == pid_) break;
-    read_some(out_fd_, output_, 20);
-  }
-  while (read_some(out_fd_, output_, 0) && !output_.empty()) {
-    pollfd p{out_fd_, POLLIN, 0};
-    if (::poll(&p, 1, 0) <= 0) break;
-  }
+  ::waitpid(pid_, &status, 0);
   pid_ = -1;
+  read_file(out_fd_, output_);
   return exit_code(status);
 }
 
 std::string ServerProcess::output() {
-  while (pid_ > 0) {
-    pollfd p{out_fd_, POLLIN, 0};
-    if (::poll(&p, 1, 0) <= 0 || !read_some(out_fd_, output_, 0)) break;
-  }
+  read_file(out_fd_, output_);
   return output_;
 }
 

@@ -36,7 +36,8 @@ class ServerProcess {
 
  private:
   pid_t pid_ = -1;
-  int out_fd_ = -1;  // stdout and stderr, merged
+  int out_fd_ = -1;  // reads the file its stdout and stderr go to
+  std::string out_path_;
   std::string output_;
   unsigned short port_ = 0;
 };

@@ -1,0 +1,31 @@
+// Structured logs: one JSON object per line on stdout, for requests, start-up and
+// errors alike. Lines are written by a background thread from a bounded queue, so
+// a slow reader of stdout never stalls a request; lines that find the queue full
+// are dropped and counted (mu_log_lines_dropped_total). Never log a token, a
+// token's hash or a request body.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+namespace mu::runtime {
+
+// Starts the writer thread (serve); before it and after stop_logging(), lines are
+// written directly.
+void start_logging();
+void stop_logging();  // writes what is queued, then stops the thread
+
+// {"time":"...","level":"info","msg":"...", ...fields}
+void log_line(std::string_view level, std::string_view msg,
+              const nlohmann::json& fields = nlohmann::json::object());
+inline void log_info(std::string_view msg,
+                     const nlohmann::json& fields = nlohmann::json::object()) {
+  log_line("info", msg, fields);
+}
+inline void log_error(std::string_view msg, std::string_view detail) {
+  log_line("error", msg, {{"error", detail}});
+}
+
+}  // namespace mu::runtime
