@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# What ./run and ./test build and run (ctest label `scripts`). Builds nothing: it runs
+# copies of `run`, `test` and scripts/lib.sh in a checkout under a 0700 directory, with
+# `cmake`, `ctest`, the server binary and scripts/fuzz.sh replaced by stubs that log how
+# they were called. ./test's throwaway PostgreSQL is real (the ctest stub queries it).
+#
+#   ./run                 configures build/ and builds only the target machine-users
+#   ./test                builds everything; ctest; then `scripts/fuzz.sh smoke`, whose
+#                         failure fails ./test; none when ctest fails, when the script is
+#                         not executable, or when only some tests ran (ctest arguments)
+#   ./test --sanitize     build-asan/, -DMU_SANITIZE=ON, -LE scripts, no fuzzing
+#   ./test --tsan         build-tsan/, -DMU_TSAN=ON, -L 'store|e2e', TSAN_OPTIONS; a report
+#                         file left by any process fails the run; no fuzzing
+set -euo pipefail
+repo="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)"
+
+failures=0
+fail() {
+  printf 'FAIL: %s\n' "$*" >&2
+  failures=$((failures + 1))
+}
+pass() { printf 'ok: %s\n' "$*"; }
+
+work=$(mktemp -d /tmp/mu-build-steps.XXXXXX) # 0700: the checkout's parent is private
+checkout="$work/checkout"
+stubs="$work/bin"
+log="$work/calls.log"
+# shellcheck disable=SC2317 # invoked by the EXIT trap
+cleanup() { rm -rf -- "$work"; }
+trap cleanup EXIT
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+mkdir -p -- "$checkout/scripts" "$stubs"
+cp -- "$repo/run" "$repo/test" "$checkout/"
+cp -- "$repo/scripts/lib.sh" "$checkout/scripts/"
+
+# Each stub appends one line to $STUB_LOG: its name and its arguments, shell-quoted.
+cat >"$stubs/cmake" <<'STUB'
+#!/usr/bin/env bash
+set -euo pipefail
+{ printf 'cmake'; printf ' %q' "$@"; printf '\n'; } >>"$STUB_LOG"
+if [[ "${1:-}" == --build ]]; then
+  mkdir -p -- "$2"
+  cat >"$2/machine-users" <<'BIN'
+#!/usr/bin/env bash
+set -euo pipefail
+{ printf 'machine-users'; printf ' %q' "$@"; printf '\n'; } >>"$STUB_LOG"
+if [[ "${1:-}" == setup ]]; then
+  while (($# > 0)); do
+    if [[ "$1" == --token-file ]]; then echo stub-token >"$2"; fi
+    shift
+  done
+fi
+BIN
+  chmod +x -- "$2/machine-users"
+fi
+STUB
+cat >"$stubs/ctest" <<'STUB'
+#!/usr/bin/env bash
+set -euo pipefail
+{ printf 'ctest'; printf ' %q' "$@"; printf '\n'; } >>"$STUB_LOG"
+if [[ "$("${PG_BIN:-/usr/lib/postgresql/15/bin}/psql" -X -tA "$DATABASE_URL" -c 'SELECT 6*7')" == 42 ]]; then
+  echo "ctest: database reachable" >>"$STUB_LOG"
+fi
+if [[ -n "${TSAN_OPTIONS:-}" ]]; then
+  printf 'ctest: TSAN_OPTIONS=%s\n' "$TSAN_OPTIONS" >>"$STUB_LOG"
+  if [[ -n "${STUB_TSAN_REPORT:-}" && "$TSAN_OPTIONS" =~ log_path=([^ ]+) ]]; then
+    echo "WARNING: ThreadSanitizer: data race (stub)" >"${BASH_REMATCH[1]}.4242"
+  fi
+fi
+exit "${STUB_CTEST_STATUS:-0}"
+STUB
+cat >"$checkout/scripts/fuzz.sh" <<'STUB'
+#!/usr/bin/env bash
+set -euo pipefail
+{ printf 'fuzz.sh'; printf ' %q' "$@"; printf '\n'; } >>"$STUB_LOG"
+exit "${STUB_FUZZ_STATUS:-0}"
+STUB
+chmod +x -- "$stubs/cmake" "$stubs/ctest" "$checkout/scripts/fuzz.sh"
+
+export STUB_LOG="$log"
+export PATH="$stubs:$PATH"
+unset STUB_CTEST_STATUS STUB_FUZZ_STATUS STUB_TSAN_REPORT TSAN_OPTIONS
+
+# Runs the copy's SCRIPT ARGS with a fresh call log; its status in $status, its output in $work/out.
+status=0
+run_copy() {
+  local script=$1
+  shift
+  : >"$log"
+  status=0
+  (cd / && "$checkout/$script" "$@") >"$work/out" 2>&1 || status=$?
+}
+calls() { cat -- "$log"; }
+# The lines of the call log that start with WORD.
+calls_of() { grep -E "^$1( |\$)" -- "$log" || true; }
+check() { # DESCRIPTION COMMAND...: pass if COMMAND succeeds, else fail and show the calls
+  local what=$1
+  shift
+  if "$@"; then
+    pass "$what"
+  else
+    fail "$what; exit status $status; calls:"$'\n'"$(calls)"$'\n'"output:"$'\n'"$(tail -n 20 -- "$work/out")"
+  fi
+}
+# The only build is `cmake --build DIR -j 2` followed by exactly EXPECTED (e.g. --target machine-users).
+only_build() {
+  local dir=$1
+  shift
+  local -a want=(cmake --build "$dir" -j 2 "$@")
+  [[ "$(calls_of 'cmake --build')" == "$(printf '%q ' "${want[@]}" | sed 's/ $//')" ]]
+}
+ran() { [[ -n "$(calls_of "$1")" ]]; }
+not_ran() { [[ -z "$(calls_of "$1")" ]]; }
+before() { # A B: the first call A comes before the first call B
+  local a b
+  a=$(grep -nE "^$1( |\$)" -- "$log" | head -n 1 | cut -d: -f1)
+  b=$(grep -nE "^$2( |\$)" -- "$log" | head -n 1 | cut -d: -f1)
+  [[ -n "$a" && -n "$b" ]] && ((a < b))
+}
+status_is() { [[ "$status" == "$1" ]]; }
+status_not_0() { [[ "$status" != 0 ]]; }
+configured_with() { grep -E '^cmake -S ' -- "$log" | grep -qE -- "$1"; }
+
+# ---- ./run ---------------------------------------------------------------------------
+DATABASE_URL=postgresql://stub@127.0.0.1:1/none run_copy run --listen 127.0.0.1:1
+check "./run succeeds (stubs)" status_is 0
+check "./run configures build/" configured_with "-B build( |$)"
+check "./run builds only the target machine-users" only_build build --target machine-users
+check "./run then migrates and serves" before 'machine-users migrate' 'machine-users serve'
+
+# ---- ./test ----------------------------------------------------------------------------
+run_copy test
+check "./test succeeds (stubs)" status_is 0
+check "./test builds every target of build/" only_build build
+check "./test runs every test" grep -qxF 'ctest --test-dir build --output-on-failure -j 2' "$log"
+check "./test's throwaway PostgreSQL answers (checkout under a 0700 directory)" ran 'ctest: database reachable'
+check "./test runs the fuzz smoke run after the tests" before ctest 'fuzz.sh smoke'
+
+STUB_FUZZ_STATUS=3 run_copy test
+check "a failing fuzz smoke run fails ./test" status_is 3
+
+STUB_CTEST_STATUS=8 run_copy test
+check "a failing ctest fails ./test" status_is 8
+check "no fuzz smoke run after failed tests" not_ran fuzz.sh
+
+run_copy test -L unit
+check "./test -L unit passes -L unit to ctest" grep -qxF 'ctest --test-dir build --output-on-failure -j 2 -L unit' "$log"
+check "no fuzz smoke run when only some tests ran" not_ran fuzz.sh
+
+chmod -x -- "$checkout/scripts/fuzz.sh"
+run_copy test
+check "./test passes without an executable scripts/fuzz.sh" status_is 0
+check "a scripts/fuzz.sh that is not executable is not run" not_ran fuzz.sh
+chmod +x -- "$checkout/scripts/fuzz.sh"
+
+# ---- ./test --sanitize / --tsan ---------------------------------------------------------
+run_copy test --sanitize
+check "./test --sanitize succeeds (stubs)" status_is 0
+check "./test --sanitize configures build-asan/ with MU_SANITIZE" configured_with "-B build-asan .*-DMU_SANITIZE=ON"
+check "./test --sanitize builds every target of build-asan/" only_build build-asan
+check "./test --sanitize leaves out the scripts' tests" grep -qxF 'ctest --test-dir build-asan --output-on-failure -j 2 -LE scripts' "$log"
+check "no fuzz smoke run with --sanitize" not_ran fuzz.sh
+
+run_copy test --tsan
+check "./test --tsan succeeds (stubs)" status_is 0
+check "./test --tsan configures build-tsan/ with MU_TSAN" configured_with "-B build-tsan .*-DMU_TSAN=ON"
+check "./test --tsan builds every target of build-tsan/" only_build build-tsan
+check "./test --tsan runs the store and e2e tests" grep -qxF "ctest --test-dir build-tsan --output-on-failure -j 2 -L store\\|e2e" "$log"
+check "./test --tsan sets TSAN_OPTIONS" grep -qE '^ctest: TSAN_OPTIONS=.*halt_on_error=1.*second_deadlock_stack=1.*suppressions=[^ ]*/tests/tsan.supp' "$log"
+check "no fuzz smoke run with --tsan" not_ran fuzz.sh
+
+STUB_TSAN_REPORT=1 run_copy test --tsan -R something
+check "a ThreadSanitizer report file fails ./test --tsan even when ctest passed" status_not_0
+check "... and is shown" grep -q 'data race (stub)' "$work/out"
+
+run_copy test --sanitize --tsan
+check "--sanitize with --tsan is refused" status_not_0
+check "... before building" not_ran cmake
+
+if ((failures > 0)); then
+  printf '%d check(s) failed\n' "$failures" >&2
+  exit 1
+fi
+echo "all checks passed"
