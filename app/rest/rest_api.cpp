@@ -327,7 +327,9 @@ void RestApi::operator()(http::HttpRequest req, http::Responder respond) {
 
     auto result = dispatch(backend, *ctx, m, body);
     if (!result.ok()) {
-      if (result.error().id == handlers::kIdempotencyReplay && replay()) return;
+      // A call that lost to a concurrent one with the same key (on the key itself, or
+      // on what that call wrote, such as a user name) answers as that call did.
+      if (ctx->idempotency && replay()) return;
       return answer(error_response(result.error()));
     }
     auto res = json_response(*result);

@@ -1,5 +1,7 @@
 #include "app/runtime/db_session.hpp"
 
+#include <poll.h>
+
 #include "app/runtime/log.hpp"
 
 #include "eventstore/db_errors.hpp"
@@ -49,6 +51,15 @@ projections::AuthProjections& DbSession::auth() {
 projections::TokenLookup& DbSession::tokens() {
   ensure_connected();
   return *tokens_;
+}
+
+void DbSession::drop_if_closed_by_server() {
+  if (!conn_) return;
+  const int fd = conn_->sock();
+  if (fd < 0) return reset();
+  pollfd p{fd, POLLIN, 0};
+  // Workers do not LISTEN: nothing is due on an idle connection.
+  if (::poll(&p, 1, 0) != 0) reset();
 }
 
 void DbSession::reset() {

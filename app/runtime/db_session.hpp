@@ -30,6 +30,11 @@ class DbSession {
   projections::AuthProjections& auth();
   projections::TokenLookup& tokens();
 
+  // Between jobs: a connection on which the server spoke unasked (a backend that
+  // was terminated or a server that restarted sends a notice, then EOF) is dropped,
+  // so that the next job opens a new one instead of failing on the dead one.
+  void drop_if_closed_by_server();
+
   // Forget the connection after an error that may have broken it.
   void reset();
 

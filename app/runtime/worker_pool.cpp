@@ -53,6 +53,7 @@ void WorkerPool::work() {
       ++busy_;
     }
     try {
+      session.drop_if_closed_by_server();
       job(session);
     } catch (const std::exception& e) {
       // Jobs answer their own errors; this is a last line of defence.
