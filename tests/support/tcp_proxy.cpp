@@ -65,13 +65,17 @@ bool is_commit(std::string text) {
 }
 
 // Follows the framing of the backend's messages (type byte, int32 length including
-// itself, body) and counts the ReadyForQuery ('Z') messages seen.
+// itself, body), counts the ReadyForQuery ('Z') messages seen and keeps the last
+// outcome: a CommandComplete's tag, or "ERROR".
 class BackendFrames {
  public:
+  const std::string& last_outcome() const { return outcome_; }
+
   void feed(const char* p, std::size_t n) {
     while (n > 0) {
       if (body_left_ > 0) {
         std::size_t take = std::min<std::size_t>(n, body_left_);
+        if (type_ == 'C') body_.append(p, take);
         body_left_ -= take;
         p += take;
         n -= take;
@@ -83,6 +87,7 @@ class BackendFrames {
       if (have_ == 5) {
         have_ = 0;
         type_ = header_[0];
+        body_.clear();
         std::uint32_t length = be32(header_ + 1);
         body_left_ = length >= 4 ? length - 4 : 0;
         if (body_left_ == 0) complete();
@@ -94,7 +99,11 @@ class BackendFrames {
  private:
   void complete() {
     if (type_ == 'Z') ++ready_;
+    if (type_ == 'E') outcome_ = "ERROR";
+    if (type_ == 'C') outcome_ = body_.substr(0, body_.find('\0'));
   }
+  std::string body_;  // of a CommandComplete
+  std::string outcome_;
   char header_[5] = {};
   int have_ = 0;
   char type_ = 0;
@@ -180,6 +189,16 @@ void TcpProxy::refuse(bool on) {
 
 void TcpProxy::cut_after_commit() {
   commit_armed_ = true;
+}
+
+bool TcpProxy::wait_commit_cuts_settled(int n, std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  return commit_settled_.wait_for(lock, timeout, [&] { return commit_cuts_settled_ >= n; });
+}
+
+std::string TcpProxy::last_commit_outcome() const {
+  std::lock_guard lock(mutex_);
+  return last_commit_outcome_;
 }
 
 int TcpProxy::open_connections() const {
@@ -296,14 +315,15 @@ void TcpProxy::serve(const std::shared_ptr<Connection>& c) {
       if (!send_all(server, pending.data(), total)) return false;
       pending.erase(0, total);
       if (cut) {
-        // The client learns nothing: its side goes at once.
+        // The client learns nothing: its side goes at once. (Counted first: the client
+        // may act on the closed connection before this thread runs again.)
+        ++commit_cuts_;
+        ++cuts_;
         {
           std::lock_guard lock(mutex_);
           ::close(c->client);
           c->client = client = -1;
         }
-        ++commit_cuts_;
-        ++cuts_;
         // The server runs the COMMIT; wait for its answer (ReadyForQuery) so that the
         // commit has happened when this side closes too, then drop the answer.
         const int before = backend.ready_for_query();
@@ -318,6 +338,13 @@ void TcpProxy::serve(const std::shared_ptr<Connection>& c) {
           if (n <= 0) break;
           backend.feed(buf, static_cast<std::size_t>(n));
         }
+        {
+          std::lock_guard lock(mutex_);
+          last_commit_outcome_ =
+              backend.ready_for_query() == before ? std::string() : backend.last_outcome();
+          ++commit_cuts_settled_;
+        }
+        commit_settled_.notify_all();
         return false;
       }
     }

@@ -8,6 +8,8 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -37,6 +39,14 @@ class TcpProxy {
   void cut_after_commit();
   // Whether cut_after_commit() is still waiting for its COMMIT.
   bool commit_cut_armed() const { return commit_armed_.load(); }
+  // Waits (at most `timeout`) until `n` commit cuts have settled: the server's
+  // answer to the cut-off COMMIT came (and was dropped), or it did not within 5 s.
+  // The client may learn of the cut before the server has run the COMMIT.
+  bool wait_commit_cuts_settled(int n, std::chrono::milliseconds timeout);
+  // The server's answer to the last cut-off COMMIT, once settled: its command tag
+  // ("COMMIT", or "ROLLBACK" for a transaction that had failed), "ERROR", or ""
+  // when no answer came.
+  std::string last_commit_outcome() const;
 
   // Connections cut so far (by cut_all() and by cut_after_commit()).
   int cuts() const { return cuts_.load(); }
@@ -67,6 +77,9 @@ class TcpProxy {
   std::atomic<int> commit_cuts_{0};
   std::atomic<int> connections_{0};
   std::atomic<int> refused_{0};
+  int commit_cuts_settled_ = 0;      // guarded by mutex_
+  std::string last_commit_outcome_;  // guarded by mutex_
+  std::condition_variable commit_settled_;
 
   mutable std::mutex mutex_;  // guards connections_list_ and each connection's fds
   std::vector<std::shared_ptr<Connection>> connections_list_;
