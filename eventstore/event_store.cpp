@@ -30,11 +30,11 @@ constexpr const char* kAppendExisting = "mu_es_append_existing";
 constexpr const char* kNewHead = R"sql(
 WITH head AS (
   INSERT INTO streams AS s (aggregate_type, aggregate_id, sequence, owner, snapshot,
-                            snapshot_revision, updated_at)
+                            snapshot_revision, updated_at, created_at)
   VALUES ($1::text, $2::text, $3::bigint + jsonb_array_length($6::jsonb), $4::text,
-          nullif($7::jsonb, 'null'::jsonb), $8::integer, clock_timestamp())
+          nullif($7::jsonb, 'null'::jsonb), $8::integer, clock_timestamp(), clock_timestamp())
   ON CONFLICT (aggregate_type, aggregate_id) DO NOTHING
-  RETURNING s.owner
+  RETURNING s.owner, s.created_at
 ))sql";
 
 constexpr const char* kExistingHead = R"sql(
@@ -45,7 +45,7 @@ WITH head AS (
          snapshot_revision = $8::integer,
          updated_at = clock_timestamp()
    WHERE s.aggregate_type = $1::text AND s.aggregate_id = $2::text AND s.sequence = $3::bigint
-  RETURNING s.owner
+  RETURNING s.owner, s.created_at
 ))sql";
 
 // created_at is taken per row after the head is held, so that within a stream it grows
@@ -58,7 +58,9 @@ ev AS (
   INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, revision, payload,
                       creator, owner, created_at)
   SELECT $1::text, $2::text, $3::bigint + e.ord, e.doc->>'type', (e.doc->>'revision')::smallint,
-         e.doc->'payload', $5::text, coalesce(nullif($4::text, ''), head.owner), clock_timestamp()
+         e.doc->'payload', $5::text, coalesce(nullif($4::text, ''), head.owner),
+         -- A new stream's first event is its creation: the same instant as the head's.
+         CASE WHEN $3::bigint = 0 AND e.ord = 1 THEN head.created_at ELSE clock_timestamp() END
     FROM head CROSS JOIN jsonb_array_elements($6::jsonb) WITH ORDINALITY AS e(doc, ord)
    ORDER BY e.ord
   RETURNING sequence, position, owner, (extract(epoch FROM created_at) * 1000000)::bigint AS us,
@@ -78,9 +80,11 @@ claimed AS (
    WHERE u.aggregate_id = excluded.aggregate_id
   RETURNING u.unique_type, u.unique_value
 )
-SELECT 0 AS kind, sequence, position, us, owner AS a, NULL::text AS b, tx FROM ev
+SELECT 0 AS kind, sequence, position, us, owner AS a, NULL::text AS b, tx,
+       (SELECT (extract(epoch FROM head.created_at) * 1000000)::bigint FROM head) AS created_us
+  FROM ev
 UNION ALL
-SELECT 1, NULL, NULL, NULL, unique_type, unique_value, NULL FROM claimed
+SELECT 1, NULL, NULL, NULL, unique_type, unique_value, NULL, NULL FROM claimed
 )sql";
 
 constexpr const char* kEventColumns =
@@ -213,8 +217,7 @@ std::optional<std::string> EventStore::unique_key_holder(pqxx::transaction_base&
   return result[0][0].as<std::string>();
 }
 
-std::vector<domain::StoredEvent> EventStore::append(pqxx::transaction_base& tx,
-                                                    const AppendRequest& request) {
+Appended EventStore::append(pqxx::transaction_base& tx, const AppendRequest& request) {
   if (request.events.empty()) throw std::invalid_argument("append needs at least one event");
   auto events = nlohmann::json::array();
   for (const auto& e : request.events) {
@@ -245,6 +248,7 @@ std::vector<domain::StoredEvent> EventStore::append(pqxx::transaction_base& tx,
   }
 
   std::vector<domain::StoredEvent> stored;
+  domain::Timestamp stream_created_at{};
   std::set<std::pair<std::string, std::string>> claimed;
   for (const auto& row : result) {
     if (row[0].as<int>() == 1) {
@@ -265,6 +269,7 @@ std::vector<domain::StoredEvent> EventStore::append(pqxx::transaction_base& tx,
     e.owner = row[4].as<std::string>();
     e.created_at = domain::from_unix_micros(row[3].as<long long>());
     e.tx_id = static_cast<std::uint64_t>(row[6].as<std::int64_t>());
+    stream_created_at = domain::from_unix_micros(row[7].as<long long>());
     stored.push_back(std::move(e));
   }
   if (stored.empty()) {
@@ -280,7 +285,7 @@ std::vector<domain::StoredEvent> EventStore::append(pqxx::transaction_base& tx,
   }
   std::sort(stored.begin(), stored.end(),
             [](const auto& a, const auto& b) { return a.sequence < b.sequence; });
-  return stored;
+  return {std::move(stored), stream_created_at};
 }
 
 }  // namespace mu::eventstore

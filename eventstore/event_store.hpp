@@ -46,6 +46,13 @@ struct AppendRequest {
   std::vector<UniqueKey> release;  // deleted
 };
 
+// What an append wrote: the stored events, in sequence order, and the stream's
+// creation date (its first event's time), which every call's details report.
+struct Appended {
+  std::vector<domain::StoredEvent> events;
+  domain::Timestamp stream_created_at{};
+};
+
 // The stream moved since expected_sequence: reload, decide again.
 struct ConcurrencyConflict : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -85,7 +92,7 @@ class EventStore {
   // Appends within the caller's transaction (so that inline projections commit
   // with the events) and returns the stored events. Throws ConcurrencyConflict
   // or UniqueKeyTaken; the caller's transaction is then unusable.
-  std::vector<domain::StoredEvent> append(pqxx::transaction_base& tx, const AppendRequest& request);
+  Appended append(pqxx::transaction_base& tx, const AppendRequest& request);
 };
 
 }  // namespace mu::eventstore

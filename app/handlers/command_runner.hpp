@@ -17,17 +17,24 @@
 #include "app/handlers/backend.hpp"
 #include "domain/machine_user.hpp"
 #include "domain/org.hpp"
-#include "projections/users_projection.hpp"
 
 namespace mu::handlers {
 
 template <class State>
 using Decision = std::function<domain::Result<std::vector<domain::NewEvent>>(const State&)>;
 
+// What a command wrote. A call's details come from here alone (its events and its
+// stream's creation date), never from a read model read after COMMIT, so that read
+// models may run inline or asynchronously.
 struct CommandOutcome {
   std::vector<domain::StoredEvent> events;
-  // The users read model row as the events left it; for a removal, the row removed.
-  std::optional<projections::UserView> user_row;
+  domain::Timestamp stream_created_at{};
+
+  // zitadel.v1.ObjectDetails of the call: the last event's sequence, time and owner.
+  api::ObjectDetails details() const {
+    const auto& last = events.back();
+    return {last.sequence, stream_created_at, last.created_at, last.owner};
+  }
 };
 
 struct StreamRef {

@@ -15,23 +15,6 @@ api::ObjectDetails details_of(const projections::UserView& v) {
   return {v.sequence, v.creation_date, v.change_date, v.owner};
 }
 
-// A command's details: its last event's sequence and time, the user's creation
-// date from the read model row the events touched (or, for events the users read
-// model does not reduce, the row as it is).
-api::ObjectDetails details_of(Backend& b, CommandOutcome& out) {
-  const auto& last = out.events.back();
-  if (!out.user_row) {
-    try {
-      pqxx::nontransaction read(b.db.connection());
-      out.user_row = b.db.users().find(read, last.aggregate_id);
-    } catch (const std::exception& e) {
-      (void)b.db.failure(e);  // committed already: the details go without a creation date
-    }
-  }
-  return {last.sequence, out.user_row ? out.user_row->creation_date : last.created_at,
-          last.created_at, last.owner};
-}
-
 // Validates the command, decides it on the user's stream and returns the details.
 template <class Command>
 domain::Result<api::ObjectDetails> on_user(Backend& b, const api::CallContext& ctx,
@@ -41,7 +24,7 @@ domain::Result<api::ObjectDetails> on_user(Backend& b, const api::CallContext& c
       b, {cmd.user_id, ctx.org_id, ctx.editor_id, ctx.expected_sequence, key_of(ctx)},
       [&](const domain::MachineUser& u) { return domain::decide(u, cmd); });
   if (!out.ok()) return out.error();
-  return details_of(b, *out);
+  return out->details();
 }
 
 }  // namespace

@@ -20,22 +20,6 @@ StreamRef scope_stream(const api::CallContext& ctx, ScopeKind kind) {
   return {instance, instance, ctx.editor_id, ctx.expected_sequence, key_of(ctx)};
 }
 
-// Details of an org-stream command: its event, and the org's creation date.
-api::ObjectDetails details_of(Backend& b, const CommandOutcome& out) {
-  const auto& last = out.events.back();
-  api::ObjectDetails d{last.sequence, last.created_at, last.created_at, last.owner};
-  if (last.aggregate_type == domain::kOrgAggregate && last.type != domain::event_type::kOrgAdded) {
-    try {
-      pqxx::nontransaction read(b.db.connection());
-      if (auto org = b.db.auth().find_org(read, last.aggregate_id))
-        d.creation_date = org->creation_date;
-    } catch (const std::exception& e) {
-      (void)b.db.failure(e);  // committed already: the details go without a creation date
-    }
-  }
-  return d;
-}
-
 // Validates a member command, decides it on the scope's stream, returns the details.
 template <class Command>
 domain::Result<api::MemberResponse> on_members(Backend& b, const api::CallContext& ctx,
@@ -50,7 +34,7 @@ domain::Result<api::MemberResponse> on_members(Backend& b, const api::CallContex
       },
       lock_user);
   if (!out.ok()) return out.error();
-  return api::MemberResponse{details_of(b, *out)};
+  return api::MemberResponse{out->details()};
 }
 
 }  // namespace
@@ -64,7 +48,7 @@ domain::Result<api::AddOrgResponse> add_org(Backend& b, const api::CallContext& 
       b, ScopeKind::Org, {cmd.org_id, cmd.org_id, ctx.editor_id, std::nullopt, key_of(ctx)},
       [&](const domain::MemberScope& s, bool) { return domain::decide(s, cmd); });
   if (!out.ok()) return out.error();
-  return api::AddOrgResponse{cmd.org_id, details_of(b, *out)};
+  return api::AddOrgResponse{cmd.org_id, out->details()};
 }
 
 domain::Result<api::GetMyOrgResponse> get_my_org(Backend& b, const api::CallContext& ctx,

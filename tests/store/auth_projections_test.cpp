@@ -28,7 +28,7 @@ std::vector<domain::StoredEvent> record(pqxx::connection& conn, const std::strin
   const auto head = store.load_head(tx, type, id);
   auto request = testing::user_append(id, head ? head->sequence : 0, std::move(events), owner);
   request.aggregate_type = type;
-  const auto stored = store.append(tx, request);
+  const auto stored = store.append(tx, request).events;
   users.apply(tx, stored);
   auth.apply(tx, stored);
   tx.commit();

@@ -232,3 +232,33 @@ TEST_CASE("the database refuses UPDATE and DELETE and TRUNCATE of events", "[eve
   CHECK(tx.exec1("SELECT payload::text FROM events")[0].as<std::string>() == "{\"a\": 1}");
   CHECK(tx.exec1("SELECT count(*) FROM events")[0].as<int>() == 1);
 }
+
+TEST_CASE("every append returns its stream's creation date: the first event's time",
+          "[eventstore]") {
+  testing::TestDatabase db;
+  pqxx::connection conn(db.url());
+  EventStore store(conn);
+  eventstore::Appended first, later;
+  {
+    pqxx::work tx(conn);
+    first = store.append(tx, testing::user_append("u1", 0,
+                                                  {testing::new_event("user.machine.added"),
+                                                   testing::new_event("user.locked")}));
+    tx.commit();
+  }
+  {
+    pqxx::work tx(conn);
+    later = store.append(tx, testing::user_append("u1", 2, {testing::new_event("user.unlocked")}));
+    tx.commit();
+  }
+  CHECK(first.stream_created_at == first.events[0].created_at);
+  CHECK(first.events[1].created_at >= first.events[0].created_at);
+  CHECK(later.stream_created_at == first.events[0].created_at);
+  CHECK(later.events[0].created_at > later.stream_created_at);
+  // The events record the transaction that wrote them, for readers of the global order.
+  CHECK(first.events[0].tx_id > 0);
+  CHECK(first.events[0].tx_id == first.events[1].tx_id);
+  CHECK(later.events[0].tx_id > first.events[0].tx_id);
+  pqxx::read_transaction tx(conn);
+  CHECK(store.read_stream(tx, "user", "u1")[2].tx_id == later.events[0].tx_id);
+}

@@ -37,7 +37,7 @@ inline std::vector<domain::StoredEvent> append_committed(pqxx::connection& conn,
                                                          const eventstore::AppendRequest& r) {
   eventstore::EventStore store(conn);
   pqxx::work tx(conn);
-  auto stored = store.append(tx, r);
+  auto stored = store.append(tx, r).events;
   tx.commit();
   return stored;
 }

@@ -23,7 +23,8 @@ std::vector<domain::StoredEvent> record(pqxx::connection& conn, const std::strin
   pqxx::work tx(conn);
   const auto head = store.load_head(tx, "user", id);
   const auto stored =
-      store.append(tx, testing::user_append(id, head ? head->sequence : 0, std::move(events)));
+      store.append(tx, testing::user_append(id, head ? head->sequence : 0, std::move(events)))
+          .events;
   users.apply(tx, stored);
   tx.commit();
   return stored;
