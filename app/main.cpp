@@ -22,11 +22,14 @@
 #include "app/runtime/config.hpp"
 #include "app/runtime/log.hpp"
 #include "app/runtime/metrics.hpp"
+#include "app/runtime/projections_command.hpp"
 #include "app/runtime/worker_pool.hpp"
 #include "domain/ids.hpp"
 #include "eventstore/migrations.hpp"
 #include "eventstore/node_ids.hpp"
 #include "eventstore/notifications.hpp"
+#include "projections/async_runner.hpp"
+#include "projections/registry.hpp"
 
 namespace {
 
@@ -96,6 +99,10 @@ int serve(const ServeConfig& c) {
   mu::eventstore::NotificationListener auth_news(
       c.database_url, mu::handlers::kAuthChannel, [&](const std::string&) { auth_cache.clear(); },
       [&] { auth_cache.clear(); });
+  mu::projections::set_async_projections({c.async_projections.begin(), c.async_projections.end()});
+  // Runs each async projection here unless another instance already does (leader lock).
+  std::optional<mu::projections::AsyncRunner> async_runner;
+  if (!c.async_projections.empty()) async_runner.emplace(c.database_url, c.async_projections);
   mu::runtime::CheckpointKeeper checkpoints(c.database_url, std::chrono::milliseconds(250));
   mu::runtime::WorkerPool pool(c.database_url, c.db_connections, c.queue_capacity);
   auto& metrics = mu::runtime::metrics();
@@ -154,6 +161,9 @@ int main(int argc, char** argv) {
         return setup(inv);
       case Invocation::Kind::Serve:
         return serve(inv.config);
+      case Invocation::Kind::Projections:
+        return mu::runtime::run_projections_command(inv.projections_args, inv.config.database_url,
+                                                    inv.config.async_projections);
     }
   } catch (const pqxx::broken_connection& e) {
     std::cerr << "machine-users: cannot reach the database: " << first_line(e.what()) << "\n";

@@ -90,34 +90,54 @@ UserView to_view(const pqxx::row& row) {
   return v;
 }
 
-pqxx::result reduce(pqxx::transaction_base& tx, const domain::StoredEvent& e) {
+// Statement names and SQL for one table: the live read model, or the table a
+// rebuild or an async runner fills.
+std::string on_table(std::string text, const std::string& table) {
+  const std::string live = "users_read_model";
+  for (auto at = text.find(live); at != std::string::npos;
+       at = text.find(live, at + table.size())) {
+    text.replace(at, live.size(), table);
+  }
+  return text;
+}
+
+std::string named(const char* statement, const std::string& table) {
+  return table == "users_read_model" ? statement : std::string(statement) + "_" + table;
+}
+
+pqxx::result reduce(pqxx::transaction_base& tx, const domain::StoredEvent& e,
+                    const std::string& table) {
   const auto seq = static_cast<std::int64_t>(e.sequence);
   const auto at = domain::to_unix_micros(e.created_at);
   if (e.type == et::kMachineAdded) {
-    return tx.exec_prepared(
-        kAdded, e.aggregate_id, e.owner, domain::payload_string(e.payload, "userName"),
-        domain::payload_string(e.payload, "name"), domain::payload_string(e.payload, "description"),
-        domain::payload_int(e.payload, "accessTokenType"), at, seq, e.position);
+    return tx.exec_prepared(named(kAdded, table), e.aggregate_id, e.owner,
+                            domain::payload_string(e.payload, "userName"),
+                            domain::payload_string(e.payload, "name"),
+                            domain::payload_string(e.payload, "description"),
+                            domain::payload_int(e.payload, "accessTokenType"), at, seq, e.position);
   } else if (e.type == et::kMachineChanged) {
-    return tx.exec_prepared(kChanged, e.aggregate_id, e.payload.dump(), at, seq, e.position);
+    return tx.exec_prepared(named(kChanged, table), e.aggregate_id, e.payload.dump(), at, seq,
+                            e.position);
   } else if (const auto state = domain::state_after(e.type)) {
-    return tx.exec_prepared(kState, e.aggregate_id, static_cast<int>(*state), at, seq, e.position);
+    return tx.exec_prepared(named(kState, table), e.aggregate_id, static_cast<int>(*state), at, seq,
+                            e.position);
   } else if (e.type == et::kRemoved) {
-    return tx.exec_prepared(kRemoved, e.aggregate_id, seq);
+    return tx.exec_prepared(named(kRemoved, table), e.aggregate_id, seq);
   }
   return {};
 }
 
 }  // namespace
 
-UsersProjection::UsersProjection(pqxx::connection_base& conn) {
-  conn.prepare(kAdded, returning_view(kAddedSql));
-  conn.prepare(kChanged, returning_view(kChangedSql));
-  conn.prepare(kState, returning_view(kStateSql));
-  conn.prepare(kRemoved, returning_view(kRemovedSql));
+UsersProjection::UsersProjection(pqxx::connection_base& conn, std::string table)
+    : table_(std::move(table)) {
+  conn.prepare(named(kAdded, table_), on_table(returning_view(kAddedSql), table_));
+  conn.prepare(named(kChanged, table_), on_table(returning_view(kChangedSql), table_));
+  conn.prepare(named(kState, table_), on_table(returning_view(kStateSql), table_));
+  conn.prepare(named(kRemoved, table_), on_table(returning_view(kRemovedSql), table_));
   conn.prepare(kAdvance, kAdvanceSql);
-  conn.prepare(kFind,
-               std::string("SELECT ") + kViewColumns + " FROM users_read_model WHERE id = $1");
+  conn.prepare(named(kFind, table_),
+               std::string("SELECT ") + kViewColumns + " FROM " + table_ + " WHERE id = $1");
   conn.prepare(kPosition, kPositionSql);
   conn.prepare(kInlineCheckpoint, kInlineCheckpointSql);
 }
@@ -139,7 +159,7 @@ std::optional<UserView> UsersProjection::apply_inline(
   std::optional<UserView> last;
   for (const auto& e : events) {
     if (e.aggregate_type != domain::kUserAggregate) continue;
-    auto rows = reduce(tx, e);
+    auto rows = reduce(tx, e, table_);
     if (!rows.empty()) last = to_view(rows[0]);
   }
   return last;
@@ -147,13 +167,13 @@ std::optional<UserView> UsersProjection::apply_inline(
 
 std::optional<UserView> UsersProjection::find(pqxx::transaction_base& tx,
                                               const std::string& user_id) {
-  const auto result = tx.exec_prepared(kFind, user_id);
+  const auto result = tx.exec_prepared(named(kFind, table_), user_id);
   if (result.empty()) return std::nullopt;
   return to_view(result[0]);
 }
 
 void UsersProjection::reset(pqxx::transaction_base& tx) {
-  tx.exec("DELETE FROM users_read_model");
+  tx.exec("DELETE FROM " + tx.quote_name(table_));
   tx.exec("UPDATE current_states SET position = 0, updated_at = now() WHERE projection = " +
           tx.quote(std::string(kUsersProjection)));
 }

@@ -35,7 +35,9 @@ struct UserView {
 
 class UsersProjection {
  public:
-  explicit UsersProjection(pqxx::connection_base& conn);  // prepares statements
+  // Prepares its statements. `table` is the live read model, or a table of the same
+  // shape that a rebuild or a test fills.
+  explicit UsersProjection(pqxx::connection_base& conn, std::string table = "users_read_model");
 
   // Reduces the events (any types; non-user events are skipped) and advances
   // current_states. Idempotent: an event at or below a row's sequence is skipped.
@@ -63,6 +65,11 @@ class UsersProjection {
 
   // The last global position reduced, from current_states.
   std::int64_t position(pqxx::transaction_base& tx);
+
+  const std::string& table() const { return table_; }
+
+ private:
+  std::string table_;
 };
 
 }  // namespace mu::projections

@@ -165,8 +165,7 @@ domain::Result<CommandOutcome> run(Backend& b, const std::string& type, const St
       auto appended = db.store().append(tx, request);
       out.events = std::move(appended.events);
       out.stream_created_at = appended.stream_created_at;
-      db.users().apply_inline(tx, out.events);
-      db.auth().apply_inline(tx, out.events);
+      db.reduce_inline(tx, out.events);
       changes_auth = std::any_of(out.events.begin(), out.events.end(), [](const auto& e) {
         return domain::affects_authentication(e.type);
       });

@@ -30,7 +30,10 @@ void CheckpointKeeper::run() {
     }
     try {
       pqxx::nontransaction tx(db.connection());
-      db.users().record_inline_checkpoint(tx);
+      // An async projection keeps its own checkpoint (projection_checkpoints).
+      if (projections::mode_of("users") == projections::Mode::Inline) {
+        db.users().record_inline_checkpoint(tx);
+      }
       db.auth().record_inline_checkpoint(tx);
       if (std::chrono::steady_clock::now() >= next_purge) {
         next_purge = std::chrono::steady_clock::now() + std::chrono::minutes(10);

@@ -13,6 +13,7 @@ Usage:
   machine-users serve [flags]     migrate the database, then serve the REST API
   machine-users migrate [flags]   apply pending migrations and exit
   machine-users setup [flags]     first run: an organization, an IAM_OWNER machine user, a token
+  machine-users projections ...   list, replay or verify the read models (projections --help)
   machine-users <command> --help  flags of a command
 
 Environment:
@@ -34,6 +35,9 @@ Flags (override the environment):
   --queue N              calls waiting for a worker before 429 is answered (default 1024)
   --read-timeout S       seconds a connection may take to send a request, or stay idle
                          between requests, before it is closed (default 30)
+  --async-projections L  comma-separated projections to reduce asynchronously, after
+                         COMMIT, by a runner (env MU_ASYNC_PROJECTIONS; default none:
+                         all inline). Only "users" may run async.
   -h, --help             this text
 )";
 
@@ -62,6 +66,23 @@ Flags (override the environment):
   --token-file PATH      where the token goes
   --database-url URL     libpq URI (env DATABASE_URL)
   -h, --help             this text
+)";
+
+constexpr const char* kProjectionsHelp =
+    R"(Usage: machine-users projections COMMAND [flags]
+The read models and their rebuilds. Commands:
+  list [--json]              name, version, mode, checkpoint, events and seconds behind,
+                             failed events: a table, or JSON with --json
+  replay NAME|--all          rebuild from the first event; "users" is rebuilt beside the
+                             live table and swapped in (reads and writes go on), the others
+                             in place under their write lock
+  verify NAME|--all          rebuild into scratch tables and print the rows that differ
+                             from the live read model; exit 1 if any
+Flags:
+  --database-url URL         libpq URI (env DATABASE_URL)
+  --async-projections L      which projections the service runs async (env
+                             MU_ASYNC_PROJECTIONS), for `list`'s mode column
+  -h, --help                 this text
 )";
 
 domain::Error usage(std::string message) {
@@ -109,12 +130,15 @@ domain::Result<Invocation> parse_command_line(const std::vector<std::string>& ar
     inv.kind = Invocation::Kind::Migrate;
   } else if (command == "setup") {
     inv.kind = Invocation::Kind::Setup;
+  } else if (command == "projections") {
+    inv.kind = Invocation::Kind::Projections;
   } else {
     return usage("unknown command \"" + command + "\" (try --help)");
   }
 
   ServeConfig& c = inv.config;
   if (auto url = env("DATABASE_URL")) c.database_url = *url;
+  std::string async_list = env("MU_ASYNC_PROJECTIONS").value_or("");
   std::string listen = env("LISTEN_ADDRESS").value_or("127.0.0.1:8080");
   bool listen_from_flag = false;
 
@@ -127,14 +151,24 @@ domain::Result<Invocation> parse_command_line(const std::vector<std::string>& ar
     }
     if (flag == "-h" || flag == "--help") {
       inv.kind = Invocation::Kind::Help;
-      inv.help = command == "serve" ? kServeHelp : command == "setup" ? kSetupHelp : kMigrateHelp;
+      inv.help = command == "serve"         ? kServeHelp
+                 : command == "setup"       ? kSetupHelp
+                 : command == "projections" ? kProjectionsHelp
+                                            : kMigrateHelp;
       return inv;
     }
+    if (command == "projections" && flag != "--database-url" && flag != "--async-projections") {
+      inv.projections_args.push_back(args[i]);  // the tool's own words and flags
+      continue;
+    }
     const bool serve_only = flag == "--listen" || flag == "--db-connections" ||
-                            flag == "--io-threads" || flag == "--queue" || flag == "--read-timeout";
+                            flag == "--io-threads" || flag == "--queue" ||
+                            flag == "--read-timeout" || flag == "--async-projections";
     const bool setup_only =
         flag == "--org-name" || flag == "--admin-user" || flag == "--token-file";
-    if (flag != "--database-url" && !(serve_only && command == "serve") &&
+    if (flag != "--database-url" &&
+        !(serve_only &&
+          (command == "serve" || (command == "projections" && flag == "--async-projections"))) &&
         !(setup_only && command == "setup")) {
       return usage("unknown flag " + flag + " for " + command + " (try " + command + " --help)");
     }
@@ -150,6 +184,8 @@ domain::Result<Invocation> parse_command_line(const std::vector<std::string>& ar
       inv.setup.admin_user = *value;
     } else if (flag == "--token-file") {
       inv.setup.token_file = *value;
+    } else if (flag == "--async-projections") {
+      async_list = *value;
     } else if (flag == "--listen") {
       listen = *value;
       listen_from_flag = true;
@@ -164,6 +200,18 @@ domain::Result<Invocation> parse_command_line(const std::vector<std::string>& ar
   }
 
   if (c.database_url.empty()) return usage("no database: set DATABASE_URL or pass --database-url");
+  for (std::size_t start = 0; start < async_list.size();) {
+    auto end = async_list.find(',', start);
+    if (end == std::string::npos) end = async_list.size();
+    std::string name = async_list.substr(start, end - start);
+    if (!name.empty()) {
+      if (name != "users") {
+        return usage("projection \"" + name + "\" cannot run async (only \"users\" can)");
+      }
+      c.async_projections.push_back(name);
+    }
+    start = end + 1;
+  }
   if (inv.kind == Invocation::Kind::Setup) {
     for (auto [flag, value] : {std::pair{"--org-name", &inv.setup.org_name},
                                {"--admin-user", &inv.setup.admin_user},

@@ -20,6 +20,9 @@ struct ServeConfig {
   int io_threads = 2;                 // HTTP threads
   std::size_t queue_capacity = 1024;  // calls waiting for a worker before 429
   int read_timeout_seconds = 30;      // before every read, idle keep-alive included
+  // Projections this process reduces asynchronously (and runs a runner for); the
+  // others are reduced inline in the commands' transactions.
+  std::vector<std::string> async_projections;
 };
 
 struct SetupConfig {
@@ -29,10 +32,13 @@ struct SetupConfig {
 };
 
 struct Invocation {
-  enum class Kind { Serve, Migrate, Setup, Help } kind = Kind::Help;
+  enum class Kind { Serve, Migrate, Setup, Projections, Help } kind = Kind::Help;
   ServeConfig config;
   SetupConfig setup;
   std::string help;  // the text to print for Kind::Help
+  // `projections SUBCOMMAND [ARGS]`: the words after `projections` that are not flags
+  // this parser knows (--database-url), checked by the projections tool itself.
+  std::vector<std::string> projections_args;
 };
 
 using Env = std::function<std::optional<std::string>(const std::string&)>;

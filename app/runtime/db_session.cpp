@@ -20,6 +20,9 @@ void DbSession::ensure_connected() {
   users_ = std::make_unique<projections::UsersProjection>(*conn);
   auth_ = std::make_unique<projections::AuthProjections>(*conn);
   tokens_ = std::make_unique<projections::TokenLookup>(*conn);
+  for (const auto& p : projections::registry()) {
+    reducers_.emplace_back(p.name, projections::make_reducer(*conn, p));
+  }
   conn_ = std::move(conn);
 }
 
@@ -53,6 +56,14 @@ projections::TokenLookup& DbSession::tokens() {
   return *tokens_;
 }
 
+void DbSession::reduce_inline(pqxx::transaction_base& tx,
+                              const std::vector<domain::StoredEvent>& events) {
+  ensure_connected();
+  for (const auto& [name, reduce] : reducers_) {
+    if (projections::mode_of(name) == projections::Mode::Inline) reduce(tx, events);
+  }
+}
+
 void DbSession::drop_if_closed_by_server() {
   if (!conn_) return;
   const int fd = conn_->sock();
@@ -63,6 +74,7 @@ void DbSession::drop_if_closed_by_server() {
 }
 
 void DbSession::reset() {
+  reducers_.clear();
   tokens_.reset();
   auth_.reset();
   users_.reset();

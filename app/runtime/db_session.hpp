@@ -12,6 +12,7 @@
 #include "eventstore/event_store.hpp"
 #include "eventstore/idempotency_store.hpp"
 #include "projections/auth_projections.hpp"
+#include "projections/registry.hpp"
 #include "projections/token_lookup.hpp"
 #include "projections/users_projection.hpp"
 
@@ -29,6 +30,10 @@ class DbSession {
   projections::UsersProjection& users();
   projections::AuthProjections& auth();
   projections::TokenLookup& tokens();
+
+  // Reduces a command's events into every read model that runs inline in this
+  // process (the registry's, in its order), in the command's transaction.
+  void reduce_inline(pqxx::transaction_base& tx, const std::vector<domain::StoredEvent>& events);
 
   // Between jobs: a connection on which the server spoke unasked (a backend that
   // was terminated or a server that restarted sends a notice, then EOF) is dropped,
@@ -52,6 +57,7 @@ class DbSession {
   std::unique_ptr<projections::UsersProjection> users_;
   std::unique_ptr<projections::AuthProjections> auth_;
   std::unique_ptr<projections::TokenLookup> tokens_;
+  std::vector<std::pair<std::string, projections::ReduceBatch>> reducers_;
 };
 
 }  // namespace mu::runtime

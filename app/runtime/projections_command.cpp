@@ -1,0 +1,204 @@
+#include "app/runtime/projections_command.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <set>
+
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+
+#include "eventstore/migrations.hpp"
+#include "projections/catch_up.hpp"
+#include "projections/rebuild.hpp"
+#include "projections/registry.hpp"
+
+namespace mu::runtime {
+
+namespace {
+
+using projections::ProjectionInfo;
+
+int fail(const std::string& message, int code = 1) {
+  std::cerr << "machine-users projections: " << message << "\n";
+  return code;
+}
+
+std::string known_names() {
+  std::string out;
+  for (const auto& p : projections::registry()) out += (out.empty() ? "" : ", ") + p.name;
+  return out;
+}
+
+// NAME or --all, as a list; empty with an error printed when neither fits.
+std::vector<const ProjectionInfo*> targets(const std::vector<std::string>& args, int& error) {
+  std::vector<const ProjectionInfo*> out;
+  if (args.size() != 2) {
+    error = fail("usage: projections " + args[0] + " NAME|--all (known: " + known_names() + ")", 2);
+    return out;
+  }
+  if (args[1] == "--all") {
+    for (const auto& p : projections::registry()) out.push_back(&p);
+    return out;
+  }
+  if (auto* p = projections::find_projection(args[1])) {
+    out.push_back(p);
+  } else {
+    error = fail("unknown projection \"" + args[1] + "\" (known: " + known_names() + ")", 2);
+  }
+  return out;
+}
+
+std::string pad(std::string s, std::size_t width) {
+  if (s.size() < width) s.append(width - s.size(), ' ');
+  return s;
+}
+
+int list(pqxx::connection& conn, bool as_json, const std::set<std::string>& async) {
+  auto rows = nlohmann::json::array();
+  pqxx::read_transaction tx(conn);
+  for (const auto& p : projections::registry()) {
+    const bool is_async = async.count(p.name) > 0;
+    nlohmann::json row = {
+        {"name", p.name}, {"version", p.version}, {"mode", is_async ? "async" : "inline"}};
+    if (is_async) {
+      const auto s = projections::checkpoint_state(tx, projections::async_checkpoint(p));
+      row["checkpoint"] = s.done_snapshot;
+      row["events_reduced"] = s.events_reduced;
+      row["events_behind"] = s.events_behind;
+      row["seconds_behind"] = s.seconds_behind;
+    } else {
+      // Inline read models are reduced in the commands' own transactions.
+      const auto name = p.name == "users" ? std::string("users") : std::string("orgs");
+      const auto r =
+          tx.exec_params("SELECT position FROM current_states WHERE projection = $1", name);
+      row["checkpoint"] = "position " + (r.empty() ? std::string("0") : r[0][0].c_str());
+      row["events_reduced"] = nullptr;
+      row["events_behind"] = 0;
+      row["seconds_behind"] = 0.0;
+    }
+    const auto failed =
+        tx.exec_params1("SELECT count(*) FROM projection_failures WHERE projection = $1", p.name);
+    row["failed_events"] = failed[0].as<std::int64_t>();
+    rows.push_back(row);
+  }
+  if (as_json) {
+    std::cout << rows.dump() << "\n";
+    return 0;
+  }
+  std::cout << pad("NAME", 8) << pad("VERSION", 9) << pad("MODE", 8) << pad("CHECKPOINT", 28)
+            << pad("BEHIND", 9) << pad("SECONDS", 9) << "FAILED\n";
+  for (const auto& r : rows) {
+    char seconds[32];
+    std::snprintf(seconds, sizeof seconds, "%.1f", r["seconds_behind"].get<double>());
+    std::cout << pad(r["name"], 8) << pad(std::to_string(r["version"].get<int>()), 9)
+              << pad(r["mode"], 8) << pad(r["checkpoint"].get<std::string>(), 28)
+              << pad(std::to_string(r["events_behind"].get<std::int64_t>()), 9) << pad(seconds, 9)
+              << r["failed_events"].get<std::int64_t>() << "\n";
+  }
+  return 0;
+}
+
+// A progress bar on a terminal; otherwise a line every 2 s.
+projections::ProgressFn progress_printer(const std::string& name) {
+  const bool tty = ::isatty(STDERR_FILENO) == 1;
+  const auto started = std::chrono::steady_clock::now();
+  auto last = started - std::chrono::seconds(10);
+  return [=](const projections::Progress& p) mutable {
+    const auto now = std::chrono::steady_clock::now();
+    if (!tty && now - last < std::chrono::seconds(2)) return;
+    if (tty && now - last < std::chrono::milliseconds(100)) return;
+    last = now;
+    const double secs = std::chrono::duration<double>(now - started).count();
+    const double rate = secs > 0 ? static_cast<double>(p.done) / secs : 0;
+    const auto total = std::max(p.total, p.done);
+    const double eta = rate > 0 ? static_cast<double>(total - p.done) / rate : 0;
+    if (tty) {
+      const int width = 30;
+      const int filled = total > 0 ? static_cast<int>(width * p.done / total) : width;
+      std::fprintf(stderr, "\r%s [%s%s] %lld/%lld events, %.0f events/s, ETA %.0fs ", name.c_str(),
+                   std::string(static_cast<std::size_t>(filled), '#').c_str(),
+                   std::string(static_cast<std::size_t>(width - filled), '.').c_str(),
+                   static_cast<long long>(p.done), static_cast<long long>(total), rate, eta);
+    } else {
+      std::fprintf(stderr, "replay %s: %lld of %lld events, %.0f events/s, ETA %.0fs\n",
+                   name.c_str(), static_cast<long long>(p.done), static_cast<long long>(total),
+                   rate, eta);
+    }
+  };
+}
+
+}  // namespace
+
+int run_projections_command(const std::vector<std::string>& args, const std::string& database_url,
+                            const std::vector<std::string>& async_projections) {
+  if (args.empty()) return fail("usage: projections list|replay|verify ... (try --help)", 2);
+  const auto& command = args[0];
+  if (command != "list" && command != "replay" && command != "verify") {
+    return fail("unknown command \"" + command + "\" (list, replay or verify)", 2);
+  }
+  bool as_json = false;
+  std::vector<const ProjectionInfo*> chosen;
+  if (command == "list") {
+    for (std::size_t i = 1; i < args.size(); ++i) {
+      if (args[i] != "--json") return fail("unknown flag " + args[i] + " for list", 2);
+      as_json = true;
+    }
+  } else {
+    int error = 0;
+    chosen = targets(args, error);
+    if (error) return error;
+  }
+
+  pqxx::connection conn(database_url);
+  {
+    pqxx::read_transaction tx(conn);
+    auto pending = eventstore::pending_migrations(tx, eventstore::embedded_migrations());
+    if (!pending.empty()) {
+      return fail("the database is not migrated (" + pending.front() +
+                  " is pending): run machine-users migrate");
+    }
+  }
+  const std::set<std::string> async(async_projections.begin(), async_projections.end());
+  if (command == "list") return list(conn, as_json, async);
+
+  if (command == "replay") {
+    for (const auto* p : chosen) {
+      const auto started = std::chrono::steady_clock::now();
+      try {
+        const auto n = projections::replay(conn, *p, progress_printer(p->name));
+        const double secs =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        if (::isatty(STDERR_FILENO) == 1) std::fprintf(stderr, "\n");
+        std::printf("replayed %s: %lld events in %.2f s (%.0f events/s)\n", p->name.c_str(),
+                    static_cast<long long>(n), secs, secs > 0 ? n / secs : 0.0);
+      } catch (const projections::RebuildError& e) {
+        return fail(e.what());
+      } catch (const pqxx::broken_connection&) {
+        throw;
+      } catch (const std::exception& e) {
+        return fail("replay of " + p->name + " failed: " + e.what());
+      }
+    }
+    return 0;
+  }
+
+  std::size_t differences = 0;
+  for (const auto* p : chosen) {
+    const auto diffs = projections::verify(conn, *p);
+    for (const auto& d : diffs) {
+      std::cout << d.table << "\t" << d.key << "\t" << d.column << "\tlive=" << d.live
+                << "\trebuilt=" << d.rebuilt << "\n";
+    }
+    differences += diffs.size();
+    std::cerr << "verify " << p->name << ": "
+              << (diffs.empty() ? "the read model matches its events"
+                                : std::to_string(diffs.size()) + " differences")
+              << "\n";
+  }
+  return differences == 0 ? 0 : 1;
+}
+
+}  // namespace mu::runtime

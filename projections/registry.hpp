@@ -1,0 +1,51 @@
+// The one list of read models. The command runner (inline reduction), the
+// checkpoint keeper, the async runner and the `projections` CLI all walk it:
+// adding a read model means adding it here (and its reducer), nothing else.
+#pragma once
+
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include "projections/catch_up.hpp"
+
+namespace mu::projections {
+
+enum class Mode { Inline, Async };
+
+struct ProjectionInfo {
+  std::string name;                 // e.g. "users"
+  int version = 1;                  // bump when the reducer's output changes: a replay is due
+  std::vector<std::string> tables;  // the read model's tables
+  bool can_run_async = false;       // false: its readers need it inline (authentication)
+  // A blue/green rebuild fills a scratch copy of the tables and swaps it in; without
+  // one, a replay rebuilds in place while holding the tables' write lock.
+  bool rebuilds_beside = false;
+};
+
+// Every read model, in the order they are reduced.
+const std::vector<ProjectionInfo>& registry();
+const ProjectionInfo* find_projection(std::string_view name);
+
+// How each projection runs in this process: inline unless named at start-up.
+void set_async_projections(const std::set<std::string>& names);
+Mode mode_of(std::string_view name);
+
+// A reducer of `info` on `conn` writing into `table_suffix`-ed copies of its tables
+// ("" for the live ones). Prepares its statements on construction.
+ReduceBatch make_reducer(pqxx::connection_base& conn, const ProjectionInfo& info,
+                         const std::string& table_suffix = "");
+
+// The checkpoint name of a projection's async runner, and of a rebuild in progress.
+inline std::string async_checkpoint(const ProjectionInfo& p) {
+  return p.name;
+}
+inline std::string rebuild_checkpoint(const ProjectionInfo& p) {
+  return p.name + "@rebuild";
+}
+
+}  // namespace mu::projections
