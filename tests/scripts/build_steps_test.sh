@@ -63,6 +63,8 @@ set -euo pipefail
 { printf 'ctest'; printf ' %q' "$@"; printf '\n'; } >>"$STUB_LOG"
 if [[ "$("${PG_BIN:-/usr/lib/postgresql/15/bin}/psql" -X -tA "$DATABASE_URL" -c 'SELECT 6*7')" == 42 ]]; then
   echo "ctest: database reachable" >>"$STUB_LOG"
+  dir=$("${PG_BIN:-/usr/lib/postgresql/15/bin}/psql" -X -tA "$DATABASE_URL" -c 'SHOW data_directory')
+  echo "ctest: data_directory $dir" >>"$STUB_LOG"
 fi
 if [[ -n "${TSAN_OPTIONS:-}" ]]; then
   printf 'ctest: TSAN_OPTIONS=%s\n' "$TSAN_OPTIONS" >>"$STUB_LOG"
@@ -76,6 +78,9 @@ cat >"$checkout/scripts/fuzz.sh" <<'STUB'
 #!/usr/bin/env bash
 set -euo pipefail
 { printf 'fuzz.sh'; printf ' %q' "$@"; printf '\n'; } >>"$STUB_LOG"
+if ! "${PG_BIN:-/usr/lib/postgresql/15/bin}/psql" -X -tA "$DATABASE_URL" -c 'SELECT 1' >/dev/null 2>&1; then
+  echo "fuzz.sh: database already stopped" >>"$STUB_LOG"
+fi
 exit "${STUB_FUZZ_STATUS:-0}"
 STUB
 chmod +x -- "$stubs/cmake" "$stubs/ctest" "$checkout/scripts/fuzz.sh"
@@ -123,6 +128,12 @@ before() { # A B: the first call A comes before the first call B
 status_is() { [[ "$status" == "$1" ]]; }
 status_not_0() { [[ "$status" != 0 ]]; }
 configured_with() { grep -E '^cmake -S ' -- "$log" | grep -qE -- "$1"; }
+# The throwaway cluster's directory (its data directory's parent) is gone.
+cluster_removed() {
+  local data
+  data=$(sed -n 's/^ctest: data_directory //p' -- "$log")
+  [[ -n "$data" && ! -e "$(dirname -- "$data")" ]]
+}
 
 # ---- ./run ---------------------------------------------------------------------------
 DATABASE_URL=postgresql://stub@127.0.0.1:1/none run_copy run --listen 127.0.0.1:1
@@ -138,6 +149,8 @@ check "./test builds every target of build/" only_build build
 check "./test runs every test" grep -qxF 'ctest --test-dir build --output-on-failure -j 2' "$log"
 check "./test's throwaway PostgreSQL answers (checkout under a 0700 directory)" ran 'ctest: database reachable'
 check "./test runs the fuzz smoke run after the tests" before ctest 'fuzz.sh smoke'
+check "... once the throwaway cluster is stopped" ran 'fuzz.sh: database already stopped'
+check "./test removes its throwaway cluster" cluster_removed
 
 STUB_FUZZ_STATUS=3 run_copy test
 check "a failing fuzz smoke run fails ./test" status_is 3
@@ -145,6 +158,7 @@ check "a failing fuzz smoke run fails ./test" status_is 3
 STUB_CTEST_STATUS=8 run_copy test
 check "a failing ctest fails ./test" status_is 8
 check "no fuzz smoke run after failed tests" not_ran fuzz.sh
+check "./test removes its throwaway cluster after failed tests too" cluster_removed
 
 run_copy test -L unit
 check "./test -L unit passes -L unit to ctest" grep -qxF 'ctest --test-dir build --output-on-failure -j 2 -L unit' "$log"
