@@ -86,3 +86,13 @@ TEST_CASE("payload fields are read tolerantly") {
   CHECK(payload_int(p, "name", 7) == 7);
   CHECK(payload_string(nlohmann::json(nullptr), "name") == "");
 }
+
+TEST_CASE("RFC 3339 timestamps stay in google.protobuf.Timestamp's range, without leap seconds") {
+  using mu::domain::parse_rfc3339;
+  CHECK(parse_rfc3339("9999-12-31T23:59:59Z"));
+  CHECK_FALSE(parse_rfc3339("9999-12-31T23:30:00-01:00"));  // 10000-01-01 in UTC
+  CHECK_FALSE(parse_rfc3339("0001-01-01T00:30:00+01:00"));  // before year 1
+  CHECK_FALSE(parse_rfc3339("2024-06-30T23:59:60Z"));
+  CHECK(parse_rfc3339("0001-01-01T00:00:00Z"));
+}
+

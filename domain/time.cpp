@@ -53,7 +53,8 @@ std::optional<Timestamp> parse_rfc3339(std::string_view s) {
   }
   const year_month_day ymd{year{y}, month(static_cast<unsigned>(mo)),
                            day(static_cast<unsigned>(d))};
-  if (!ymd.ok() || h > 23 || mi > 59 || sec > 60) return std::nullopt;
+  // protojson's Timestamp: no leap second (60), and see the range check below.
+  if (!ymd.ok() || h > 23 || mi > 59 || sec > 59) return std::nullopt;
 
   std::size_t pos = 19;
   long long micros = 0;
@@ -85,7 +86,13 @@ std::optional<Timestamp> parse_rfc3339(std::string_view s) {
   if (pos != s.size()) return std::nullopt;
 
   Timestamp t = sys_days{ymd} + hours{h} + minutes{mi} + seconds{sec} + microseconds{micros};
-  return t - minutes{offset_minutes};
+  t -= minutes{offset_minutes};
+  // google.protobuf.Timestamp holds 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999999Z:
+  // an offset must not carry a time past either end (it could not be written back).
+  static const Timestamp kMin = sys_days{year{1} / January / 1};
+  static const Timestamp kMax = sys_days{year{10000} / January / 1};
+  if (t < kMin || t >= kMax) return std::nullopt;
+  return t;
 }
 
 }  // namespace mu::domain

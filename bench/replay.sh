@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Replay speed of the users read model: EVENTS events over USERS users (default
+# 1,000,000 over 100,000), written straight into the event store by SQL, then
+# `machine-users projections replay users` timed end to end.
+#   bench/replay.sh                    uses the embedded cluster of ./run (.data/)
+#   DATABASE_URL=... EVENTS=200000 USERS=20000 bench/replay.sh
+set -euo pipefail
+cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
+source scripts/lib.sh
+events=${EVENTS:-1000000}
+users=${USERS:-100000}
+if [[ -z "${DATABASE_URL:-}" ]]; then
+  [[ -f .data/port ]] || mu_die "no embedded cluster yet: run ./run once, or set DATABASE_URL"
+  base="postgresql://postgres@127.0.0.1:$(cat .data/port)"
+else
+  base="${DATABASE_URL%/*}"
+fi
+db="mu_bench_replay_$$"
+psql=(/usr/lib/postgresql/15/bin/psql -X -q -v ON_ERROR_STOP=1)
+"${psql[@]}" "$base/postgres" -c "CREATE DATABASE $db"
+trap '"${psql[@]}" "$base/postgres" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null' EXIT
+url="$base/$db"
+build/machine-users migrate --database-url "$url" >/dev/null
+mu_log "writing $events events over $users users"
+"${psql[@]}" "$url" <<SQL
+INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, payload, creator, owner)
+SELECT 'user', 'u' || (n % $users), n / $users + 1,
+       CASE WHEN n < $users THEN 'user.machine.added' ELSE 'user.machine.changed' END,
+       CASE WHEN n < $users
+            THEN jsonb_build_object('userName', 'u' || n, 'name', 'n', 'description', '')
+            ELSE jsonb_build_object('name', 'n' || n) END,
+       'bench', 'org1'
+  FROM generate_series(0, $events - 1) AS n
+ ORDER BY n;
+INSERT INTO streams (aggregate_type, aggregate_id, sequence, owner, created_at)
+SELECT 'user', aggregate_id, max(sequence), 'org1', min(created_at) FROM events GROUP BY aggregate_id;
+SQL
+mu_log "replaying"
+start=$(date +%s.%N)
+build/machine-users projections replay users --database-url "$url"
+end=$(date +%s.%N)
+awk -v e="$events" -v s="$start" -v t="$end" 'BEGIN { printf "replay: %d events in %.1f s = %.0f events/s\n", e, t - s, e / (t - s) }'
