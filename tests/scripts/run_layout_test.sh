@@ -34,6 +34,8 @@ hidden="$hidden_parent/checkout"
 open="$work/public/checkout"
 hidden_home=$(embedded_db_home "$hidden")
 open_home=$(embedded_db_home "$open")
+state_dir_existed=0
+[[ -d "$MU_STATE_DIR" ]] && state_dir_existed=1
 
 # shellcheck disable=SC2317 # invoked by the EXIT trap
 cleanup() {
@@ -49,6 +51,9 @@ cleanup() {
       rm -rf -- "$home"
     fi
   done
+  if ((!state_dir_existed)); then
+    rmdir -- "$MU_STATE_DIR" 2>/dev/null || true # only if we made it and it is empty
+  fi
   rm -rf -- "$work"
 }
 trap cleanup EXIT
