@@ -70,7 +70,7 @@ void AsyncRunner::run(const std::string& name) {
     try {
       if (!conn || !conn->is_open()) {
         conn = std::make_unique<pqxx::connection>(url_);
-        reduce = make_reducer(*conn, *info);
+        reduce = make_reducer(*conn, *info, "", Batching::InMemory);
       }
       // Leader or not: the lock is the session's, so a process that dies frees it.
       {

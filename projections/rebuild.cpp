@@ -77,7 +77,7 @@ std::int64_t replay_beside(pqxx::connection& conn, const ProjectionInfo& p,
     progress.total = count_events(tx);
     tx.commit();
   }
-  const auto reduce = make_reducer(conn, p, kBeside);
+  const auto reduce = make_reducer(conn, p, kBeside, Batching::InMemory);
   // Catch up while the service writes: one transaction per batch.
   for (;;) {
     pqxx::work tx(conn);
@@ -171,7 +171,7 @@ std::vector<RowDifference> verify(pqxx::connection& conn, const ProjectionInfo& 
               " INCLUDING ALL)");
       tx.commit();
     }
-    const auto reduce = make_reducer(conn, p, kScratch);
+    const auto reduce = make_reducer(conn, p, kScratch, Batching::InMemory);
     pqxx::transaction<pqxx::isolation_level::repeatable_read> tx(conn);
     const std::string checkpoint = p.name + "@verify";
     reset_checkpoint(tx, checkpoint);

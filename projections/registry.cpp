@@ -3,6 +3,7 @@
 #include <mutex>
 
 #include "projections/auth_projections.hpp"
+#include "projections/users_batch_reducer.hpp"
 #include "projections/users_projection.hpp"
 
 namespace mu::projections {
@@ -41,7 +42,13 @@ Mode mode_of(std::string_view name) {
 }
 
 ReduceBatch make_reducer(pqxx::connection_base& conn, const ProjectionInfo& info,
-                         const std::string& table_suffix) {
+                         const std::string& table_suffix, Batching batch) {
+  if (info.name == "users" && batch == Batching::InMemory) {
+    auto users = std::make_shared<UsersBatchReducer>("users_read_model" + table_suffix);
+    return [users](pqxx::transaction_base& tx, const std::vector<domain::StoredEvent>& events) {
+      users->reduce(tx, events);
+    };
+  }
   if (info.name == "users") {
     auto users = std::make_shared<UsersProjection>(conn, "users_read_model" + table_suffix);
     return [users](pqxx::transaction_base& tx, const std::vector<domain::StoredEvent>& events) {

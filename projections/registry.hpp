@@ -35,10 +35,15 @@ const ProjectionInfo* find_projection(std::string_view name);
 void set_async_projections(const std::set<std::string>& names);
 Mode mode_of(std::string_view name);
 
+// Per event: one prepared statement per event (a command's few events). In memory:
+// a whole batch folded in memory and written with a few statements (rebuilds, async
+// runners), where the projection has such a reducer.
+enum class Batching { PerEvent, InMemory };
+
 // A reducer of `info` on `conn` writing into `table_suffix`-ed copies of its tables
 // ("" for the live ones). Prepares its statements on construction.
 ReduceBatch make_reducer(pqxx::connection_base& conn, const ProjectionInfo& info,
-                         const std::string& table_suffix = "");
+                         const std::string& table_suffix = "", Batching batch = Batching::PerEvent);
 
 // The checkpoint name of a projection's async runner, and of a rebuild in progress.
 inline std::string async_checkpoint(const ProjectionInfo& p) {

@@ -63,8 +63,8 @@ TEST_CASE("an async projection equals the inline one, row for row, with writers 
   std::size_t reduced_while_writing = 0;
   std::thread reader([&] {
     pqxx::connection conn(db.url());
-    const auto reduce =
-        projections::make_reducer(conn, *projections::find_projection("users"), "_async");
+    const auto reduce = projections::make_reducer(conn, *projections::find_projection("users"),
+                                                  "_async", projections::Batching::InMemory);
     while (writing) {
       reduced_while_writing += drain(conn, "users@test", reduce, 97);
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
@@ -110,8 +110,8 @@ TEST_CASE("an async projection equals the inline one, row for row, with writers 
   reader.join();
 
   pqxx::connection conn(db.url());
-  const auto reduce =
-      projections::make_reducer(conn, *projections::find_projection("users"), "_async");
+  const auto reduce = projections::make_reducer(conn, *projections::find_projection("users"),
+                                                "_async", projections::Batching::InMemory);
   const auto rest = drain(conn, "users@test", reduce, 1000);
   CHECK(written == kWriters * kEventsPerWriter);
   CHECK(reduced_while_writing > 0);  // the race was real: it read while writers wrote
@@ -132,8 +132,8 @@ TEST_CASE("a transaction that commits after later positions were read is not ski
     tx.commit();
   }
   eventstore::EventStore slow_store(slow_conn), fast_store(fast_conn);
-  const auto reduce =
-      projections::make_reducer(reader, *projections::find_projection("users"), "_async");
+  const auto reduce = projections::make_reducer(reader, *projections::find_projection("users"),
+                                                "_async", projections::Batching::InMemory);
 
   // The slow transaction takes the lower position and stays open ...
   pqxx::work slow(slow_conn);
