@@ -161,3 +161,33 @@ TEST_CASE("users async: reads catch up, and another process takes over a killed 
   CHECK(rows[0]["events_behind"] == 0);
   CHECK(projections(s.database().url(), {"verify", "users"}).exit_code == 0);
 }
+
+TEST_CASE("an event the async reducer fails on is retried, then skipped, and listed") {
+  Service s({"--async-projections", "users"});
+  const auto id = s.add_user("poisoned");
+  REQUIRE(eventually_named(s.admin_token(), s.server().port(), id, "Name of poisoned"));
+  {
+    // Written past the service (as a superuser could): an access token type no
+    // smallint holds, which the read model's write refuses.
+    pqxx::connection conn(s.database().url());
+    pqxx::work tx(conn);
+    tx.exec(
+        "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, payload, "
+        "owner) VALUES ('user', " +
+        tx.quote(id) + ", 99, 'user.machine.changed', '{\"accessTokenType\": 100000}', " +
+        tx.quote(s.org1()) + ")");
+    tx.commit();
+  }
+  // The projection goes on past it: a later user shows up.
+  const auto later = s.add_user("after-poison");
+  CHECK(eventually_named(s.admin_token(), s.server().port(), later, "Name of after-poison", 15));
+  auto listed = projections(s.database().url(), {"list", "--json", "--async-projections", "users"});
+  REQUIRE(listed.exit_code == 0);
+  CHECK(json::parse(listed.out)[0]["failed_events"] == 1);
+  pqxx::connection conn(s.database().url());
+  pqxx::read_transaction tx(conn);
+  auto failure = tx.exec1("SELECT attempts, skipped, error FROM projection_failures");
+  CHECK(failure[0].as<int>() == 5);
+  CHECK(failure[1].as<bool>());
+  CHECK(std::string(failure[2].c_str()).find("smallint") != std::string::npos);
+}
