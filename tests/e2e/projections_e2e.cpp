@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <csignal>
+#include <map>
 #include <thread>
 
 #include "tests/e2e/service_fixture.hpp"
@@ -55,7 +56,8 @@ TEST_CASE("projections list, replay under a write load, and verify") {
 
   // Writes and reads go on while users is rebuilt and swapped in.
   std::atomic<bool> loading{true};
-  std::atomic<int> ok{0}, failed{0};
+  std::atomic<int> ok{0}, failed{0}, went_back{0};
+  std::map<std::string, std::uint64_t> last_seen;
   std::thread load([&] {
     mu::testing::HttpClient http("127.0.0.1", s.server().port());
     for (int i = 0; loading || i < 20; ++i) {
@@ -66,6 +68,17 @@ TEST_CASE("projections list, replay under a write load, and verify") {
       auto get = http.request("GET", "/management/v1/users/" + id, "",
                               {{"authorization", "Bearer " + s.admin_token()}});
       (put.status == 200 && get.status == 200 ? ok : failed)++;
+      // A read never goes back: not behind the write just acknowledged, nor behind
+      // an earlier read, across the swap.
+      if (put.status == 200 && get.status == 200) {
+        const auto written =
+            std::stoull(json::parse(put.body)["details"]["sequence"].get<std::string>());
+        const auto read =
+            std::stoull(json::parse(get.body)["user"]["details"]["sequence"].get<std::string>());
+        auto& seen = last_seen[id];
+        if (read < written || read < seen) ++went_back;
+        seen = read;
+      }
     }
   });
   auto replayed = projections(s.database().url(), {"replay", "users"});
@@ -78,6 +91,7 @@ TEST_CASE("projections list, replay under a write load, and verify") {
   CHECK(all.exit_code == 0);
   CHECK(ok > 20);
   CHECK(failed == 0);
+  CHECK(went_back == 0);
 
   auto verified = projections(s.database().url(), {"verify", "--all"});
   INFO(verified.out << verified.err);
