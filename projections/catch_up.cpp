@@ -87,6 +87,32 @@ std::size_t catch_up_step(pqxx::transaction_base& tx, const std::string& checkpo
   return events.size();
 }
 
+std::size_t catch_up_window(pqxx::transaction_base& tx, const std::string& checkpoint,
+                            const std::function<void(const domain::StoredEvent&)>& each) {
+  const auto c = lock_checkpoint(tx, checkpoint);
+  const std::string query =
+      std::string("SELECT ") + kColumns + " FROM events WHERE " + "tx_id >= pg_snapshot_xmin(" +
+      tx.quote(c.done) + "::pg_snapshot) AND NOT pg_visible_in_snapshot(tx_id, " +
+      tx.quote(c.done) + "::pg_snapshot) AND pg_visible_in_snapshot(tx_id, " + tx.quote(c.target) +
+      "::pg_snapshot) AND position > " + std::to_string(c.position) + " ORDER BY position";
+  tx.exec("DECLARE mu_window NO SCROLL CURSOR FOR " + query);
+  std::size_t total = 0;
+  std::int64_t last = c.position;
+  for (;;) {
+    const auto rows = tx.exec("FETCH FORWARD 20000 FROM mu_window");
+    for (const auto& row : rows) {
+      const auto e = to_event(row);
+      each(e);
+      last = e.position;
+    }
+    total += rows.size();
+    if (rows.empty()) break;
+  }
+  tx.exec("CLOSE mu_window");
+  advance(tx, checkpoint, c, true, last, total);
+  return total;
+}
+
 std::int64_t skip_next_event(pqxx::transaction_base& tx, const std::string& checkpoint) {
   const auto c = lock_checkpoint(tx, checkpoint);
   const auto rows = tx.exec_params(

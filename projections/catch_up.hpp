@@ -25,6 +25,12 @@ using ReduceBatch =
 std::size_t catch_up_step(pqxx::transaction_base& tx, const std::string& checkpoint,
                           std::size_t limit, const ReduceBatch& reduce);
 
+// The whole window at once, for the first pass of a rebuild: streams every event of
+// it through `each` from a server-side cursor (bounded memory), then marks it done,
+// all in `tx`. Returns the events streamed.
+std::size_t catch_up_window(pqxx::transaction_base& tx, const std::string& checkpoint,
+                            const std::function<void(const domain::StoredEvent&)>& each);
+
 // Moves the checkpoint past the window's next event without reducing it (a
 // poison event after its last attempt); returns that event's position, or 0.
 std::int64_t skip_next_event(pqxx::transaction_base& tx, const std::string& checkpoint);

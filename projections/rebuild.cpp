@@ -4,6 +4,7 @@
 
 #include "projections/auth_projections.hpp"
 #include "projections/catch_up.hpp"
+#include "projections/users_batch_reducer.hpp"
 
 namespace mu::projections {
 
@@ -68,6 +69,7 @@ std::int64_t replay_beside(pqxx::connection& conn, const ProjectionInfo& p,
   const std::string next = live + kBeside;
   const std::string checkpoint = rebuild_checkpoint(p);
   Progress progress;
+  int since_report = 0;
   {
     pqxx::work tx(conn);
     tx.exec("DROP TABLE IF EXISTS " + tx.quote_name(next));
@@ -78,7 +80,24 @@ std::int64_t replay_beside(pqxx::connection& conn, const ProjectionInfo& p,
     tx.commit();
   }
   const auto reduce = make_reducer(conn, p, kBeside, Batching::InMemory);
-  // Catch up while the service writes: one transaction per batch.
+  if (p.name == "users") {
+    // First pass: all of history as of now, folded in memory (one row per user) and
+    // COPYed into the empty table, in one transaction with its checkpoint.
+    UsersFold fold;
+    pqxx::work tx(conn);
+    catch_up_window(tx, checkpoint, [&](const domain::StoredEvent& e) {
+      fold.apply(e);
+      ++progress.done;
+      if (report && ++since_report == 20000) {
+        since_report = 0;
+        report(progress);
+      }
+    });
+    fold.copy_into(tx, next);
+    tx.commit();
+    if (report) report(progress);
+  }
+  // Catch up with what was written meanwhile: one transaction per batch.
   for (;;) {
     pqxx::work tx(conn);
     const auto n = static_cast<std::int64_t>(catch_up_step(tx, checkpoint, kBatch, reduce));

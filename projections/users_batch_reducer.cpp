@@ -3,6 +3,9 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <unordered_map>
+
+#include <pqxx/stream_to>
 
 #include <nlohmann/json.hpp>
 
@@ -27,7 +30,7 @@ struct Row {
 };
 
 // What UsersProjection's statements do, on a row in memory (nullopt: no row).
-void apply(std::optional<Row>& row, const domain::StoredEvent& e) {
+void fold_event(std::optional<Row>& row, const domain::StoredEvent& e) {
   const auto seq = static_cast<std::int64_t>(e.sequence);
   const auto at = domain::to_unix_micros(e.created_at);
   if (e.type == et::kMachineAdded) {
@@ -110,7 +113,7 @@ void UsersBatchReducer::reduce(pqxx::transaction_base& tx,
                    false};
   }
   for (const auto& e : events) {
-    if (e.aggregate_type == domain::kUserAggregate) apply(rows[e.aggregate_id], e);
+    if (e.aggregate_type == domain::kUserAggregate) fold_event(rows[e.aggregate_id], e);
   }
 
   auto gone = json::array();
@@ -155,6 +158,35 @@ void UsersBatchReducer::reduce(pqxx::transaction_base& tx,
             "excluded.sequence, position = excluded.position",
         upserts.dump(-1, ' ', false, json::error_handler_t::replace));
   }
+}
+
+struct UsersFold::Rows {
+  std::unordered_map<std::string, std::optional<Row>> by_id;
+};
+
+UsersFold::UsersFold() : rows_(std::make_unique<Rows>()) {}
+UsersFold::~UsersFold() = default;
+
+void UsersFold::apply(const domain::StoredEvent& e) {
+  if (e.aggregate_type == domain::kUserAggregate) fold_event(rows_->by_id[e.aggregate_id], e);
+}
+
+std::size_t UsersFold::copy_into(pqxx::transaction_base& tx, const std::string& table) {
+  pqxx::stream_to copy(tx, table,
+                       std::vector<std::string>{"id", "owner", "state", "user_name", "name",
+                                                "description", "access_token_type", "creation_date",
+                                                "change_date", "sequence", "position"});
+  std::size_t n = 0;
+  for (const auto& [id, row] : rows_->by_id) {
+    if (!row) continue;
+    copy << std::make_tuple(
+        id, row->owner, row->state, row->user_name, row->name, row->description,
+        row->access_token_type, domain::to_rfc3339(domain::from_unix_micros(row->creation_us)),
+        domain::to_rfc3339(domain::from_unix_micros(row->change_us)), row->sequence, row->position);
+    ++n;
+  }
+  copy.complete();
+  return n;
 }
 
 }  // namespace mu::projections

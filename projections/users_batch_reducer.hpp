@@ -4,6 +4,7 @@
 // UsersProjection's per-event reducers make (the async-equals-inline test checks).
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,21 @@ class UsersBatchReducer {
 
  private:
   std::string table_;
+};
+
+// A whole read model folded in memory (one entry per user, however many events),
+// then written into an empty table with COPY: the first pass of a rebuild.
+class UsersFold {
+ public:
+  UsersFold();
+  ~UsersFold();
+  void apply(const domain::StoredEvent& e);
+  // COPYs the rows into `table`, which must be empty; returns how many.
+  std::size_t copy_into(pqxx::transaction_base& tx, const std::string& table);
+
+ private:
+  struct Rows;
+  std::unique_ptr<Rows> rows_;
 };
 
 }  // namespace mu::projections
