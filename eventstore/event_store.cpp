@@ -87,30 +87,10 @@ UNION ALL
 SELECT 1, NULL, NULL, NULL, unique_type, unique_value, NULL, NULL FROM claimed
 )sql";
 
-constexpr const char* kEventColumns =
-    "aggregate_type, aggregate_id, sequence, position, event_type, revision, payload::text, "
-    "creator, owner, (extract(epoch FROM created_at) * 1000000)::bigint, tx_id::text::bigint";
-
-domain::StoredEvent to_event(const pqxx::row& row) {
-  domain::StoredEvent e;
-  e.aggregate_type = row[0].as<std::string>();
-  e.aggregate_id = row[1].as<std::string>();
-  e.sequence = static_cast<std::uint64_t>(row[2].as<std::int64_t>());
-  e.position = row[3].as<std::int64_t>();
-  e.type = row[4].as<std::string>();
-  e.revision = row[5].as<int>();
-  e.payload = nlohmann::json::parse(row[6].as<std::string>());
-  e.creator = row[7].as<std::string>();
-  e.owner = row[8].as<std::string>();
-  e.created_at = domain::from_unix_micros(row[9].as<long long>());
-  e.tx_id = static_cast<std::uint64_t>(row[10].as<std::int64_t>());
-  return e;
-}
-
 std::vector<domain::StoredEvent> to_events(const pqxx::result& result) {
   std::vector<domain::StoredEvent> events;
   events.reserve(result.size());
-  for (const auto& row : result) events.push_back(to_event(row));
+  for (const auto& row : result) events.push_back(event_from_row(row));
   return events;
 }
 
@@ -286,6 +266,24 @@ Appended EventStore::append(pqxx::transaction_base& tx, const AppendRequest& req
   std::sort(stored.begin(), stored.end(),
             [](const auto& a, const auto& b) { return a.sequence < b.sequence; });
   return {std::move(stored), stream_created_at};
+}
+
+domain::StoredEvent event_from_row(const pqxx::row& row) {
+  domain::StoredEvent e;
+  e.aggregate_type = row[0].as<std::string>();
+  e.aggregate_id = row[1].as<std::string>();
+  e.sequence = static_cast<std::uint64_t>(row[2].as<std::int64_t>());
+  e.position = row[3].as<std::int64_t>();
+  e.type = row[4].as<std::string>();
+  e.revision = row[5].as<int>();
+  // An event some other writer stored with a broken payload reads as a discarded value,
+  // which every reducer treats as "no fields", instead of stopping the reader.
+  e.payload = nlohmann::json::parse(row[6].as<std::string>(), nullptr, false);
+  e.creator = row[7].as<std::string>();
+  e.owner = row[8].as<std::string>();
+  e.created_at = domain::from_unix_micros(row[9].as<long long>());
+  e.tx_id = static_cast<std::uint64_t>(row[10].as<std::int64_t>());
+  return e;
 }
 
 }  // namespace mu::eventstore

@@ -65,6 +65,13 @@ struct UniqueKeyTaken : std::runtime_error {
   UniqueKey key;
 };
 
+// The columns an event is read with (SELECT <kEventColumns> FROM events ...), and the
+// event made from such a row: for every reader of the events (streams, catch-up).
+inline constexpr const char* kEventColumns =
+    "aggregate_type, aggregate_id, sequence, position, event_type, revision, payload::text, "
+    "creator, owner, (extract(epoch FROM created_at) * 1000000)::bigint, tx_id::text::bigint";
+domain::StoredEvent event_from_row(const pqxx::row& row);
+
 class EventStore {
  public:
   // Prepares its statements on the connection.

@@ -1,36 +1,16 @@
 #include "projections/catch_up.hpp"
 
-#include "domain/time.hpp"
+#include "eventstore/event_store.hpp"
 
 namespace mu::projections {
 
 namespace {
-
-constexpr const char* kColumns =
-    "aggregate_type, aggregate_id, sequence, position, event_type, revision, payload::text, "
-    "creator, owner, (extract(epoch FROM created_at) * 1000000)::bigint, tx_id::text::bigint";
 
 // The window: committed in target, not in done (every transaction older than done's
 // xmin is visible in done), past the position reached.
 constexpr const char* kWindow =
     "tx_id >= pg_snapshot_xmin($1::pg_snapshot) AND NOT pg_visible_in_snapshot(tx_id, "
     "$1::pg_snapshot) AND pg_visible_in_snapshot(tx_id, $2::pg_snapshot) AND position > $3";
-
-domain::StoredEvent to_event(const pqxx::row& row) {
-  domain::StoredEvent e;
-  e.aggregate_type = row[0].as<std::string>();
-  e.aggregate_id = row[1].as<std::string>();
-  e.sequence = static_cast<std::uint64_t>(row[2].as<std::int64_t>());
-  e.position = row[3].as<std::int64_t>();
-  e.type = row[4].as<std::string>();
-  e.revision = row[5].as<int>();
-  e.payload = nlohmann::json::parse(row[6].as<std::string>(), nullptr, false);
-  e.creator = row[7].as<std::string>();
-  e.owner = row[8].as<std::string>();
-  e.created_at = domain::from_unix_micros(row[9].as<long long>());
-  e.tx_id = static_cast<std::uint64_t>(row[10].as<std::int64_t>());
-  return e;
-}
 
 struct Checkpoint {
   std::string done;
@@ -72,12 +52,13 @@ std::size_t catch_up_step(pqxx::transaction_base& tx, const std::string& checkpo
   const auto c = lock_checkpoint(tx, checkpoint);
   // Not prepared: the planner sees the window and picks the tx_id index for a recent
   // one, the position index for a rebuild from the beginning.
-  const auto rows = tx.exec_params(std::string("SELECT ") + kColumns + " FROM events WHERE " +
-                                       kWindow + " ORDER BY position LIMIT $4",
-                                   c.done, c.target, c.position, static_cast<std::int64_t>(limit));
+  const auto rows =
+      tx.exec_params(std::string("SELECT ") + eventstore::kEventColumns + " FROM events WHERE " +
+                         kWindow + " ORDER BY position LIMIT $4",
+                     c.done, c.target, c.position, static_cast<std::int64_t>(limit));
   std::vector<domain::StoredEvent> events;
   events.reserve(rows.size());
-  for (const auto& row : rows) events.push_back(to_event(row));
+  for (const auto& row : rows) events.push_back(eventstore::event_from_row(row));
   if (!events.empty()) reduce(tx, events);
   const bool window_done = events.size() < limit;
   if (!events.empty() || window_done) {
@@ -91,9 +72,10 @@ std::size_t catch_up_window(pqxx::transaction_base& tx, const std::string& check
                             const std::function<void(const domain::StoredEvent&)>& each) {
   const auto c = lock_checkpoint(tx, checkpoint);
   const std::string query =
-      std::string("SELECT ") + kColumns + " FROM events WHERE " + "tx_id >= pg_snapshot_xmin(" +
-      tx.quote(c.done) + "::pg_snapshot) AND NOT pg_visible_in_snapshot(tx_id, " +
-      tx.quote(c.done) + "::pg_snapshot) AND pg_visible_in_snapshot(tx_id, " + tx.quote(c.target) +
+      std::string("SELECT ") + eventstore::kEventColumns + " FROM events WHERE " +
+      "tx_id >= pg_snapshot_xmin(" + tx.quote(c.done) +
+      "::pg_snapshot) AND NOT pg_visible_in_snapshot(tx_id, " + tx.quote(c.done) +
+      "::pg_snapshot) AND pg_visible_in_snapshot(tx_id, " + tx.quote(c.target) +
       "::pg_snapshot) AND position > " + std::to_string(c.position) + " ORDER BY position";
   tx.exec("DECLARE mu_window NO SCROLL CURSOR FOR " + query);
   std::size_t total = 0;
@@ -101,7 +83,7 @@ std::size_t catch_up_window(pqxx::transaction_base& tx, const std::string& check
   for (;;) {
     const auto rows = tx.exec("FETCH FORWARD 20000 FROM mu_window");
     for (const auto& row : rows) {
-      const auto e = to_event(row);
+      const auto e = eventstore::event_from_row(row);
       each(e);
       last = e.position;
     }
