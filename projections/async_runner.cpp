@@ -36,6 +36,13 @@ int record_failure(pqxx::connection& conn, const std::string& name, const std::s
   return row[0].as<int>();
 }
 
+// Counts wake-ups on the events channel; the count itself is not needed, only
+// that await_notification returns early.
+struct EventsReceiver : pqxx::notification_receiver {
+  using pqxx::notification_receiver::notification_receiver;
+  void operator()(const std::string&, int) override {}
+};
+
 }  // namespace
 
 AsyncRunner::AsyncRunner(std::string database_url, std::vector<std::string> projections,
@@ -64,13 +71,16 @@ void AsyncRunner::run(const std::string& name) {
   const ProjectionInfo* info = find_projection(name);
   if (!info) return;
   std::unique_ptr<pqxx::connection> conn;
+  std::unique_ptr<EventsReceiver> receiver;
   ReduceBatch reduce;
   std::size_t batch = options_.batch;
   while (sleep_for(std::chrono::milliseconds(0))) {
     try {
       if (!conn || !conn->is_open()) {
+        receiver.reset();
         conn = std::make_unique<pqxx::connection>(url_);
         reduce = make_reducer(*conn, *info, "", Batching::InMemory);
+        receiver = std::make_unique<EventsReceiver>(*conn, kEventsChannel);
       }
       // Leader or not: the lock is the session's, so a process that dies frees it.
       {
@@ -112,11 +122,17 @@ void AsyncRunner::run(const std::string& name) {
           continue;
         }
         reduced_ += n;
-        if (n == 0 && !sleep_for(options_.poll)) return;
+        if (n == 0) {
+          // Caught up: wait for news of a commit (NOTIFY), or poll when none comes.
+          const auto us = std::chrono::duration_cast<std::chrono::microseconds>(options_.poll);
+          conn->await_notification(0, static_cast<long>(us.count()));
+          if (!sleep_for(std::chrono::milliseconds(0))) return;
+        }
       }
       return;
     } catch (const std::exception&) {
       // Connection lost (the lock with it): reconnect and compete again.
+      receiver.reset();
       conn.reset();
       if (!sleep_for(std::chrono::milliseconds(500))) return;
     }

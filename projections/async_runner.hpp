@@ -3,7 +3,8 @@
 // for new ones. Several processes may run it on one database: an advisory lock
 // held by the runner's connection makes exactly one of them reduce each
 // projection, and when that process dies its session (and lock) goes with it, so
-// another takes over on its next poll.
+// another takes over on its next poll. A caught-up runner waits for a NOTIFY on
+// kEventsChannel, or polls.
 #pragma once
 
 #include <atomic>
@@ -15,6 +16,10 @@
 #include <vector>
 
 namespace mu::projections {
+
+// Commands NOTIFY this channel when this process runs projections asynchronously,
+// so that a caught-up runner wakes at once instead of at its next poll.
+inline constexpr const char* kEventsChannel = "mu_events";
 
 struct AsyncRunnerOptions {
   std::chrono::milliseconds poll{100};  // how often a caught-up runner looks again

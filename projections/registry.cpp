@@ -41,6 +41,11 @@ Mode mode_of(std::string_view name) {
   return async_names.count(std::string(name)) ? Mode::Async : Mode::Inline;
 }
 
+bool any_async() {
+  std::lock_guard lock(modes_mutex);
+  return !async_names.empty();
+}
+
 ReduceBatch make_reducer(pqxx::connection_base& conn, const ProjectionInfo& info,
                          const std::string& table_suffix, Batching batch) {
   if (info.name == "users" && batch == Batching::InMemory) {

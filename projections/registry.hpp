@@ -34,6 +34,7 @@ const ProjectionInfo* find_projection(std::string_view name);
 // How each projection runs in this process: inline unless named at start-up.
 void set_async_projections(const std::set<std::string>& names);
 Mode mode_of(std::string_view name);
+bool any_async();
 
 // Per event: one prepared statement per event (a command's few events). In memory:
 // a whole batch folded in memory and written with a few statements (rebuilds, async

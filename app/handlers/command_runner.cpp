@@ -9,6 +9,8 @@
 #include "domain/permissions.hpp"
 #include "eventstore/notifications.hpp"
 #include "eventstore/transaction_status.hpp"
+#include "projections/async_runner.hpp"
+#include "projections/registry.hpp"
 
 namespace mu::handlers {
 
@@ -171,6 +173,9 @@ domain::Result<CommandOutcome> run(Backend& b, const std::string& type, const St
       });
       // Delivered at COMMIT, to every instance's cache.
       if (changes_auth) eventstore::notify(tx, kAuthChannel, stream.id);
+      // Wakes the async runners. Only when some run: NOTIFY takes a database-wide lock
+      // at COMMIT, which orders committing writers one after another.
+      if (projections::any_async()) eventstore::notify(tx, projections::kEventsChannel, "");
       if (const auto* key = stream.idempotency) {
         const auto& last = out.events.back();
         if (!db.idempotency().claim(tx, {stream.editor_id, key->key, key->request_hash, key->rpc,
