@@ -3,6 +3,7 @@
 # pgbench's commit rate on the same server as the ceiling to compare with.
 #   bench/update_machine.sh            uses the embedded cluster of ./run (.data/)
 #   DATABASE_URL=... bench/update_machine.sh
+#   LEVELS="1 8" DURATION=6 bench/update_machine.sh   fewer or shorter points
 # Needs: a built build/machine-users (./run or ./test builds it), wrk, pgbench.
 set -euo pipefail
 cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
@@ -41,7 +42,7 @@ USER_IDS=$(IFS=,; echo "${ids[*]}")
 export USER_IDS
 
 echo "== machine-users: PUT /users/{id}/machine over 64 users (fsync on)"
-for c in 1 8 32; do
+for c in ${LEVELS:-1 8 32}; do
   printf 'connections %-3s ' "$c"
   wrk -t"$((c < 2 ? 1 : 2))" -c"$c" -d"${DURATION:-15}s" -s bench/update_machine.lua "http://127.0.0.1:$port" |
     awk '/Requests\/sec/ {rps=$2} /Non-2xx/ {bad=$NF} /^p50/ {lat=$0} END {printf "%s req/s, %s, non-2xx: %s\n", rps, lat, (bad ? bad : 0)}'
@@ -49,7 +50,7 @@ done
 
 echo "== pgbench: one-row UPDATE transactions on the same server (the commit ceiling)"
 "$psql_bin/pgbench" -q -i -s 1 "$url" >/dev/null 2>&1
-for c in 1 8 32; do
+for c in ${LEVELS:-1 8 32}; do
   printf 'clients %-3s ' "$c"
   "$psql_bin/pgbench" -n -c "$c" -j 2 -T "${DURATION:-15}" -b simple-update "$url" 2>/dev/null |
     awk '/^tps/ {print $3 " tps"}'
