@@ -95,8 +95,7 @@ void commit(Model model, std::string_view aggregate_type, const std::string& id,
 }
 
 void commit_user(const domain::MachineUser& model, const std::string& id,
-                 const Result<std::vector<NewEvent>>& decided,
-                 domain::MachineUser* out = nullptr) {
+                 const Result<std::vector<NewEvent>>& decided, domain::MachineUser* out = nullptr) {
   commit(model, domain::kUserAggregate, id, decided, &domain::from_snapshot,
          domain::kMachineUserSnapshotRevision, out);
 }
@@ -273,8 +272,8 @@ void accepted_body(std::string_view body) {
 }
 
 void process(const api::AddMachineUserRequest& req) {
-  domain::AddMachineUser cmd{req.user_id,   kOrg,     req.user_name, req.name,
-                             req.description, req.access_token_type};
+  domain::AddMachineUser cmd{req.user_id,          kOrg, req.user_name, req.name, req.description,
+                             req.access_token_type};
   if (auto e = domain::validate(cmd)) return check_error(*e);
   accepted("AddMachineUser.userName", cmd.user_name);
   accepted("AddMachineUser.name", cmd.name);
@@ -305,12 +304,8 @@ void process(const api::UpdateMachineRequest& req) {
 }
 
 void process(const api::AddPersonalAccessTokenRequest& req) {
-  domain::AddPersonalAccessToken cmd{req.user_id,
-                                     kOrg,
-                                     "",
-                                     kTokenHash,
-                                     req.expiration_date.value_or(domain::kNoExpiration),
-                                     kNow};
+  domain::AddPersonalAccessToken cmd{
+      req.user_id, kOrg, "", kTokenHash, req.expiration_date.value_or(domain::kNoExpiration), kNow};
   if (auto e = domain::validate(cmd)) return check_error(*e);
   accepted("AddPersonalAccessToken.userId", cmd.user_id);
   cmd.token_id = kNewTokenId + "0";
@@ -407,7 +402,7 @@ void dispatch(const rest::RouteMatch& m, std::string_view body,
       return remove_member(ScopeKind::Org, id);
     case Rpc::RemoveIAMMember:
       return remove_member(ScopeKind::Instance, id);
-    default:  // Healthz, GetMyOrg, and RPCs added since: nothing decoded from the request
+    default:  // GetMyOrg, and RPCs added since: nothing decoded from the request
       return;
   }
 }
@@ -418,7 +413,6 @@ namespace {
 std::optional<std::size_t> parameter_count(api::Rpc rpc) {
   using api::Rpc;
   switch (rpc) {
-    case Rpc::Healthz:
     case Rpc::AddMachineUser:
     case Rpc::AddOrg:
     case Rpc::GetMyOrg:

@@ -6,7 +6,7 @@
 // The key is recorded in the write's own transaction (command_runner), so that
 // "key used" and "events appended" commit together; the response is recorded
 // just after COMMIT. Two concurrent calls with one key: the second waits on the
-// first's row and then answers from it.
+// first's row, finds the key taken, rolls back and answers from the first.
 #pragma once
 
 #include <optional>
@@ -29,9 +29,10 @@ std::string request_hash(std::string_view rpc, const std::vector<std::string>& p
                          std::string_view org, std::string_view if_match, std::string_view body);
 
 // The response of an earlier call with ctx.idempotency's key, if there was one
-// (nullopt: run the call). Errors: the key was used with another request
-// (InvalidArgument), or the earlier call committed but its response was never
-// recorded (Aborted, naming the object it wrote).
+// (nullopt: none). Asked only when a keyed call failed: a retry of a call that
+// succeeded fails (NotChanged, a taken name, the key itself) and answers this. Errors: the key was
+// used with another request (InvalidArgument), or the earlier call committed but its response was
+// never recorded (Aborted, naming the object it wrote).
 domain::Result<std::optional<std::string>> earlier_response(Backend& b,
                                                             const api::CallContext& ctx);
 

@@ -6,11 +6,9 @@
 
 namespace mu::api {
 
-std::optional<std::string_view> required_permission(Rpc rpc) {
+std::string_view required_permission(Rpc rpc) {
   namespace p = domain::permission;
   switch (rpc) {
-    case Rpc::Healthz:
-      return std::nullopt;
     case Rpc::GetUserByID:
       return p::kUserRead;
     case Rpc::RemoveUser:
@@ -42,8 +40,6 @@ std::optional<std::string_view> required_permission(Rpc rpc) {
 
 std::string_view rpc_name(Rpc rpc) {
   switch (rpc) {
-    case Rpc::Healthz:
-      return "Healthz";
     case Rpc::AddMachineUser:
       return "AddMachineUser";
     case Rpc::UpdateMachine:
@@ -93,7 +89,7 @@ std::string full_rpc_name(Rpc rpc) {
 }
 
 bool is_write(Rpc rpc) {
-  return rpc != Rpc::Healthz && rpc != Rpc::GetUserByID && rpc != Rpc::GetMyOrg;
+  return rpc != Rpc::GetUserByID && rpc != Rpc::GetMyOrg;
 }
 
 }  // namespace mu::api

@@ -8,7 +8,6 @@
 namespace mu::api {
 
 enum class Rpc {
-  Healthz,
   AddMachineUser,
   UpdateMachine,
   GetUserByID,
@@ -29,8 +28,9 @@ enum class Rpc {
   RemoveIAMMember,
 };
 
-// nullopt: the call needs no authentication (health).
-std::optional<std::string_view> required_permission(Rpc rpc);
+// The permission the call needs in the organization it acts in. (Health, readiness
+// and metrics are no RPCs: the REST transport answers them before routing.)
+std::string_view required_permission(Rpc rpc);
 
 // The RPC's method name in ZITADEL's services, e.g. "UpdateMachine".
 std::string_view rpc_name(Rpc rpc);

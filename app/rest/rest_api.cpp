@@ -29,6 +29,7 @@ struct CallRecord {
   std::string rpc;
   std::string caller;
   std::size_t bytes_in = 0;
+  int code = 0;  // the gRPC code answered (0: OK)
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
 
@@ -122,7 +123,7 @@ domain::Result<json> dispatch(handlers::Backend& b, const api::CallContext& ctx,
                   [&](const auto& req) { return remove_member(b, ctx, kind, req); });
     }
     default:
-      return Error{domain::Code::Unimplemented, "", "Method Not Allowed"};
+      return Error{domain::Code::Unimplemented, "", kMethodNotAllowed};
   }
 }
 
@@ -175,66 +176,55 @@ http::HttpResponse text_response(int status, std::string body) {
   return res;
 }
 
-int code_of(const http::HttpResponse& res);
+// An error's answer; its code goes to the record for the metrics and the log line.
+http::HttpResponse failure(CallRecord& record, const Error& e) {
+  record.code = static_cast<int>(e.code);
+  auto res = error_response(e);
+  // grpc-gateway answers a known path with another method 405 (code 12), not 501.
+  if (e.code == domain::Code::Unimplemented && e.message == kMethodNotAllowed) res.status = 405;
+  return res;
+}
 
 }  // namespace
 
 // /healthz (the process serves), /readyz (PostgreSQL reachable and every migration
 // applied) and /metrics: GET without authentication, not API calls. True when the
 // request was one of them (and is answered).
-bool RestApi::operations_endpoint(const http::HttpRequest& req, CallRecord& record,
-                                  const Answer& answer) {
-  const std::string_view path = record.path;
+bool RestApi::operations_endpoint(const http::HttpRequest& req,
+                                  const std::shared_ptr<CallRecord>& record, const Answer& answer) {
+  const std::string_view path = record->path;
   if (path != "/healthz" && path != "/readyz" && path != "/metrics") return false;
-  record.rpc = std::string(path.substr(1));
+  record->rpc = std::string(path.substr(1));
   if (req.method != "GET" && req.method != "HEAD") {
-    auto res = error_response(Error{domain::Code::Unimplemented, "", "Method Not Allowed"});
-    res.status = 405;
-    answer(std::move(res));
-    return true;
-  }
-  if (path == "/healthz") {
+    answer(failure(*record, Error{domain::Code::Unimplemented, "", kMethodNotAllowed}));
+  } else if (path == "/healthz") {
     answer(json_response({{"status", "ok"}}));
   } else if (path == "/metrics") {
     auto res = text_response(200, runtime::metrics().render());
     res.content_type = "text/plain; version=0.0.4; charset=utf-8";
     answer(std::move(res));
   } else {
-    auto check = [answer](runtime::DbSession& db) {
+    auto check = [record, answer](runtime::DbSession& db) {
       try {
         pqxx::read_transaction tx(db.connection());
         auto pending = eventstore::pending_migrations(tx, eventstore::embedded_migrations());
         if (!pending.empty()) {
-          return answer(error_response(Error{domain::Code::Unavailable, "READY-migrations",
-                                             "migrations not applied: " + pending.front() +
-                                                 (pending.size() > 1 ? " and others" : "")}));
+          return answer(failure(*record, Error{domain::Code::Unavailable, "READY-migrations",
+                                               "migrations not applied: " + pending.front() +
+                                                   (pending.size() > 1 ? " and others" : "")}));
         }
       } catch (const std::exception& e) {
-        return answer(error_response(db.failure(e)));
+        return answer(failure(*record, db.failure(e)));
       }
       answer(json_response({{"status", "ready"}}));
     };
     if (!pool_.try_submit(std::move(check))) {
-      answer(error_response(
-          Error{domain::Code::Unavailable, "READY-busy", "every database worker is busy"}));
+      answer(failure(*record, Error{domain::Code::Unavailable, "READY-busy",
+                                    "every database worker is busy"}));
     }
   }
   return true;
 }
-
-namespace {
-
-int code_of(const http::HttpResponse& res) {
-  if (res.status < 400) return 0;
-  // Error bodies carry the gRPC code; the metrics use it.
-  auto body = json::parse(res.body, nullptr, false);
-  if (body.is_object() && body.contains("code") && body["code"].is_number_integer()) {
-    return body["code"].get<int>();
-  }
-  return 2;  // Unknown
-}
-
-}  // namespace
 
 void RestApi::operator()(http::HttpRequest req, http::Responder respond) {
   auto record = std::make_shared<CallRecord>();
@@ -247,14 +237,14 @@ void RestApi::operator()(http::HttpRequest req, http::Responder respond) {
     res.headers["x-request-id"] = record->request_id;
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - record->started).count();
-    const int code = code_of(res);
-    runtime::metrics().observe_request(record->rpc.empty() ? "none" : record->rpc, code, seconds);
+    runtime::metrics().observe_request(record->rpc.empty() ? "none" : record->rpc, record->code,
+                                       seconds);
     runtime::log_info("request", {{"request_id", record->request_id},
                                   {"method", record->method},
                                   {"path", record->path},
                                   {"rpc", record->rpc},
                                   {"status", res.status},
-                                  {"code", code},
+                                  {"code", record->code},
                                   {"duration_ms", seconds * 1000.0},
                                   {"caller", record->caller},
                                   {"bytes_in", record->bytes_in},
@@ -265,72 +255,60 @@ void RestApi::operator()(http::HttpRequest req, http::Responder respond) {
   auto request_id = request_id_of(req);
   if (!request_id.ok()) {
     record->request_id = "-";
-    return answer(error_response(request_id.error()));
+    return answer(failure(*record, request_id.error()));
   }
   record->request_id = std::move(*request_id);
 
-  if (operations_endpoint(req, *record, answer)) return;
+  if (operations_endpoint(req, record, answer)) return;
 
   auto route = match_route(req.method, req.target);
-  if (!route.ok()) {
-    auto res = error_response(route.error());
-    // grpc-gateway answers a known path with another method 405, code 12.
-    if (route.error().code == domain::Code::Unimplemented) res.status = 405;
-    return answer(std::move(res));
-  }
+  if (!route.ok()) return answer(failure(*record, route.error()));
   record->rpc = std::string(api::rpc_name(route->rpc));
-  const auto permission = api::required_permission(route->rpc);
-  if (!permission) return answer(json_response({{"status", "ok"}}));  // health
-
-  std::optional<api::IdempotencyKey> idempotency;
-  if (const std::string* key = req.header("idempotency-key"); key && api::is_write(route->rpc)) {
-    if (auto bad = handlers::validate_idempotency_key(*key)) return answer(error_response(*bad));
-    idempotency = api::IdempotencyKey{
-        *key,
-        handlers::request_hash(record->rpc, route->params,
-                               req.header("x-zitadel-orgid") ? *req.header("x-zitadel-orgid") : "",
-                               req.header("if-match") ? *req.header("if-match") : "", req.body),
-        record->rpc};
-  }
 
   handlers::Credentials credentials{header(req, "authorization"), header(req, "x-zitadel-orgid")};
   auto if_match = header(req, "if-match");
+  std::optional<api::IdempotencyKey> idempotency;
+  if (const std::string* key = req.header("idempotency-key"); key && api::is_write(route->rpc)) {
+    if (auto bad = handlers::validate_idempotency_key(*key)) return answer(failure(*record, *bad));
+    idempotency = api::IdempotencyKey{
+        *key,
+        handlers::request_hash(record->rpc, route->params, credentials.org_id.value_or(""),
+                               if_match.value_or(""), req.body),
+        record->rpc};
+  }
+
   auto job = [m = std::move(*route), credentials = std::move(credentials),
-              body = std::move(req.body), if_match = std::move(if_match), perm = *permission,
+              body = std::move(req.body), if_match = std::move(if_match),
               idempotency = std::move(idempotency), record, answer, &ids = ids_,
               &cache = auth_cache_](runtime::DbSession& db) {
     handlers::Backend backend{db, ids, cache};
     // Authentication, permission, then the request's validation and the command.
-    auto ctx = handlers::authorize(backend, credentials, perm);
-    if (!ctx.ok()) return answer(error_response(ctx.error()));
+    auto ctx = handlers::authorize(backend, credentials, api::required_permission(m.rpc));
+    if (!ctx.ok()) return answer(failure(*record, ctx.error()));
     record->caller = ctx->editor_id;
     auto expected = decode_if_match(if_match);  // part of the request's validation
-    if (!expected.ok()) return answer(error_response(expected.error()));
+    if (!expected.ok()) return answer(failure(*record, expected.error()));
     ctx->expected_sequence = *expected;
     ctx->idempotency = idempotency;
 
-    auto replay = [&]() {
-      auto earlier = handlers::earlier_response(backend, *ctx);
-      if (!earlier.ok()) {
-        answer(error_response(earlier.error()));
-        return true;
-      }
-      if (!*earlier) return false;
-      http::HttpResponse res;
-      res.body = **earlier;
-      res.headers["idempotent-replayed"] = "true";
-      ++runtime::metrics().idempotent_replays;
-      answer(std::move(res));
-      return true;
-    };
-    if (ctx->idempotency && replay()) return;
-
     auto result = dispatch(backend, *ctx, m, body);
     if (!result.ok()) {
-      // A call that lost to a concurrent one with the same key (on the key itself, or
-      // on what that call wrote, such as a user name) answers as that call did.
-      if (ctx->idempotency && replay()) return;
-      return answer(error_response(result.error()));
+      // With a key, a failed call may be a retry of one that succeeded (or one that lost
+      // to a concurrent call with the key, on the key itself or on what that call wrote,
+      // such as a user name): it answers as that call did. No lookup on the way in: the
+      // key is claimed in the write's own transaction, so a first call costs nothing more.
+      if (ctx->idempotency) {
+        auto earlier = handlers::earlier_response(backend, *ctx);
+        if (!earlier.ok()) return answer(failure(*record, earlier.error()));
+        if (*earlier) {
+          http::HttpResponse res;
+          res.body = std::move(**earlier);
+          res.headers["idempotent-replayed"] = "true";
+          ++runtime::metrics().idempotent_replays;
+          return answer(std::move(res));
+        }
+      }
+      return answer(failure(*record, result.error()));
     }
     auto res = json_response(*result);
     if (ctx->idempotency) handlers::remember_response(backend, *ctx, res.body);
@@ -338,8 +316,8 @@ void RestApi::operator()(http::HttpRequest req, http::Responder respond) {
     answer(std::move(res));
   };
   if (!pool_.try_submit(std::move(job))) {
-    answer(error_response(
-        Error{domain::Code::ResourceExhausted, "", "the service is at capacity; retry shortly"}));
+    answer(failure(*record, Error{domain::Code::ResourceExhausted, "",
+                                  "the service is at capacity; retry shortly"}));
   }
 }
 

@@ -4,6 +4,9 @@
 // app/handlers and are shared with the transports to come (gRPC, gRPC-Web).
 #pragma once
 
+#include <functional>
+#include <memory>
+
 #include "app/handlers/auth_cache.hpp"
 #include "app/http/http_types.hpp"
 #include "app/runtime/worker_pool.hpp"
@@ -22,7 +25,7 @@ class RestApi {
   void operator()(http::HttpRequest request, http::Responder respond);
 
  private:
-  bool operations_endpoint(const http::HttpRequest& req, CallRecord& record,
+  bool operations_endpoint(const http::HttpRequest& req, const std::shared_ptr<CallRecord>& record,
                            const std::function<void(http::HttpResponse)>& answer);
 
   runtime::WorkerPool& pool_;

@@ -20,7 +20,6 @@ struct Route {
 
 using api::Rpc;
 constexpr std::array kRoutes = {
-    Route{"GET", "/healthz", Rpc::Healthz, Service::None},
     Route{"POST", "/users/machine", Rpc::AddMachineUser, Service::Management},
     Route{"PUT", "/users/{}/machine", Rpc::UpdateMachine, Service::Management},
     Route{"GET", "/users/{}", Rpc::GetUserByID, Service::Management},
@@ -145,7 +144,7 @@ domain::Result<RouteMatch> match_route(std::string_view method, std::string_view
     }
     return m;
   }
-  if (path_known) return domain::Error{domain::Code::Unimplemented, "", "Method Not Allowed"};
+  if (path_known) return domain::Error{domain::Code::Unimplemented, "", kMethodNotAllowed};
   return not_found;
 }
 

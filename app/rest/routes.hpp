@@ -24,6 +24,9 @@ struct RouteMatch {
   }
 };
 
+// The message of the error a known path with another method gets (REST answers it 405).
+inline constexpr const char* kMethodNotAllowed = "Method Not Allowed";
+
 domain::Result<RouteMatch> match_route(std::string_view method, std::string_view target);
 
 // A decoded path parameter must be at most this long, valid UTF-8 and free of
