@@ -2,6 +2,8 @@
 
 #include <mutex>
 
+#include <nlohmann/json.hpp>
+
 #include "projections/auth_projections.hpp"
 #include "projections/users_batch_reducer.hpp"
 #include "projections/users_projection.hpp"
@@ -17,9 +19,14 @@ std::set<std::string> async_names;
 
 const std::vector<ProjectionInfo>& registry() {
   static const std::vector<ProjectionInfo> all = {
-      {"users", 1, {"users_read_model"}, true, true},
+      {"users", 1, {"users_read_model"}, true, true, {"users"}},
       // Authentication reads these right after the write that changes them.
-      {"auth", 1, {"orgs_read_model", "members_read_model", "pats_read_model"}, false, false},
+      {"auth",
+       1,
+       {"orgs_read_model", "members_read_model", "pats_read_model"},
+       false,
+       false,
+       {"orgs", "members", "pats"}},
   };
   return all;
 }
@@ -39,6 +46,20 @@ void set_async_projections(const std::set<std::string>& names) {
 Mode mode_of(std::string_view name) {
   std::lock_guard lock(modes_mutex);
   return async_names.count(std::string(name)) ? Mode::Async : Mode::Inline;
+}
+
+void record_inline_checkpoints(pqxx::transaction_base& tx) {
+  auto rows = nlohmann::json::array();
+  for (const auto& p : registry()) {
+    if (mode_of(p.name) != Mode::Inline) continue;
+    for (const auto& row : p.inline_checkpoints) rows.push_back(row);
+  }
+  // Writes only rows that move, so an idle service does not write at all.
+  tx.exec_params(
+      "UPDATE current_states SET position = last.position, updated_at = now() FROM (SELECT "
+      "coalesce(max(position), 0) AS position FROM events) last WHERE projection IN (SELECT "
+      "jsonb_array_elements_text($1::jsonb)) AND current_states.position < last.position",
+      rows.dump());
 }
 
 bool any_async() {

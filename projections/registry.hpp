@@ -25,6 +25,9 @@ struct ProjectionInfo {
   // A blue/green rebuild fills a scratch copy of the tables and swaps it in; without
   // one, a replay rebuilds in place while holding the tables' write lock.
   bool rebuilds_beside = false;
+  // Its rows in current_states, which the service's checkpoint keeper moves while the
+  // projection runs inline (an async one keeps projection_checkpoints instead).
+  std::vector<std::string> inline_checkpoints;
 };
 
 // Every read model, in the order they are reduced.
@@ -40,6 +43,10 @@ bool any_async();
 // a whole batch folded in memory and written with a few statements (rebuilds, async
 // runners), where the projection has such a reducer.
 enum class Batching { PerEvent, InMemory };
+
+// Moves the current_states rows of every projection that runs inline in this process
+// to the last visible position: each visible event was reduced in its own transaction.
+void record_inline_checkpoints(pqxx::transaction_base& tx);
 
 // A reducer of `info` on `conn` writing into `table_suffix`-ed copies of its tables
 // ("" for the live ones). Prepares its statements on construction.

@@ -30,11 +30,7 @@ void CheckpointKeeper::run() {
     }
     try {
       pqxx::nontransaction tx(db.connection());
-      // An async projection keeps its own checkpoint (projection_checkpoints).
-      if (projections::mode_of("users") == projections::Mode::Inline) {
-        db.users().record_inline_checkpoint(tx);
-      }
-      db.auth().record_inline_checkpoint(tx);
+      projections::record_inline_checkpoints(tx);
       if (std::chrono::steady_clock::now() >= next_purge) {
         next_purge = std::chrono::steady_clock::now() + std::chrono::minutes(10);
         db.idempotency().purge_expired(tx);

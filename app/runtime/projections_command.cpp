@@ -71,9 +71,8 @@ int list(pqxx::connection& conn, bool as_json, const std::set<std::string>& asyn
       row["seconds_behind"] = s.seconds_behind;
     } else {
       // Inline read models are reduced in the commands' own transactions.
-      const auto name = p.name == "users" ? std::string("users") : std::string("orgs");
-      const auto r =
-          tx.exec_params("SELECT position FROM current_states WHERE projection = $1", name);
+      const auto r = tx.exec_params("SELECT position FROM current_states WHERE projection = $1",
+                                    p.inline_checkpoints.front());
       row["checkpoint"] = "position " + (r.empty() ? std::string("0") : r[0][0].c_str());
       row["events_reduced"] = nullptr;
       row["events_behind"] = 0;
