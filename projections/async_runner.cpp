@@ -14,26 +14,28 @@ std::string lock_sql(const char* function) {
   return std::string("SELECT ") + function + "(hashtext('mu_projection:' || $1))";
 }
 
-// Records a failed attempt on the window's next event; returns its attempts so far.
-int record_failure(pqxx::connection& conn, const std::string& name, const std::string& error) {
+// Records a failed attempt on the event a step stopped at and, at the last attempt,
+// moves the checkpoint past it, marked skipped: one transaction. Returns its attempts.
+int record_failure(pqxx::connection& conn, const std::string& projection,
+                   const std::string& checkpoint, const std::string& error, int max_attempts) {
   pqxx::work tx(conn);
-  // The event that failed is the first of the window past the checkpoint: find it
-  // the same way the step would (one event batch).
-  std::vector<domain::StoredEvent> first;
-  catch_up_step(tx, name, 1, [&](pqxx::transaction_base&, const auto& events) { first = events; });
-  tx.abort();  // only looked
-  if (first.empty()) return 0;
-  const auto& e = first.front();
-  pqxx::work w(conn);
-  const auto row = w.exec_params1(
-      "INSERT INTO projection_failures AS f (projection, position, aggregate_type, aggregate_id, "
-      "sequence, error, attempts) VALUES ($1, $2, $3, $4, $5, $6, 1) ON CONFLICT (projection, "
-      "position) DO UPDATE SET attempts = f.attempts + 1, error = excluded.error, last_attempt = "
-      "now() RETURNING attempts",
-      name, e.position, e.aggregate_type, e.aggregate_id, static_cast<std::int64_t>(e.sequence),
-      error.substr(0, 1000));
-  w.commit();
-  return row[0].as<int>();
+  const auto e = next_event(tx, checkpoint);
+  if (!e) return 0;
+  const int attempts =
+      tx.exec_params1(
+            "INSERT INTO projection_failures AS f (projection, position, aggregate_type, "
+            "aggregate_id, sequence, error, attempts, skipped) VALUES ($1, $2, $3, $4, $5, $6, 1, "
+            "1 "
+            ">= $7) ON "
+            "CONFLICT (projection, position) DO UPDATE SET attempts = f.attempts + 1, error = "
+            "excluded.error, skipped = f.attempts + 1 >= $7, last_attempt = now() RETURNING "
+            "attempts",
+            projection, e->position, e->aggregate_type, e->aggregate_id,
+            static_cast<std::int64_t>(e->sequence), error.substr(0, 1000), max_attempts)[0]
+          .as<int>();
+  if (attempts >= max_attempts) skip_next_event(tx, checkpoint);
+  tx.commit();
+  return attempts;
 }
 
 // Counts wake-ups on the events channel; the count itself is not needed, only
@@ -107,17 +109,9 @@ void AsyncRunner::run(const std::string& name) {
             batch = 1;
             continue;
           }
-          const int attempts = record_failure(*conn, name, e.what());
-          if (attempts >= options_.max_attempts) {
-            pqxx::work tx(*conn);
-            const auto position = skip_next_event(tx, async_checkpoint(*info));
-            tx.exec_params(
-                "UPDATE projection_failures SET skipped = true WHERE projection = $1 AND "
-                "position = $2",
-                name, position);
-            tx.commit();
-            continue;
-          }
+          const int attempts =
+              record_failure(*conn, name, async_checkpoint(*info), e.what(), options_.max_attempts);
+          if (attempts >= options_.max_attempts) continue;  // skipped: go on
           if (!sleep_for(std::chrono::milliseconds(100 << attempts))) return;
           continue;
         }

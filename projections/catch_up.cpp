@@ -95,6 +95,17 @@ std::size_t catch_up_window(pqxx::transaction_base& tx, const std::string& check
   return total;
 }
 
+std::optional<domain::StoredEvent> next_event(pqxx::transaction_base& tx,
+                                              const std::string& checkpoint) {
+  const auto c = lock_checkpoint(tx, checkpoint);
+  const auto rows =
+      tx.exec_params(std::string("SELECT ") + eventstore::kEventColumns + " FROM events WHERE " +
+                         kWindow + " ORDER BY position LIMIT 1",
+                     c.done, c.target, c.position);
+  if (rows.empty()) return std::nullopt;
+  return eventstore::event_from_row(rows[0]);
+}
+
 std::int64_t skip_next_event(pqxx::transaction_base& tx, const std::string& checkpoint) {
   const auto c = lock_checkpoint(tx, checkpoint);
   const auto rows = tx.exec_params(

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,11 @@ std::size_t catch_up_step(pqxx::transaction_base& tx, const std::string& checkpo
 // all in `tx`. Returns the events streamed.
 std::size_t catch_up_window(pqxx::transaction_base& tx, const std::string& checkpoint,
                             const std::function<void(const domain::StoredEvent&)>& each);
+
+// The window's next event, without moving the checkpoint (the one a failing step
+// stopped at).
+std::optional<domain::StoredEvent> next_event(pqxx::transaction_base& tx,
+                                              const std::string& checkpoint);
 
 // Moves the checkpoint past the window's next event without reducing it (a
 // poison event after its last attempt); returns that event's position, or 0.
