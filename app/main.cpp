@@ -132,8 +132,7 @@ int serve(const ServeConfig& c) {
       {{"address", url}, {"node_id", node_id}, {"db_connections", c.db_connections}});
   server.run_until_stopped();
   pool.stop();
-  metrics.set_gauge("mu_worker_pool_busy", "", [] { return 0.0; });
-  metrics.set_gauge("mu_worker_pool_queued", "", [] { return 0.0; });
+  metrics.clear_gauges();  // they read the pool, which goes now
   mu::runtime::log_info("stopped");
   mu::runtime::stop_logging();
   return 0;

@@ -4,7 +4,6 @@
 
 #include "projections/auth_projections.hpp"
 #include "projections/catch_up.hpp"
-#include "projections/users_batch_reducer.hpp"
 
 namespace mu::projections {
 
@@ -80,20 +79,19 @@ std::int64_t replay_beside(pqxx::connection& conn, const ProjectionInfo& p,
     tx.commit();
   }
   const auto reduce = make_reducer(conn, p, kBeside, Batching::InMemory);
-  if (p.name == "users") {
-    // First pass: all of history as of now, folded in memory (one row per user) and
-    // COPYed into the empty table, in one transaction with its checkpoint.
-    UsersFold fold;
+  if (auto fold = make_fold(p)) {
+    // First pass: all of history as of now, folded in memory (for users, one row per
+    // user) and written into the empty table, in one transaction with its checkpoint.
     pqxx::work tx(conn);
     catch_up_window(tx, checkpoint, [&](const domain::StoredEvent& e) {
-      fold.apply(e);
+      fold->apply(e);
       ++progress.done;
       if (report && ++since_report == 20000) {
         since_report = 0;
         report(progress);
       }
     });
-    fold.copy_into(tx, next);
+    fold->write(tx, next);
     tx.commit();
     if (report) report(progress);
   }

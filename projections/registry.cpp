@@ -62,6 +62,14 @@ void record_inline_checkpoints(pqxx::transaction_base& tx) {
       rows.dump());
 }
 
+std::optional<Fold> make_fold(const ProjectionInfo& info) {
+  if (info.name != "users") return std::nullopt;
+  auto fold = std::make_shared<UsersFold>();
+  return Fold{
+      [fold](const domain::StoredEvent& e) { fold->apply(e); },
+      [fold](pqxx::transaction_base& tx, const std::string& table) { fold->copy_into(tx, table); }};
+}
+
 bool any_async() {
   std::lock_guard lock(modes_mutex);
   return !async_names.empty();

@@ -3,7 +3,9 @@
 // adding a read model means adding it here (and its reducer), nothing else.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -43,6 +45,14 @@ bool any_async();
 // a whole batch folded in memory and written with a few statements (rebuilds, async
 // runners), where the projection has such a reducer.
 enum class Batching { PerEvent, InMemory };
+
+// A whole history folded in memory and written into an empty table at once: the
+// first pass of a rebuild, for projections that have one (nullopt: reduce in batches).
+struct Fold {
+  std::function<void(const domain::StoredEvent&)> apply;
+  std::function<void(pqxx::transaction_base&, const std::string& table)> write;
+};
+std::optional<Fold> make_fold(const ProjectionInfo& info);
 
 // Moves the current_states rows of every projection that runs inline in this process
 // to the last visible position: each visible event was reduced in its own transaction.

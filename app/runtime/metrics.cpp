@@ -37,6 +37,11 @@ void Metrics::set_gauge(const std::string& name, const std::string& help, Gauge 
   gauges_[name] = {help, std::move(gauge)};
 }
 
+void Metrics::clear_gauges() {
+  std::lock_guard lock(mutex_);
+  gauges_.clear();
+}
+
 std::string Metrics::render() const {
   std::ostringstream out;
   std::lock_guard lock(mutex_);

@@ -35,6 +35,7 @@ class Metrics {
   // Gauges read when rendering (e.g. the worker pool's busy and queued jobs).
   using Gauge = std::function<double()>;
   void set_gauge(const std::string& name, const std::string& help, Gauge gauge);
+  void clear_gauges();
 
   std::string render() const;
 
