@@ -10,37 +10,18 @@
 set -euo pipefail
 cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
 source scripts/lib.sh
-command -v wrk >/dev/null || apt-get install -y --no-install-recommends wrk >/dev/null
-if [[ -z "${DATABASE_URL:-}" ]]; then
-  [[ -f .data/port ]] || mu_die "no embedded cluster yet: run ./run once, or set DATABASE_URL"
-  base="postgresql://postgres@127.0.0.1:$(cat .data/port)"
-else
-  base="${DATABASE_URL%/*}"
-fi
-psql=(/usr/lib/postgresql/15/bin/psql -X -q -v ON_ERROR_STOP=1)
-db="mu_bench_lag_$$"
-"${psql[@]}" "$base/postgres" -c "CREATE DATABASE $db"
-trap '"${psql[@]}" "$base/postgres" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null; kill "${server_pid:-0}" 2>/dev/null || true' EXIT
-url="$base/$db"
-token_file=$(mktemp)
-build/machine-users setup --org-name Bench --admin-user bench --token-file "$token_file" --database-url "$url" >/dev/null
-TOKEN=$(cat "$token_file")
-export TOKEN
-rm -f "$token_file"
-port=$(free_port)
+source bench/lib.sh
+ensure_packages wrk
+bench_init
+bench_database mu_bench_lag
+url=$BENCH_URL
+psql=("${BENCH_PSQL[@]}")
 # MODE=inline runs the same load without the async runner (and its NOTIFY), for the req/s beside.
 mode_flags=(--async-projections users)
 [[ "${MODE:-async}" == inline ]] && mode_flags=()
-build/machine-users serve --database-url "$url" --listen "127.0.0.1:$port" "${mode_flags[@]}" >/dev/null &
-server_pid=$!
-for _ in $(seq 50); do curl -sf "127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
-ids=()
-for i in $(seq 64); do
-  ids+=("$(curl -sf -X POST "127.0.0.1:$port/users/machine" -H "authorization: Bearer $TOKEN" \
-    -d "{\"userName\":\"bench-$i\",\"name\":\"b\"}" | sed -E 's/.*"userId":"([0-9]+)".*/\1/')")
-done
-USER_IDS=$(IFS=,; echo "${ids[*]}")
-export USER_IDS
+bench_serve build/machine-users "${mode_flags[@]}"
+port=$BENCH_PORT
+bench_users 64
 
 duration=${DURATION:-20}
 connections=${CONNECTIONS:-8}

@@ -9,17 +9,11 @@ cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
 source scripts/lib.sh
 events=${EVENTS:-1000000}
 users=${USERS:-100000}
-if [[ -z "${DATABASE_URL:-}" ]]; then
-  [[ -f .data/port ]] || mu_die "no embedded cluster yet: run ./run once, or set DATABASE_URL"
-  base="postgresql://postgres@127.0.0.1:$(cat .data/port)"
-else
-  base="${DATABASE_URL%/*}"
-fi
-db="mu_bench_replay_$$"
-psql=(/usr/lib/postgresql/15/bin/psql -X -q -v ON_ERROR_STOP=1)
-"${psql[@]}" "$base/postgres" -c "CREATE DATABASE $db"
-trap '"${psql[@]}" "$base/postgres" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null' EXIT
-url="$base/$db"
+source bench/lib.sh
+bench_init
+bench_database mu_bench_replay
+url=$BENCH_URL
+psql=("${BENCH_PSQL[@]}")
 build/machine-users migrate --database-url "$url" >/dev/null
 mu_log "writing $events events over $users users"
 "${psql[@]}" "$url" <<SQL

@@ -1,57 +1,65 @@
 #!/usr/bin/env bash
-# Throughput of the seed call against a durable PostgreSQL (fsync on), beside
-# pgbench's commit rate on the same server as the ceiling to compare with.
-#   bench/update_machine.sh            uses the embedded cluster of ./run (.data/)
-#   DATABASE_URL=... bench/update_machine.sh
-#   LEVELS="1 8" DURATION=6 bench/update_machine.sh   fewer or shorter points
-# Needs: a built build/machine-users (./run or ./test builds it), wrk, pgbench.
+# The seed call (PUT /users/{id}/machine) and GET /users/{id} beside the database's own limit
+# for the same work (../shared/bench-reference/: db-limit-1rt, db-limit, db-read), at the same
+# concurrency, interleaved, on the same PostgreSQL; prints each figure and the ratios.
+#   bench/update_machine.sh                  the embedded cluster of ./run (.data/, durable)
+#   DATABASE_URL=... bench/update_machine.sh another server (use a durable one: fsync on)
+#   LEVELS="8 32" DURATION=20 USERS=256      concurrencies, seconds per point, users written
+#   BINARIES="old=/path/machine-users new=build/machine-users"   A/B: each binary on a database
+#                                            of its own, measured in turn at every point
+# Needs wrk and pgbench (installed if missing).
 set -euo pipefail
 cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
 source scripts/lib.sh
-ensure_packages
-command -v wrk >/dev/null || apt-get install -y --no-install-recommends wrk >/dev/null
+source bench/lib.sh
+ensure_packages wrk
+bench_init
+reference=../shared/bench-reference
+[[ -d "$reference" ]] || mu_die "no $reference: the pgbench reference scripts live in shared/"
+pgbench=/usr/lib/postgresql/15/bin/pgbench
+duration=${DURATION:-20}
+levels=${LEVELS:-8 32}
 
-if [[ -z "${DATABASE_URL:-}" ]]; then
-  [[ -f .data/port ]] || mu_die "no embedded cluster yet: run ./run once, or set DATABASE_URL"
-  base="postgresql://postgres@127.0.0.1:$(cat .data/port)"
-else
-  base="${DATABASE_URL%/*}"
-fi
-db="mu_bench_$$"
-psql_bin=/usr/lib/postgresql/15/bin
-"$psql_bin/psql" -q "$base/postgres" -c "CREATE DATABASE $db"
-trap '"$psql_bin/psql" -q "$base/postgres" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null; kill "${server_pid:-0}" 2>/dev/null || true' EXIT
-url="$base/$db"
-token_file=$(mktemp)
-build/machine-users setup --org-name Bench --admin-user bench --token-file "$token_file" --database-url "$url" >/dev/null
-TOKEN=$(cat "$token_file")
-export TOKEN
-rm -f "$token_file"
-
-port=$(free_port)
-build/machine-users serve --database-url "$url" --listen "127.0.0.1:$port" >/dev/null &
-server_pid=$!
-for _ in $(seq 50); do curl -sf "127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
-
-ids=()
-for i in $(seq 64); do
-  ids+=("$(curl -sf -X POST "127.0.0.1:$port/users/machine" -H "authorization: Bearer $TOKEN" \
-    -d "{\"userName\":\"bench-$i\",\"name\":\"b\"}" | sed -E 's/.*"userId":"([0-9]+)".*/\1/')")
+declare -A port token ids
+labels=()
+for spec in ${BINARIES:-new=build/machine-users}; do
+  label=${spec%%=*}
+  labels+=("$label")
+  bench_database "mu_bench_$label"
+  bench_serve "${spec#*=}"
+  bench_users "${USERS:-256}"
+  port[$label]=$BENCH_PORT token[$label]=$TOKEN ids[$label]=$USER_IDS
 done
-USER_IDS=$(IFS=,; echo "${ids[*]}")
-export USER_IDS
+bench_database mu_bench_ref
+"${BENCH_PSQL[@]}" "$BENCH_URL" -f "$reference/db-limit.sql" >/dev/null
 
-echo "== machine-users: PUT /users/{id}/machine over 64 users (fsync on)"
-for c in ${LEVELS:-1 8 32}; do
-  printf 'connections %-3s ' "$c"
-  wrk -t"$((c < 2 ? 1 : 2))" -c"$c" -d"${DURATION:-15}s" -s bench/update_machine.lua "http://127.0.0.1:$port" |
-    awk '/Requests\/sec/ {rps=$2} /Non-2xx/ {bad=$NF} /^p50/ {lat=$0} END {printf "%s req/s, %s, non-2xx: %s\n", rps, lat, (bad ? bad : 0)}'
-done
+# wrk's req/s, p50/p99 and non-2xx of one run.
+service() {
+  local label=$1 c=$2 script=$3
+  TOKEN=${token[$label]} USER_IDS=${ids[$label]} \
+    wrk -t2 -c"$c" -d"${duration}s" -s "$script" "http://127.0.0.1:${port[$label]}" |
+    awk '/Requests\/sec/ {rps=$2} /Non-2xx/ {bad=$NF} /^p50/ {lat=$2 "/" $5} END {printf "%.0f %s %d\n", rps, lat, bad}'
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+# pgbench's tps and mean latency of one reference script.
+ref() {
+  "$pgbench" -n -M prepared -c "$2" -j 2 -T "$duration" -f "$reference/$1" "$BENCH_URL" 2>/dev/null |
+    awk '/^tps/ {tps=$3} /latency average/ {lat=$4} END {printf "%.0f %s\n", tps, lat}'
+}
 
-echo "== pgbench: one-row UPDATE transactions on the same server (the commit ceiling)"
-"$psql_bin/pgbench" -q -i -s 1 "$url" >/dev/null 2>&1
-for c in ${LEVELS:-1 8 32}; do
-  printf 'clients %-3s ' "$c"
-  "$psql_bin/pgbench" -n -c "$c" -j 2 -T "${DURATION:-15}" -b simple-update "$url" 2>/dev/null |
-    awk '/^tps/ {print $3 " tps"}'
+printf '%-6s %-4s %-6s %10s %18s %8s %10s %8s\n' call c binary req/s "p50 / p99" non2xx reference ratio
+for c in $levels; do
+  for label in "${labels[@]}"; do
+    read -r put_rps put_lat put_bad <<<"$(service "$label" "$c" bench/update_machine.lua)"
+    read -r one_tps _ <<<"$(ref db-limit-1rt.pgbench "$c")"
+    read -r five_tps _ <<<"$(ref db-limit.pgbench "$c")"
+    read -r get_rps get_lat get_bad <<<"$(service "$label" "$c" bench/get_user.lua)"
+    read -r read_tps _ <<<"$(ref db-read.pgbench "$c")"
+    printf '%-6s %-4s %-6s %10s %18s %8s %10s %8s\n' PUT "$c" "$label" "$put_rps" "$put_lat ms" "$put_bad" \
+      "1rt $one_tps" "$(ratio "$put_rps" "$one_tps")"
+    printf '%-6s %-4s %-6s %10s %18s %8s %10s %8s\n' PUT "$c" "$label" "" "" "" "5rt $five_tps" \
+      "$(ratio "$put_rps" "$five_tps")"
+    printf '%-6s %-4s %-6s %10s %18s %8s %10s %8s\n' GET "$c" "$label" "$get_rps" "$get_lat ms" "$get_bad" \
+      "read $read_tps" "$(ratio "$get_rps" "$read_tps")"
+  done
 done
