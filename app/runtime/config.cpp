@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "projections/registry.hpp"
+
 namespace mu::runtime {
 
 namespace {
@@ -205,8 +207,10 @@ domain::Result<Invocation> parse_command_line(const std::vector<std::string>& ar
     if (end == std::string::npos) end = async_list.size();
     std::string name = async_list.substr(start, end - start);
     if (!name.empty()) {
-      if (name != "users") {
-        return usage("projection \"" + name + "\" cannot run async (only \"users\" can)");
+      const auto* p = projections::find_projection(name);
+      if (!p) return usage("unknown projection \"" + name + "\" in --async-projections");
+      if (!p->can_run_async) {
+        return usage("projection \"" + name + "\" must run inline: it cannot run async");
       }
       c.async_projections.push_back(name);
     }

@@ -95,3 +95,27 @@ TEST_CASE("setup takes its three flags, all required") {
         "unknown flag --org-name for serve (try serve --help)");
   CHECK(parse_command_line({"setup", "--help"}, env)->help.find("0600") != std::string::npos);
 }
+
+TEST_CASE("async projections: named by flag or environment, checked against the registry") {
+  const auto env = env_of({{"DATABASE_URL", "postgresql://a/b"}});
+  auto inv = parse_command_line({"serve", "--async-projections", "users"}, env);
+  REQUIRE(inv.ok());
+  CHECK(inv->config.async_projections == std::vector<std::string>{"users"});
+  inv = parse_command_line(
+      {"serve"}, env_of({{"DATABASE_URL", "postgresql://a/b"}, {"MU_ASYNC_PROJECTIONS", "users"}}));
+  REQUIRE(inv.ok());
+  CHECK(inv->config.async_projections == std::vector<std::string>{"users"});
+  inv = parse_command_line({"serve", "--async-projections", "auth"}, env);
+  REQUIRE_FALSE(inv.ok());
+  CHECK(inv.error().message.find("must run inline") != std::string::npos);
+  inv = parse_command_line({"serve", "--async-projections", "nope"}, env);
+  REQUIRE_FALSE(inv.ok());
+  CHECK(inv.error().message.find("unknown projection \"nope\"") != std::string::npos);
+  // The projections tool takes the flag (for list's mode column) and passes its own words on.
+  inv = parse_command_line({"projections", "list", "--json", "--async-projections", "users"}, env);
+  REQUIRE(inv.ok());
+  CHECK(inv->kind == Invocation::Kind::Projections);
+  CHECK(inv->projections_args == std::vector<std::string>{"list", "--json"});
+  CHECK(inv->config.async_projections == std::vector<std::string>{"users"});
+  CHECK_FALSE(parse_command_line({"migrate", "--async-projections", "users"}, env).ok());
+}
