@@ -2,7 +2,6 @@
 
 #include <cmath>
 #include <optional>
-#include <set>
 #include <vector>
 
 namespace mu::rest {
@@ -44,7 +43,9 @@ class StrictBuilder {
   bool key(string_t& k) {
     if (k.find('\0') != string_t::npos) return fail("a field name contains the NUL character");
     auto& frame = stack_.back();
-    if (!frame.keys.insert(k).second) {
+    // The keys before this one already hold their values (a value ends before the
+    // next key starts), so the object itself says whether the key came before.
+    if (frame.value.contains(k)) {
       return fail("duplicate field \"" + excerpt(k) + "\"");
     }
     frame.pending_key = std::move(k);
@@ -67,7 +68,6 @@ class StrictBuilder {
  private:
   struct Frame {
     json value;
-    std::set<std::string> keys;  // of an object, to refuse duplicates
     std::string pending_key;
   };
 
@@ -81,7 +81,7 @@ class StrictBuilder {
       return fail("request body is nested deeper than " + std::to_string(kMaxJsonDepth) +
                   " levels");
     }
-    stack_.push_back({std::move(container), {}, {}});
+    stack_.push_back({std::move(container), {}});
     return true;
   }
 
