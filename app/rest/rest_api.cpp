@@ -239,16 +239,9 @@ void RestApi::operator()(http::HttpRequest req, http::Responder respond) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - record->started).count();
     runtime::metrics().observe_request(record->rpc.empty() ? "none" : record->rpc, record->code,
                                        seconds);
-    runtime::log_info("request", {{"request_id", record->request_id},
-                                  {"method", record->method},
-                                  {"path", record->path},
-                                  {"rpc", record->rpc},
-                                  {"status", res.status},
-                                  {"code", record->code},
-                                  {"duration_ms", seconds * 1000.0},
-                                  {"caller", record->caller},
-                                  {"bytes_in", record->bytes_in},
-                                  {"bytes_out", res.body.size()}});
+    runtime::log_request({record->request_id, record->method, record->path, record->rpc,
+                          record->caller, res.status, record->code, seconds * 1000.0,
+                          record->bytes_in, res.body.size()});
     respond(std::move(res));
   };
 

@@ -1,8 +1,8 @@
 // Structured logs: one JSON object per line on stdout, for requests, start-up and
-// errors alike. Lines are written by a background thread from a bounded queue, so
-// a slow reader of stdout never stalls a request; lines that find the queue full
-// are dropped and counted (mu_log_lines_dropped_total). Never log a token, a
-// token's hash or a request body.
+// errors alike. Lines gather in a bounded buffer that a background thread writes
+// every 20 ms, so a slow reader of stdout never stalls a request; lines that find
+// the buffer full are dropped and counted (mu_log_lines_dropped_total). Never log
+// a token, a token's hash or a request body.
 #pragma once
 
 #include <string>
@@ -24,6 +24,18 @@ inline void log_info(std::string_view msg,
                      const nlohmann::json& fields = nlohmann::json::object()) {
   log_line("info", msg, fields);
 }
+// The one line of a call.
+struct RequestLine {
+  std::string_view request_id, method, path, rpc, caller;
+  int status = 0;
+  int code = 0;  // gRPC code
+  double duration_ms = 0;
+  std::size_t bytes_in = 0, bytes_out = 0;
+};
+void log_request(const RequestLine& line);
+// The JSON text of that line, newline included.
+std::string format_request_line(const RequestLine& line);
+
 inline void log_error(std::string_view msg, std::string_view detail) {
   log_line("error", msg, {{"error", detail}});
 }
