@@ -1,6 +1,7 @@
 #include "eventstore/event_store.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <set>
 #include <utility>
 
@@ -269,20 +270,39 @@ Appended EventStore::append(pqxx::transaction_base& tx, const AppendRequest& req
 }
 
 domain::StoredEvent event_from_row(const pqxx::row& row) {
+  std::array<std::string_view, kEventColumnCount> text;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    text[i] = std::string_view(row[static_cast<pqxx::row::size_type>(i)].c_str(),
+                               row[static_cast<pqxx::row::size_type>(i)].size());
+  }
+  return event_from_text(text);
+}
+
+domain::StoredEvent event_from_text(const std::array<std::string_view, kEventColumnCount>& text) {
+  auto number = [&](std::size_t column) -> std::int64_t {
+    std::int64_t value = 0;
+    const auto v = text[column];
+    const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), value);
+    if (ec != std::errc() || end != v.data() + v.size()) {
+      throw std::runtime_error("event column " + std::to_string(column) + " is not a number: \"" +
+                               std::string(v.substr(0, 32)) + "\"");
+    }
+    return value;
+  };
   domain::StoredEvent e;
-  e.aggregate_type = row[0].as<std::string>();
-  e.aggregate_id = row[1].as<std::string>();
-  e.sequence = static_cast<std::uint64_t>(row[2].as<std::int64_t>());
-  e.position = row[3].as<std::int64_t>();
-  e.type = row[4].as<std::string>();
-  e.revision = row[5].as<int>();
+  e.aggregate_type = text[0];
+  e.aggregate_id = text[1];
+  e.sequence = static_cast<std::uint64_t>(number(2));
+  e.position = number(3);
+  e.type = text[4];
+  e.revision = static_cast<int>(number(5));
   // An event some other writer stored with a broken payload reads as a discarded value,
   // which every reducer treats as "no fields", instead of stopping the reader.
-  e.payload = nlohmann::json::parse(row[6].as<std::string>(), nullptr, false);
-  e.creator = row[7].as<std::string>();
-  e.owner = row[8].as<std::string>();
-  e.created_at = domain::from_unix_micros(row[9].as<long long>());
-  e.tx_id = static_cast<std::uint64_t>(row[10].as<std::int64_t>());
+  e.payload = nlohmann::json::parse(text[6].begin(), text[6].end(), nullptr, false);
+  e.creator = text[7];
+  e.owner = text[8];
+  e.created_at = domain::from_unix_micros(number(9));
+  e.tx_id = static_cast<std::uint64_t>(number(10));
   return e;
 }
 

@@ -3,11 +3,13 @@
 // One EventStore per connection; not thread-safe (neither is the connection).
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -70,7 +72,10 @@ struct UniqueKeyTaken : std::runtime_error {
 inline constexpr const char* kEventColumns =
     "aggregate_type, aggregate_id, sequence, position, event_type, revision, payload::text, "
     "creator, owner, (extract(epoch FROM created_at) * 1000000)::bigint, tx_id::text::bigint";
+inline constexpr std::size_t kEventColumnCount = 11;
 domain::StoredEvent event_from_row(const pqxx::row& row);
+// The same from the columns' text (as a COPY of that SELECT writes them, unescaped).
+domain::StoredEvent event_from_text(const std::array<std::string_view, kEventColumnCount>& text);
 
 class EventStore {
  public:

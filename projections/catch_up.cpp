@@ -1,5 +1,11 @@
 #include "projections/catch_up.hpp"
 
+#include <array>
+#include <pqxx/stream_from>
+#include <string_view>
+#include <vector>
+
+#include "eventstore/copy_text.hpp"
 #include "eventstore/event_store.hpp"
 
 namespace mu::projections {
@@ -77,20 +83,29 @@ std::size_t catch_up_window(pqxx::transaction_base& tx, const std::string& check
       "::pg_snapshot) AND NOT pg_visible_in_snapshot(tx_id, " + tx.quote(c.done) +
       "::pg_snapshot) AND pg_visible_in_snapshot(tx_id, " + tx.quote(c.target) +
       "::pg_snapshot) AND position > " + std::to_string(c.position) + " ORDER BY position";
-  tx.exec("DECLARE mu_window NO SCROLL CURSOR FOR " + query);
+  // Streamed with COPY rather than fetched from a cursor: PostgreSQL produces the next
+  // rows while this process folds the last ones, where a FETCH leaves one side idle.
+  // (libpqxx 6.4 writes "COPY <name> TO STDOUT" with the name as given, so a
+  // parenthesised query is taken for one.)
+  pqxx::stream_from copy(tx, "(" + query + ")");
   std::size_t total = 0;
   std::int64_t last = c.position;
-  for (;;) {
-    const auto rows = tx.exec("FETCH FORWARD 20000 FROM mu_window");
-    for (const auto& row : rows) {
-      const auto e = eventstore::event_from_row(row);
-      each(e);
-      last = e.position;
+  std::string line;
+  std::vector<std::string> fields;
+  std::array<std::string_view, eventstore::kEventColumnCount> text;
+  while (copy.get_raw_line(line)) {
+    if (!eventstore::split_copy_line(line, fields) || fields.size() != text.size()) {
+      throw std::runtime_error("catch-up: a COPY line of the events has " +
+                               std::to_string(fields.size()) + " fields, not " +
+                               std::to_string(text.size()));
     }
-    total += rows.size();
-    if (rows.empty()) break;
+    for (std::size_t i = 0; i < text.size(); ++i) text[i] = fields[i];
+    const auto e = eventstore::event_from_text(text);
+    each(e);
+    last = e.position;
+    ++total;
   }
-  tx.exec("CLOSE mu_window");
+  copy.complete();
   advance(tx, checkpoint, c, true, last, total);
   return total;
 }
