@@ -282,3 +282,39 @@ TEST_CASE("a replay reads back every character a payload can hold", "[projection
   // verify rebuilds the other way (batches read with a plain SELECT) and finds no difference.
   CHECK(projections::verify(conn, *users).empty());
 }
+
+// Enough users that the replay's in-memory index grows several times, with removals.
+TEST_CASE("a replay of thousands of users equals the rebuild in batches", "[projection]") {
+  testing::TestDatabase db;
+  pqxx::connection conn(db.url());
+  {
+    pqxx::work tx(conn);
+    // 5,000 users, three events each, interleaved across users as a busy service
+    // writes them; every seventh user is removed at the end.
+    tx.exec(R"sql(
+      INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, payload, creator, owner)
+      SELECT 'user', 'u' || (n % 5000), n / 5000 + 1,
+             CASE WHEN n < 5000 THEN 'user.machine.added'
+                  WHEN n >= 10000 AND (n % 5000) % 7 = 0 THEN 'user.removed'
+                  ELSE 'user.machine.changed' END,
+             CASE WHEN n < 5000 THEN jsonb_build_object('userName', 'u' || n, 'name', 'n')
+                  ELSE jsonb_build_object('name', 'n' || n) END,
+             'test', 'org1'
+        FROM generate_series(0, 14999) AS n ORDER BY n)sql");
+    tx.exec(
+        "INSERT INTO streams (aggregate_type, aggregate_id, sequence, owner, created_at) "
+        "SELECT 'user', aggregate_id, max(sequence), 'org1', min(created_at) FROM events "
+        "GROUP BY aggregate_id");
+    tx.commit();
+  }
+  const auto* users = projections::find_projection("users");
+  REQUIRE(users);
+  CHECK(projections::replay(conn, *users, {}) == 15000);
+  {
+    pqxx::read_transaction tx(conn);
+    CHECK(tx.exec1("SELECT count(*) FROM users_read_model")[0].as<int>() == 5000 - 715);
+    CHECK(tx.exec1("SELECT name FROM users_read_model WHERE id = 'u4999'")[0].as<std::string>() ==
+          "n14999");
+  }
+  CHECK(projections::verify(conn, *users).empty());
+}
