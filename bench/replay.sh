@@ -4,6 +4,7 @@
 # `machine-users projections replay users` timed end to end.
 #   bench/replay.sh                    uses the embedded cluster of ./run (.data/)
 #   DATABASE_URL=... EVENTS=200000 USERS=20000 bench/replay.sh
+#   BINARY=PATH (another build), REPLAY_WRAP="perf record -g" (a profile of the replay)
 set -euo pipefail
 cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
 source scripts/lib.sh
@@ -31,6 +32,6 @@ SELECT 'user', aggregate_id, max(sequence), 'org1', min(created_at) FROM events 
 SQL
 mu_log "replaying"
 start=$(date +%s.%N)
-build/machine-users projections replay users --database-url "$url"
+${REPLAY_WRAP:-} "${BINARY:-build/machine-users}" projections replay users --database-url "$url"
 end=$(date +%s.%N)
 awk -v e="$events" -v s="$start" -v t="$end" 'BEGIN { printf "replay: %d events in %.1f s = %.0f events/s\n", e, t - s, e / (t - s) }'
