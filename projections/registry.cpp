@@ -19,14 +19,47 @@ std::set<std::string> async_names;
 
 const std::vector<ProjectionInfo>& registry() {
   static const std::vector<ProjectionInfo> all = {
-      {"users", 1, {"users_read_model"}, true, true, {"users"}},
+      {"users",
+       1,
+       {"users_read_model"},
+       true,
+       true,
+       {"users"},
+       [](pqxx::connection_base& conn, const std::string& suffix, Batching batch) -> ReduceBatch {
+         const std::string table = "users_read_model" + suffix;
+         if (batch == Batching::InMemory) {
+           auto users = std::make_shared<UsersBatchReducer>(table);
+           return [users](pqxx::transaction_base& tx, const std::vector<domain::StoredEvent>& e) {
+             users->reduce(tx, e);
+           };
+         }
+         auto users = std::make_shared<UsersProjection>(conn, table);
+         return [users](pqxx::transaction_base& tx, const std::vector<domain::StoredEvent>& e) {
+           users->apply_inline(tx, e);
+         };
+       },
+       [] {
+         auto fold = std::make_shared<UsersFold>();
+         return Fold{[fold](const domain::StoredEvent& e) { fold->apply(e); },
+                     [fold](pqxx::transaction_base& tx, const std::string& table) {
+                       fold->copy_into(tx, table);
+                     }};
+       }},
       // Authentication reads these right after the write that changes them.
       {"auth",
        1,
        {"orgs_read_model", "members_read_model", "pats_read_model"},
        false,
        false,
-       {"orgs", "members", "pats"}},
+       {"orgs", "members", "pats"},
+       [](pqxx::connection_base& conn, const std::string&, Batching) -> ReduceBatch {
+         // Rebuilt in place only, so always on the live tables.
+         auto auth = std::make_shared<AuthProjections>(conn);
+         return [auth](pqxx::transaction_base& tx, const std::vector<domain::StoredEvent>& e) {
+           auth->apply_inline(tx, e);
+         };
+       },
+       {}},
   };
   return all;
 }
@@ -63,11 +96,8 @@ void record_inline_checkpoints(pqxx::transaction_base& tx) {
 }
 
 std::optional<Fold> make_fold(const ProjectionInfo& info) {
-  if (info.name != "users") return std::nullopt;
-  auto fold = std::make_shared<UsersFold>();
-  return Fold{
-      [fold](const domain::StoredEvent& e) { fold->apply(e); },
-      [fold](pqxx::transaction_base& tx, const std::string& table) { fold->copy_into(tx, table); }};
+  if (!info.fold) return std::nullopt;
+  return info.fold();
 }
 
 bool any_async() {
@@ -77,22 +107,7 @@ bool any_async() {
 
 ReduceBatch make_reducer(pqxx::connection_base& conn, const ProjectionInfo& info,
                          const std::string& table_suffix, Batching batch) {
-  if (info.name == "users" && batch == Batching::InMemory) {
-    auto users = std::make_shared<UsersBatchReducer>("users_read_model" + table_suffix);
-    return [users](pqxx::transaction_base& tx, const std::vector<domain::StoredEvent>& events) {
-      users->reduce(tx, events);
-    };
-  }
-  if (info.name == "users") {
-    auto users = std::make_shared<UsersProjection>(conn, "users_read_model" + table_suffix);
-    return [users](pqxx::transaction_base& tx, const std::vector<domain::StoredEvent>& events) {
-      users->apply_inline(tx, events);
-    };
-  }
-  auto auth = std::make_shared<AuthProjections>(conn);
-  return [auth](pqxx::transaction_base& tx, const std::vector<domain::StoredEvent>& events) {
-    auth->apply_inline(tx, events);
-  };
+  return info.reducer(conn, table_suffix, batch);
 }
 
 }  // namespace mu::projections

@@ -1,6 +1,7 @@
 // The one list of read models. The command runner (inline reduction), the
 // checkpoint keeper, the async runner and the `projections` CLI all walk it:
-// adding a read model means adding it here (and its reducer), nothing else.
+// adding a read model means writing its reducer and adding one entry to the
+// table in registry.cpp, nothing else.
 #pragma once
 
 #include <functional>
@@ -19,6 +20,18 @@ namespace mu::projections {
 
 enum class Mode { Inline, Async };
 
+// Per event: one prepared statement per event (a command's few events). In memory:
+// a whole batch folded in memory and written with a few statements (rebuilds, async
+// runners), where the projection has such a reducer.
+enum class Batching { PerEvent, InMemory };
+
+// A whole history folded in memory and written into an empty table at once: the
+// first pass of a rebuild, for projections that have one.
+struct Fold {
+  std::function<void(const domain::StoredEvent&)> apply;
+  std::function<void(pqxx::transaction_base&, const std::string& table)> write;
+};
+
 struct ProjectionInfo {
   std::string name;                 // e.g. "users"
   int version = 1;                  // bump when the reducer's output changes: a replay is due
@@ -30,6 +43,12 @@ struct ProjectionInfo {
   // Its rows in current_states, which the service's checkpoint keeper moves while the
   // projection runs inline (an async one keeps projection_checkpoints instead).
   std::vector<std::string> inline_checkpoints;
+  // Its reducer on a connection, writing into `table_suffix`-ed copies of its tables
+  // ("" for the live ones); one without an in-memory reducer gives its per-event one.
+  std::function<ReduceBatch(pqxx::connection_base&, const std::string& table_suffix, Batching)>
+      reducer;
+  // Its whole-history fold, for projections that have one (else rebuilds go in batches).
+  std::function<Fold()> fold;
 };
 
 // Every read model, in the order they are reduced.
@@ -41,25 +60,14 @@ void set_async_projections(const std::set<std::string>& names);
 Mode mode_of(std::string_view name);
 bool any_async();
 
-// Per event: one prepared statement per event (a command's few events). In memory:
-// a whole batch folded in memory and written with a few statements (rebuilds, async
-// runners), where the projection has such a reducer.
-enum class Batching { PerEvent, InMemory };
-
-// A whole history folded in memory and written into an empty table at once: the
-// first pass of a rebuild, for projections that have one (nullopt: reduce in batches).
-struct Fold {
-  std::function<void(const domain::StoredEvent&)> apply;
-  std::function<void(pqxx::transaction_base&, const std::string& table)> write;
-};
 std::optional<Fold> make_fold(const ProjectionInfo& info);
 
 // Moves the current_states rows of every projection that runs inline in this process
 // to the last visible position: each visible event was reduced in its own transaction.
 void record_inline_checkpoints(pqxx::transaction_base& tx);
 
-// A reducer of `info` on `conn` writing into `table_suffix`-ed copies of its tables
-// ("" for the live ones). Prepares its statements on construction.
+// info.reducer, which prepares its statements on construction; nullopt from make_fold:
+// the projection has no fold.
 ReduceBatch make_reducer(pqxx::connection_base& conn, const ProjectionInfo& info,
                          const std::string& table_suffix = "", Batching batch = Batching::PerEvent);
 
