@@ -20,4 +20,13 @@ std::optional<std::string_view> identifier_problem(std::string_view text, std::s
 // form of unique names (full Unicode folding would need ICU).
 std::string ascii_lower(std::string_view text);
 
+// The value of a hexadecimal digit (either case), or -1: for percent-decoding and
+// COPY's escapes.
+inline int hex_digit_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
 }  // namespace mu::domain

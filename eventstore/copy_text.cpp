@@ -1,18 +1,13 @@
 #include "eventstore/copy_text.hpp"
 
+#include "domain/unicode.hpp"
+
 namespace mu::eventstore {
 
 namespace {
 
 bool is_octal(char c) {
   return c >= '0' && c <= '7';
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 }  // namespace
@@ -63,8 +58,8 @@ bool split_copy_line(std::string_view line, std::vector<std::string>& fields) {
         break;  // NULL, the whole field
       case 'x': {
         int value = 0, digits = 0;
-        while (digits < 2 && i + 1 < line.size() && hex_value(line[i + 1]) >= 0) {
-          value = value * 16 + hex_value(line[++i]);
+        while (digits < 2 && i + 1 < line.size() && domain::hex_digit_value(line[i + 1]) >= 0) {
+          value = value * 16 + domain::hex_digit_value(line[++i]);
           ++digits;
         }
         if (digits == 0) {
