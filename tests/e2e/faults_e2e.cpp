@@ -30,6 +30,7 @@
 
 #include "tests/e2e/service_fixture.hpp"
 #include "tests/support/private_cluster.hpp"
+#include "tests/support/raw_http.hpp"
 #include "tests/support/tcp_proxy.hpp"
 
 using mu::testing::FirstRun;
@@ -178,23 +179,6 @@ int open_fds(pid_t pid) {
     ++n;
   }
   return n;
-}
-
-// A blocking TCP connection to 127.0.0.1:port, or -1.
-int connect_to(unsigned short port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -1;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  int one = 1;
-  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  return fd;
 }
 
 std::string http_request(const std::string& method, const std::string& target,
@@ -750,7 +734,7 @@ TEST_CASE("faults: SIGTERM under a load answers the calls in flight and exits 0"
   for (std::size_t i = 0; i < blocked_users.size(); ++i) {
     load.threads.emplace_back([&, i] {
       Sent one{blocked_users[i], "blocked " + std::to_string(i), false, {}};
-      int fd = connect_to(port);
+      int fd = mu::testing::connect_loopback(port);
       if (fd < 0) {
         one.x.error = "connect failed";
       } else {
@@ -770,7 +754,7 @@ TEST_CASE("faults: SIGTERM under a load answers the calls in flight and exits 0"
       bool reused = false;
       for (int n = 0; !load.stop; ++n) {
         if (fd < 0) {
-          fd = connect_to(port);
+          fd = mu::testing::connect_loopback(port);
           reused = false;
           if (fd < 0) return;  // the listener is closed: done
         }
@@ -894,7 +878,7 @@ TEST_CASE("faults: 500 idle connections and a byte-a-second client do not slow o
 
   Fds idle;
   for (int i = 0; i < 500; ++i) {
-    int fd = connect_to(port);
+    int fd = mu::testing::connect_loopback(port);
     REQUIRE(fd >= 0);
     idle.fds.push_back(fd);
   }
@@ -904,7 +888,7 @@ TEST_CASE("faults: 500 idle connections and a byte-a-second client do not slow o
   Load slow;
   std::atomic<int> slow_bytes{0};
   slow.threads.emplace_back([&] {
-    int fd = connect_to(port);
+    int fd = mu::testing::connect_loopback(port);
     if (fd < 0) return;
     for (std::size_t i = 0; i < slow_wire.size() && !slow.stop; ++i) {
       if (::send(fd, slow_wire.data() + i, 1, MSG_NOSIGNAL) != 1) break;

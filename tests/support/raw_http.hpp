@@ -6,6 +6,9 @@
 
 namespace mu::testing {
 
+// A blocking TCP connection to 127.0.0.1:port (TCP_NODELAY set), or -1.
+int connect_loopback(unsigned short port);
+
 // Sends `wire` to 127.0.0.1:port and returns what the server sent until it closed
 // the connection or `idle_ms` passed without a byte.
 std::string raw_exchange(unsigned short port, const std::string& wire, int idle_ms = 2000);
