@@ -18,6 +18,13 @@ struct NewEvent {
   nlohmann::json payload = nlohmann::json::object();
 };
 
+// Where events came from, recorded with each (audit): never a token or a secret.
+struct Origin {
+  std::string rpc;         // e.g. "zitadel.management.v1.ManagementService/UpdateMachine"
+  std::string transport;   // "rest", "grpc", "grpc-web" or "cli"
+  std::string request_id;  // X-Request-Id as sent, or generated
+};
+
 struct StoredEvent {
   std::string aggregate_type;  // e.g. "user"
   std::string aggregate_id;

@@ -22,7 +22,8 @@ constexpr const char* kAppendExisting = "mu_es_append_existing";
 //   $1 aggregate_type, $2 aggregate_id, $3 expected sequence, $4 owner, $5 creator,
 //   $6 events   [{"type","revision","payload"}, ...] in order,
 //   $7 snapshot (JSON null: none), $8 snapshot revision,
-//   $9 keys to release, $10 keys to claim: [[type, value], ...].
+//   $9 keys to release, $10 keys to claim: [[type, value], ...],
+//   $11 rpc, $12 transport, $13 request id (where the events came from).
 //
 // The first write of the statement is on the stream head (`head`): it orders competing
 // writers, and when it yields no row (the head moved, or a new stream already exists)
@@ -57,11 +58,12 @@ WITH head AS (
 constexpr const char* kAppendTail = R"sql(,
 ev AS (
   INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, revision, payload,
-                      creator, owner, created_at)
+                      creator, owner, created_at, rpc, transport, request_id)
   SELECT $1::text, $2::text, $3::bigint + e.ord, e.doc->>'type', (e.doc->>'revision')::smallint,
          e.doc->'payload', $5::text, coalesce(nullif($4::text, ''), head.owner),
          -- A new stream's first event is its creation: the same instant as the head's.
-         CASE WHEN $3::bigint = 0 AND e.ord = 1 THEN head.created_at ELSE clock_timestamp() END
+         CASE WHEN $3::bigint = 0 AND e.ord = 1 THEN head.created_at ELSE clock_timestamp() END,
+         $11::text, $12::text, $13::text
     FROM head CROSS JOIN jsonb_array_elements($6::jsonb) WITH ORDINALITY AS e(doc, ord)
    ORDER BY e.ord
   RETURNING sequence, position, owner, (extract(epoch FROM created_at) * 1000000)::bigint AS us,
@@ -209,10 +211,11 @@ Appended EventStore::append(pqxx::transaction_base& tx, const AppendRequest& req
 
   pqxx::result result;
   try {
-    result = tx.exec_prepared(request.expected_sequence == 0 ? kAppendNew : kAppendExisting,
-                              request.aggregate_type, request.aggregate_id, expected, request.owner,
-                              request.creator, events.dump(), request.snapshot.dump(),
-                              request.snapshot_revision, key_list(release), key_list(claim));
+    result = tx.exec_prepared(
+        request.expected_sequence == 0 ? kAppendNew : kAppendExisting, request.aggregate_type,
+        request.aggregate_id, expected, request.owner, request.creator, events.dump(),
+        request.snapshot.dump(), request.snapshot_revision, key_list(release), key_list(claim),
+        request.origin.rpc, request.origin.transport, request.origin.request_id);
   } catch (const pqxx::unique_violation& e) {
     // Not expected (the statement avoids them), but if a constraint still fires the
     // meaning is clear from the table it guards.

@@ -36,8 +36,9 @@ struct UniqueKey {
 struct AppendRequest {
   std::string aggregate_type;
   std::string aggregate_id;
-  std::string owner;    // resource owner (organization id)
-  std::string creator;  // editor's user id
+  std::string owner;      // resource owner (organization id)
+  std::string creator;    // editor's user id
+  domain::Origin origin;  // the call that wrote the events
   // The stream's sequence the decision was made on; 0 for a new stream.
   std::uint64_t expected_sequence = 0;
   std::vector<domain::NewEvent> events;  // at least one

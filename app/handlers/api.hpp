@@ -30,6 +30,8 @@ struct CallContext {
   // on an object that has moved on since is Aborted instead of applied.
   std::optional<std::uint64_t> expected_sequence = std::nullopt;
   std::optional<IdempotencyKey> idempotency = std::nullopt;
+  // The RPC, transport and request id, recorded with every event the call writes.
+  domain::Origin origin{};
 };
 
 // zitadel.v1.ObjectDetails

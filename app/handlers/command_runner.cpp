@@ -85,6 +85,7 @@ eventstore::AppendRequest append_request(const std::string& type, const StreamRe
   req.aggregate_id = stream.id;
   req.owner = stream.owner;
   req.creator = stream.editor_id;
+  req.origin = stream.origin;
   req.expected_sequence = loaded.sequence;
 
   // The snapshot is the write model after the events, folded by the same apply.

@@ -47,6 +47,7 @@ struct StreamRef {
   // Recorded with the events when set; a key another call committed first is
   // the error kIdempotencyReplay (nothing is written: answer from the record).
   const api::IdempotencyKey* idempotency = nullptr;
+  domain::Origin origin{};  // recorded with every event
 };
 
 inline const api::IdempotencyKey* key_of(const api::CallContext& ctx) {

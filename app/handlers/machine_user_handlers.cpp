@@ -21,7 +21,7 @@ domain::Result<api::ObjectDetails> on_user(Backend& b, const api::CallContext& c
                                            const Command& cmd) {
   if (auto invalid = domain::validate(cmd)) return *invalid;
   auto out = run_user_command(
-      b, {cmd.user_id, ctx.org_id, ctx.editor_id, ctx.expected_sequence, key_of(ctx)},
+      b, {cmd.user_id, ctx.org_id, ctx.editor_id, ctx.expected_sequence, key_of(ctx), ctx.origin},
       [&](const domain::MachineUser& u) { return domain::decide(u, cmd); });
   if (!out.ok()) return out.error();
   return out->details();

@@ -14,10 +14,10 @@ using domain::ScopeKind;
 // The stream a membership lives on: the org's, or the instance's one stream.
 StreamRef scope_stream(const api::CallContext& ctx, ScopeKind kind) {
   if (kind == ScopeKind::Org) {
-    return {ctx.org_id, ctx.org_id, ctx.editor_id, ctx.expected_sequence, key_of(ctx)};
+    return {ctx.org_id, ctx.org_id, ctx.editor_id, ctx.expected_sequence, key_of(ctx), ctx.origin};
   }
   const std::string instance(domain::kInstanceId);
-  return {instance, instance, ctx.editor_id, ctx.expected_sequence, key_of(ctx)};
+  return {instance, instance, ctx.editor_id, ctx.expected_sequence, key_of(ctx), ctx.origin};
 }
 
 // Validates a member command, decides it on the scope's stream, returns the details.
@@ -45,7 +45,8 @@ domain::Result<api::AddOrgResponse> add_org(Backend& b, const api::CallContext& 
   if (auto invalid = domain::validate(cmd)) return *invalid;
   cmd.org_id = b.ids.next();
   auto out = run_scope_command(
-      b, ScopeKind::Org, {cmd.org_id, cmd.org_id, ctx.editor_id, std::nullopt, key_of(ctx)},
+      b, ScopeKind::Org,
+      {cmd.org_id, cmd.org_id, ctx.editor_id, std::nullopt, key_of(ctx), ctx.origin},
       [&](const domain::MemberScope& s, bool) { return domain::decide(s, cmd); });
   if (!out.ok()) return out.error();
   return api::AddOrgResponse{cmd.org_id, out->details()};

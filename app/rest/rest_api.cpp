@@ -5,13 +5,13 @@
 #include <cstdio>
 #include <functional>
 #include <memory>
-#include <random>
 
 #include "app/handlers/authorization.hpp"
 #include "app/handlers/command_runner.hpp"
 #include "app/handlers/idempotency.hpp"
 #include "app/handlers/machine_user_handlers.hpp"
 #include "app/handlers/org_handlers.hpp"
+#include "app/handlers/request_id.hpp"
 #include "app/rest/error_body.hpp"
 #include "app/rest/messages_json.hpp"
 #include "app/rest/routes.hpp"
@@ -136,17 +136,10 @@ std::optional<std::string> header(const http::HttpRequest& req, const char* name
 // one of ours: 16 hex digits.
 domain::Result<std::string> request_id_of(const http::HttpRequest& req) {
   if (const std::string* given = req.header("x-request-id")) {
-    const bool printable =
-        std::all_of(given->begin(), given->end(), [](char c) { return c >= 0x20 && c <= 0x7E; });
-    if (given->empty() || given->size() > 128 || !printable) {
-      return domain::invalid_argument("X-Request-Id must be 1 to 128 printable ASCII characters");
-    }
+    if (auto bad = handlers::check_request_id(*given)) return *bad;
     return *given;
   }
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  char id[17];
-  std::snprintf(id, sizeof id, "%016llx", static_cast<unsigned long long>(rng()));
-  return std::string(id);
+  return handlers::new_request_id();
 }
 
 // The sequence a response reports, which is the ETag of the object it is about.
@@ -279,6 +272,7 @@ void RestApi::operator()(http::HttpRequest req, http::Responder respond) {
     auto ctx = handlers::authorize(backend, credentials, api::required_permission(m.rpc));
     if (!ctx.ok()) return answer(failure(*record, ctx.error()));
     record->caller = ctx->editor_id;
+    ctx->origin = {api::full_rpc_name(m.rpc), "rest", record->request_id};
     auto expected = decode_if_match(if_match);  // part of the request's validation
     if (!expected.ok()) return answer(failure(*record, expected.error()));
     ctx->expected_sequence = *expected;

@@ -1,0 +1,19 @@
+// Request ids: the caller's X-Request-Id (or gRPC metadata x-request-id) when it is
+// one, else a generated one. Every response echoes it and every event records it.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "domain/error.hpp"
+
+namespace mu::handlers {
+
+// InvalidArgument unless `given` is 1 to 128 printable ASCII characters.
+std::optional<domain::Error> check_request_id(std::string_view given);
+
+// 16 lower-case hex digits, random.
+std::string new_request_id();
+
+}  // namespace mu::handlers

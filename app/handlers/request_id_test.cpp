@@ -1,0 +1,31 @@
+#include "app/handlers/request_id.hpp"
+
+#include <catch2/catch.hpp>
+#include <set>
+
+using namespace mu::handlers;
+
+TEST_CASE("a request id is 1 to 128 printable ASCII characters") {
+  CHECK_FALSE(check_request_id("a"));
+  CHECK_FALSE(check_request_id(std::string(128, '~')));
+  CHECK_FALSE(check_request_id("req 42/x:y"));
+  for (const std::string& bad :
+       {std::string(), std::string(129, 'a'), std::string("a\nb"), std::string("a\x7f"),
+        std::string("caf\xc3\xa9"), std::string("a\0b", 3)}) {
+    const auto e = check_request_id(bad);
+    REQUIRE(e);
+    CHECK(e->code == mu::domain::Code::InvalidArgument);
+  }
+}
+
+TEST_CASE("generated request ids are 16 hex digits and do not repeat") {
+  std::set<std::string> seen;
+  for (int i = 0; i < 1000; ++i) {
+    const auto id = new_request_id();
+    CHECK(id.size() == 16);
+    CHECK(id.find_first_not_of("0123456789abcdef") == std::string::npos);
+    CHECK_FALSE(check_request_id(id));
+    seen.insert(id);
+  }
+  CHECK(seen.size() == 1000);
+}
