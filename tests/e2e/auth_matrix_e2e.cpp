@@ -18,32 +18,6 @@ struct Caller {
   std::string org_header;  // "" sends none
 };
 
-// A machine user of `org` holding `roles` there (none: no membership), and a token of it.
-struct MadeCaller {
-  std::string id;
-  std::string token;
-  std::string token_id;
-};
-
-MadeCaller make_caller(Service& s, const std::string& name, const std::string& org,
-                       std::vector<std::string> roles, const std::string& expiration = "") {
-  MadeCaller c;
-  c.id = s.add_user(name, org);
-  if (!roles.empty()) {
-    auto r = s.call("POST", "/management/v1/orgs/me/members",
-                    json{{"userId", c.id}, {"roles", roles}}, org);
-    if (r.status != 200) throw std::runtime_error("AddOrgMember failed: " + r.body.dump());
-  }
-  json body = json::object();
-  if (!expiration.empty()) body["expirationDate"] = expiration;
-  auto pat = s.call("POST", "/management/v1/users/" + c.id + "/pats", body, org);
-  if (pat.status != 200)
-    throw std::runtime_error("AddPersonalAccessToken failed: " + pat.body.dump());
-  c.token = pat.body["token"];
-  c.token_id = pat.body["tokenId"];
-  return c;
-}
-
 std::string in_seconds(int seconds) {
   auto t =
       std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now()) +
@@ -62,22 +36,22 @@ TEST_CASE("the permission matrix") {
   const std::string org_a = s.org1(), org_b = s.org2();
 
   // The expired token first, so that its second passes while the others are made.
-  auto expiring = make_caller(s, "expiring", org_b, {"ORG_OWNER"}, in_seconds(2));
+  auto expiring = s.add_caller("expiring", org_b, {"ORG_OWNER"}, in_seconds(2));
   const auto expires_at = std::chrono::steady_clock::now() + std::chrono::milliseconds(2100);
 
-  auto revoked = make_caller(s, "revoked", org_b, {"ORG_OWNER"});
+  auto revoked = s.add_caller("revoked", org_b, {"ORG_OWNER"});
   REQUIRE(
       s.call("DELETE", "/users/" + revoked.id + "/pats/" + revoked.token_id, "", org_b).status ==
       200);
-  auto deactivated = make_caller(s, "deactivated", org_b, {"ORG_OWNER"});
+  auto deactivated = s.add_caller("deactivated", org_b, {"ORG_OWNER"});
   REQUIRE(s.call("POST", "/users/" + deactivated.id + "/_deactivate", "", org_b).status == 200);
-  auto locked = make_caller(s, "locked", org_b, {"ORG_OWNER"});
+  auto locked = s.add_caller("locked", org_b, {"ORG_OWNER"});
   REQUIRE(s.call("POST", "/users/" + locked.id + "/_lock", "", org_b).status == 200);
-  auto removed = make_caller(s, "removed", org_b, {"ORG_OWNER"});
+  auto removed = s.add_caller("removed", org_b, {"ORG_OWNER"});
   REQUIRE(s.call("DELETE", "/users/" + removed.id, "", org_b).status == 200);
-  auto no_role = make_caller(s, "no-role", org_b, {});
-  auto manager_a = make_caller(s, "manager-a", org_a, {"ORG_USER_MANAGER"});
-  auto owner_b = make_caller(s, "owner-b", org_b, {"ORG_OWNER"});
+  auto no_role = s.add_caller("no-role", org_b, {});
+  auto manager_a = s.add_caller("manager-a", org_a, {"ORG_USER_MANAGER"});
+  auto owner_b = s.add_caller("owner-b", org_b, {"ORG_OWNER"});
   std::this_thread::sleep_until(expires_at);
 
   struct Row {
@@ -152,7 +126,7 @@ TEST_CASE("the permission matrix") {
 
 TEST_CASE("every event records its editor") {
   Service s;
-  auto owner = make_caller(s, "owner", s.org2(), {"ORG_OWNER"});
+  auto owner = s.add_caller("owner", s.org2(), {"ORG_OWNER"});
   const std::string target = s.add_user("target", s.org2());
   REQUIRE(s.call_as(owner.token, "PUT", "/users/" + target + "/machine", R"({"name":"edited"})")
               .status == 200);
@@ -172,7 +146,7 @@ TEST_CASE("every event records its editor") {
 
 TEST_CASE("tokens are stored only as hashes and never shown again") {
   Service s;
-  auto c = make_caller(s, "holder", s.org2(), {"ORG_OWNER"});
+  auto c = s.add_caller("holder", s.org2(), {"ORG_OWNER"});
   pqxx::connection conn(s.database().url());
   pqxx::nontransaction tx(conn);
   for (auto q : {"SELECT count(*) FROM events WHERE payload::text LIKE '%' || $1 || '%'",

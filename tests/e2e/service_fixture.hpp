@@ -102,6 +102,32 @@ class Service {
     return r.body.at("token").get<std::string>();
   }
 
+  // A machine user of `org` holding `roles` there (none: no membership), and a token of it.
+  struct MadeCaller {
+    std::string id;
+    std::string token;
+    std::string token_id;
+  };
+  MadeCaller add_caller(const std::string& name, const std::string& org,
+                        const std::vector<std::string>& roles, const std::string& expiration = "") {
+    MadeCaller c;
+    c.id = add_user(name, org);
+    if (!roles.empty()) {
+      auto r = call("POST", "/management/v1/orgs/me/members",
+                    nlohmann::json{{"userId", c.id}, {"roles", roles}}, org);
+      if (r.status != 200) throw std::runtime_error("AddOrgMember failed: " + r.body.dump());
+    }
+    nlohmann::json body = nlohmann::json::object();
+    if (!expiration.empty()) body["expirationDate"] = expiration;
+    auto pat = call("POST", "/management/v1/users/" + c.id + "/pats", body, org);
+    if (pat.status != 200) {
+      throw std::runtime_error("AddPersonalAccessToken failed: " + pat.body.dump());
+    }
+    c.token = pat.body["token"];
+    c.token_id = pat.body["tokenId"];
+    return c;
+  }
+
   long long count_events(const std::string& aggregate_id = "") {
     pqxx::connection conn(db_.url());
     pqxx::nontransaction tx(conn);
