@@ -2,11 +2,13 @@
 // decision, and every error encoded as the REST layer answers it.
 //
 // Input: one selector byte, then the body (or, for If-Match, the header value).
-// The selector is a digit in the seeds ('0'..'9'; any other byte counts modulo 10):
+// The selector is a digit in the seeds ('0'..'9', 'a' for 10; any other byte counts
+// modulo 11):
 //   0 AddMachineUser     1 UpdateMachine (path id)     2 AddPersonalAccessToken (path id)
 //   3 AddOrg             4 AddOrgMember                5 UpdateOrgMember (path id)
 //   6 AddIAMMember       7 UpdateIAMMember (path id)   8 If-Match header
 //   9 parse_message and protojson's field readers on their own
+//   a ListUserChanges (path id)
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -69,7 +71,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   const unsigned char first = data[0];
-  const int selector = first >= '0' && first <= '9' ? first - '0' : first % 10;
+  const int selector = first >= '0' && first <= '9' ? first - '0' : first == 'a' ? 10 : first % 11;
   const std::string_view body(reinterpret_cast<const char*>(data) + 1, size - 1);
   using domain::ScopeKind;
   switch (selector) {
@@ -107,6 +109,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (!decoded.ok()) fuzz::check_error(decoded.error());
       break;
     }
+    case 10:
+      fuzz::list_user_changes(body, kPathUserId);
+      break;
     default:
       readers(body);
       break;

@@ -44,8 +44,8 @@ class InputStream {
       return 0;
     }
     ec = {};
-    const std::size_t n = asio::buffer_copy(
-        buffers, asio::buffer(data_.data(), std::min(kReadChunk, data_.size())));
+    const std::size_t n =
+        asio::buffer_copy(buffers, asio::buffer(data_.data(), std::min(kReadChunk, data_.size())));
     data_.remove_prefix(n);
     return n;
   }

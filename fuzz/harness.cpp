@@ -12,6 +12,7 @@
 #include "app/handlers/rpc.hpp"
 #include "app/rest/error_body.hpp"
 #include "app/rest/messages_json.hpp"
+#include "domain/audit.hpp"
 #include "domain/event.hpp"
 #include "domain/machine_user.hpp"
 #include "domain/org.hpp"
@@ -353,6 +354,20 @@ void process(domain::ScopeKind kind, bool update, const api::AddMemberRequest& r
   commit_scope(scope, aggregate_of(kind), scope.id, domain::decide(scope, cmd));
 }
 
+void list_user_changes(std::string_view body, const std::string& id) {
+  auto decoded = rest::decode_list_user_changes(body, id);
+  if (!decoded.ok()) return check_error(decoded.error());
+  accepted_body(body);
+  const auto& q = decoded->query;
+  if (q.user_id != id) finding("ListUserChanges did not take the path's user id", q.user_id);
+  if (auto e = domain::validate(q)) return check_error(*e);
+  accepted("ListUserChanges user id", q.user_id);
+  const auto page = domain::page_size(q.limit);
+  if (page == 0 || page > domain::kMaxAuditPage) {
+    finding("a change query's page size is out of 1..1000", std::to_string(page));
+  }
+}
+
 void dispatch(const rest::RouteMatch& m, std::string_view body,
               const std::optional<std::string>& if_match) {
   auto expected = rest::decode_if_match(if_match);
@@ -402,6 +417,8 @@ void dispatch(const rest::RouteMatch& m, std::string_view body,
       return remove_member(ScopeKind::Org, id);
     case Rpc::RemoveIAMMember:
       return remove_member(ScopeKind::Instance, id);
+    case Rpc::ListUserChanges:
+      return list_user_changes(body, id);
     default:  // GetMyOrg, and RPCs added since: nothing decoded from the request
       return;
   }
@@ -431,6 +448,7 @@ std::optional<std::size_t> parameter_count(api::Rpc rpc) {
     case Rpc::RemoveOrgMember:
     case Rpc::UpdateIAMMember:
     case Rpc::RemoveIAMMember:
+    case Rpc::ListUserChanges:
       return 1;
     case Rpc::RemovePersonalAccessToken:
       return 2;

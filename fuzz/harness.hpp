@@ -61,6 +61,9 @@ void process_result(std::string_view body, const domain::Result<Request>& decode
   process(*decoded);
 }
 
+// ListUserChanges' body and path id: decoded, validated, its page size checked.
+void list_user_changes(std::string_view body, const std::string& id);
+
 // What rest_api.cpp does with a routed call once the caller is authorized:
 // If-Match, then the RPC's decoder (or path ids) and the request's processing.
 void dispatch(const rest::RouteMatch& m, std::string_view body,

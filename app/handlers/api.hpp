@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "domain/audit.hpp"
 #include "domain/machine_user.hpp"
 #include "domain/time.hpp"
 
@@ -82,6 +83,24 @@ struct User {
 };
 struct GetUserByIDResponse {
   User user;
+};
+
+// ListUserChanges: zitadel.change.v1.ChangeQuery over one user.
+struct ListUserChangesRequest {
+  domain::UserChangesQuery query;
+};
+// zitadel.change.v1.Change
+struct Change {
+  domain::Timestamp change_date{};
+  std::string event_type;  // e.g. "user.machine.changed"
+  std::uint64_t sequence = 0;
+  std::string editor_id;
+  std::string editor_display_name;  // the editor's name; empty for an unknown or system editor
+  std::string resource_owner_id;
+  std::string editor_preferred_login_name;  // the editor's user name
+};
+struct ListUserChangesResponse {
+  std::vector<Change> result;
 };
 
 // Deactivate/Reactivate/Lock/Unlock/RemoveUser share one shape: {id} -> {details}.

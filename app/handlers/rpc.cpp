@@ -10,6 +10,7 @@ std::string_view required_permission(Rpc rpc) {
   namespace p = domain::permission;
   switch (rpc) {
     case Rpc::GetUserByID:
+    case Rpc::ListUserChanges:
       return p::kUserRead;
     case Rpc::RemoveUser:
       return p::kUserDelete;
@@ -76,6 +77,8 @@ std::string_view rpc_name(Rpc rpc) {
       return "UpdateIAMMember";
     case Rpc::RemoveIAMMember:
       return "RemoveIAMMember";
+    case Rpc::ListUserChanges:
+      return "ListUserChanges";
   }
   return "Unknown";
 }
@@ -89,7 +92,7 @@ std::string full_rpc_name(Rpc rpc) {
 }
 
 bool is_write(Rpc rpc) {
-  return rpc != Rpc::GetUserByID && rpc != Rpc::GetMyOrg;
+  return rpc != Rpc::GetUserByID && rpc != Rpc::GetMyOrg && rpc != Rpc::ListUserChanges;
 }
 
 }  // namespace mu::api

@@ -26,6 +26,7 @@ enum class Rpc {
   AddIAMMember,
   UpdateIAMMember,
   RemoveIAMMember,
+  ListUserChanges,
 };
 
 // The permission the call needs in the organization it acts in. (Health, readiness

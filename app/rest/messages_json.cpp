@@ -1,6 +1,7 @@
 #include "app/rest/messages_json.hpp"
 
 #include <charconv>
+#include <limits>
 
 #include "app/rest/protojson.hpp"
 
@@ -95,6 +96,34 @@ domain::Result<api::AddOrgRequest> decode_add_org(std::string_view body) {
   if (!msg.ok()) return msg.error();
   api::AddOrgRequest r;
   if (auto e = read_string(*msg, {"name", "name"}, r.name)) return *e;
+  return r;
+}
+
+domain::Result<api::ListUserChangesRequest> decode_list_user_changes(
+    std::string_view body, const std::string& path_user_id) {
+  auto msg = parse_message(body);
+  if (!msg.ok()) return msg.error();
+  api::ListUserChangesRequest r;
+  r.query.user_id = path_user_id;
+  auto query = read_message(*msg, {"query", "query"});
+  if (!query.ok()) return query.error();
+  if (const json* q = *query) {
+    std::uint64_t limit = 0;
+    auto error = first_error(
+        [&] {
+          return read_unsigned(*q, {"sequence", "sequence"},
+                               std::numeric_limits<std::uint64_t>::max(), r.query.sequence);
+        },
+        [&] {
+          return read_unsigned(*q, {"limit", "limit"}, std::numeric_limits<std::uint32_t>::max(),
+                               limit);
+        },
+        [&] {
+          return read_bool(*q, {"asc", "asc"}, r.query.asc);
+        });
+    if (error) return *error;
+    r.query.limit = static_cast<std::uint32_t>(limit);
+  }
   return r;
 }
 
@@ -196,6 +225,25 @@ json encode(const api::GetMyOrgResponse& r) {
 
 json encode(const api::MemberResponse& r) {
   return {{"details", encode(r.details)}};
+}
+
+json encode(const api::ListUserChangesResponse& r) {
+  json result = json::array();
+  for (const auto& c : r.result) {
+    json change = json::object();
+    change["changeDate"] = domain::to_rfc3339(c.change_date);
+    change["eventType"] = {{"key", domain::event_type_key(c.event_type)},
+                           {"localizedMessage", domain::event_type_message(c.event_type)}};
+    change["sequence"] = uint64_string(c.sequence);
+    put_string(change, "editorId", c.editor_id);
+    put_string(change, "editorDisplayName", c.editor_display_name);
+    put_string(change, "resourceOwnerId", c.resource_owner_id);
+    put_string(change, "editorPreferredLoginName", c.editor_preferred_login_name);
+    result.push_back(std::move(change));
+  }
+  // protojson leaves an empty repeated field out: no changes is {}.
+  if (result.empty()) return json::object();
+  return {{"result", std::move(result)}};
 }
 
 }  // namespace mu::rest

@@ -19,6 +19,8 @@ domain::Result<api::UpdateMachineRequest> decode_update_machine(std::string_view
 domain::Result<api::AddPersonalAccessTokenRequest> decode_add_personal_access_token(
     std::string_view body, const std::string& path_user_id);
 domain::Result<api::AddOrgRequest> decode_add_org(std::string_view body);
+domain::Result<api::ListUserChangesRequest> decode_list_user_changes(
+    std::string_view body, const std::string& path_user_id);
 // AddOrgMember/AddIAMMember; with a path user id, UpdateOrgMember/UpdateIAMMember.
 domain::Result<api::AddMemberRequest> decode_member(std::string_view body,
                                                     const std::string& path_user_id = "");
@@ -37,6 +39,7 @@ nlohmann::json encode(const api::AddPersonalAccessTokenResponse& r);
 nlohmann::json encode(const api::RemovePersonalAccessTokenResponse& r);
 nlohmann::json encode(const api::AddOrgResponse& r);
 nlohmann::json encode(const api::GetMyOrgResponse& r);
+nlohmann::json encode(const api::ListUserChangesResponse& r);
 nlohmann::json encode(const api::MemberResponse& r);
 
 }  // namespace mu::rest

@@ -89,6 +89,61 @@ std::optional<domain::Error> read_strings(const json& msg, Field f, std::vector<
   return std::nullopt;
 }
 
+std::optional<domain::Error> read_unsigned(const json& msg, Field f, std::uint64_t max,
+                                           std::uint64_t& out) {
+  auto found = lookup(msg, f);
+  if (!found.ok()) return found.error();
+  const json* v = *found;
+  if (!v) return std::nullopt;
+  const std::string_view type =
+      max > std::numeric_limits<std::uint32_t>::max() ? "uint64" : "uint32";
+  std::uint64_t n = 0;
+  if (v->is_number_unsigned()) {
+    n = v->get<std::uint64_t>();
+  } else if (v->is_number_float()) {
+    // protojson takes 5.0 (and 5e0) for 5, nothing with a fraction.
+    const double d = v->get<double>();
+    if (!(d >= 0 && d <= static_cast<double>(max)) ||
+        d != static_cast<double>(static_cast<std::uint64_t>(d))) {
+      return wrong_type(f, type, *v);
+    }
+    n = static_cast<std::uint64_t>(d);
+  } else if (v->is_string()) {
+    const auto& s = v->get_ref<const std::string&>();
+    if (s.empty() || s.size() > 20 || s.find_first_not_of("0123456789") != std::string::npos) {
+      return wrong_type(f, type, *v);
+    }
+    try {
+      n = std::stoull(s);
+    } catch (const std::exception&) {
+      return wrong_type(f, type, *v);
+    }
+  } else {
+    return wrong_type(f, type, *v);  // negative numbers, bools, objects ...
+  }
+  if (n > max) return wrong_type(f, type, *v);
+  out = n;
+  return std::nullopt;
+}
+
+std::optional<domain::Error> read_bool(const json& msg, Field f, bool& out) {
+  auto found = lookup(msg, f);
+  if (!found.ok()) return found.error();
+  const json* v = *found;
+  if (!v) return std::nullopt;
+  if (!v->is_boolean()) return wrong_type(f, "bool", *v);
+  out = v->get<bool>();
+  return std::nullopt;
+}
+
+domain::Result<const json*> read_message(const json& msg, Field f) {
+  auto found = lookup(msg, f);
+  if (!found.ok()) return found.error();
+  const json* v = *found;
+  if (v && !v->is_object()) return wrong_type(f, "message", *v);
+  return v;
+}
+
 std::optional<domain::Error> read_timestamp(const json& msg, Field f,
                                             std::optional<domain::Timestamp>& out) {
   auto found = lookup(msg, f);

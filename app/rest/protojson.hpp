@@ -4,6 +4,7 @@
 // string, google.protobuf.Timestamp as RFC 3339, default values left out.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -43,6 +44,17 @@ std::optional<domain::Error> read_strings(const nlohmann::json& msg, Field f,
 // A google.protobuf.Timestamp: an RFC 3339 string.
 std::optional<domain::Error> read_timestamp(const nlohmann::json& msg, Field f,
                                             std::optional<domain::Timestamp>& out);
+
+// An unsigned integer (uint32 or uint64) up to `max`: a JSON number without a
+// fraction, or a string of decimal digits (how protojson writes a uint64).
+std::optional<domain::Error> read_unsigned(const nlohmann::json& msg, Field f, std::uint64_t max,
+                                           std::uint64_t& out);
+
+// A bool: JSON true or false.
+std::optional<domain::Error> read_bool(const nlohmann::json& msg, Field f, bool& out);
+
+// A message field: the JSON object, or nullptr when absent or null.
+domain::Result<const nlohmann::json*> read_message(const nlohmann::json& msg, Field f);
 
 // Writing: a uint64 as protojson writes it (a decimal string).
 inline std::string uint64_string(std::uint64_t v) {

@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 
+#include "app/handlers/audit_handlers.hpp"
 #include "app/handlers/authorization.hpp"
 #include "app/handlers/command_runner.hpp"
 #include "app/handlers/idempotency.hpp"
@@ -99,6 +100,8 @@ domain::Result<json> dispatch(handlers::Backend& b, const api::CallContext& ctx,
                   with(remove_personal_access_token));
     case Rpc::AddOrg:
       return call(decode_add_org(body), with(add_org));
+    case Rpc::ListUserChanges:
+      return call(decode_list_user_changes(body, id), with(list_user_changes));
     case Rpc::GetMyOrg:
       return call(ok(api::GetMyOrgRequest{}), with(get_my_org));
     case Rpc::AddOrgMember:

@@ -144,3 +144,40 @@ TEST_CASE("If-Match carries a sequence") {
     CHECK(r.error().code == Code::InvalidArgument);
   }
 }
+
+TEST_CASE("ListUserChanges: its route, and its query read as protojson") {
+  auto m = match_route("POST", "/management/v1/users/42/changes/_search");
+  REQUIRE(m.ok());
+  CHECK(m->rpc == Rpc::ListUserChanges);
+  CHECK(m->param(0) == "42");
+  CHECK_FALSE(match_route("GET", "/users/42/changes/_search").ok());
+
+  auto r = decode_list_user_changes(
+      R"({"query":{"sequence":"18446744073709551615","limit":7,"asc":true}})", "42");
+  REQUIRE(r.ok());
+  CHECK(r->query.user_id == "42");
+  CHECK(r->query.sequence == 18446744073709551615ull);
+  CHECK(r->query.limit == 7);
+  CHECK(r->query.asc);
+  // Numbers as protojson takes them: integral JSON numbers, decimal strings, 5.0.
+  r = decode_list_user_changes(R"({"query":{"sequence":12,"limit":"3","asc":false}})", "42");
+  REQUIRE(r.ok());
+  CHECK(r->query.sequence == 12);
+  CHECK(r->query.limit == 3);
+  CHECK(decode_list_user_changes(R"({"query":{"limit":5.0}})", "42")->query.limit == 5);
+  r = decode_list_user_changes("", "42");
+  REQUIRE(r.ok());
+  CHECK(r->query.sequence == 0);
+  CHECK(r->query.limit == 0);
+  CHECK_FALSE(r->query.asc);
+
+  for (const char* bad :
+       {R"({"query":{"sequence":-1}})", R"({"query":{"sequence":"18446744073709551616"}})",
+        R"({"query":{"sequence":" 1"}})", R"({"query":{"limit":4294967296}})",
+        R"({"query":{"limit":"4294967296"}})", R"({"query":{"limit":2.5}})",
+        R"({"query":{"limit":true}})", R"({"query":{"asc":1}})", R"({"query":[]})"}) {
+    auto e = decode_list_user_changes(bad, "42");
+    REQUIRE_FALSE(e.ok());
+    CHECK(e.error().code == Code::InvalidArgument);
+  }
+}

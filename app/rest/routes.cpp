@@ -30,6 +30,7 @@ constexpr std::array kRoutes = {
     Route{"POST", "/users/{}/_unlock", Rpc::UnlockUser, Service::Management},
     Route{"POST", "/users/{}/pats", Rpc::AddPersonalAccessToken, Service::Management},
     Route{"DELETE", "/users/{}/pats/{}", Rpc::RemovePersonalAccessToken, Service::Management},
+    Route{"POST", "/users/{}/changes/_search", Rpc::ListUserChanges, Service::Management},
     Route{"POST", "/orgs", Rpc::AddOrg, Service::Management},
     Route{"GET", "/orgs/me", Rpc::GetMyOrg, Service::Management},
     Route{"POST", "/orgs/me/members", Rpc::AddOrgMember, Service::Management},

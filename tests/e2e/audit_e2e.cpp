@@ -105,3 +105,110 @@ TEST_CASE("a bad X-Request-Id is refused with 400 and writes nothing") {
   }
   CHECK(s.count_events() == before);
 }
+
+namespace {
+
+// The sequences of a ListUserChanges answer, in its order.
+std::vector<std::string> sequences(const nlohmann::json& body) {
+  std::vector<std::string> out;
+  if (body.contains("result")) {
+    for (const auto& c : body["result"]) out.push_back(c.at("sequence").get<std::string>());
+  }
+  return out;
+}
+
+using Seqs = std::vector<std::string>;
+
+}  // namespace
+
+TEST_CASE("ListUserChanges: newest first, cursors both ways, limits, editors") {
+  Service s;
+  const auto id = s.add_user("history", s.org2());
+  for (int i = 1; i <= 4; ++i) {
+    REQUIRE(s.call("PUT", "/users/" + id + "/machine",
+                   nlohmann::json{{"name", "n" + std::to_string(i)}}, s.org2())
+                .status == 200);
+  }
+  auto owner = s.add_caller("owner", s.org2(), {"ORG_OWNER"});
+  REQUIRE(s.call_as(owner.token, "POST", "/users/" + id + "/_lock", "{}").status == 200);
+  const std::string path = "/management/v1/users/" + id + "/changes/_search";
+
+  // No body, an empty body and an empty query alike: everything, newest first.
+  for (const std::string& body :
+       {std::string(), std::string("{}"), std::string(R"({"query":{}})")}) {
+    auto all = s.call("POST", path, body, s.org2());
+    REQUIRE(all.status == 200);
+    CHECK(sequences(all.body) == Seqs{"6", "5", "4", "3", "2", "1"});
+  }
+  auto all = s.call("POST", path, "", s.org2());
+  const auto& newest = all.body["result"][0];
+  CHECK(newest["eventType"]["key"] == "EventTypes.user.locked");
+  CHECK(newest["eventType"]["localizedMessage"] == "User locked");
+  CHECK(newest["editorId"] == owner.id);
+  CHECK(newest["editorPreferredLoginName"] == "owner");
+  CHECK(newest["editorDisplayName"] == "Name of owner");  // the name add_user gives
+  CHECK(newest["resourceOwnerId"] == s.org2());
+  CHECK(newest["changeDate"].get<std::string>().size() >= 20);
+  const auto& first = all.body["result"][5];
+  CHECK(first["eventType"]["key"] == "EventTypes.user.machine.added");
+  CHECK(first["eventType"]["localizedMessage"] == "Technical user added");
+  CHECK(first["editorId"] == s.admin_id());
+  CHECK(first["editorPreferredLoginName"] == "admin");
+  // The dates agree with the order.
+  CHECK(first["changeDate"].get<std::string>() <= newest["changeDate"].get<std::string>());
+
+  // `sequence` is an exclusive cursor in the direction asked; numbers or strings.
+  CHECK(
+      sequences(s.call("POST", path, R"({"query":{"sequence":"2","limit":2,"asc":true}})", s.org2())
+                    .body) == Seqs{"3", "4"});
+  CHECK(sequences(s.call("POST", path, R"({"query":{"sequence":3}})", s.org2()).body) ==
+        Seqs{"2", "1"});
+  CHECK(sequences(s.call("POST", path, R"({"query":{"asc":true,"limit":0}})", s.org2()).body) ==
+        Seqs{"1", "2", "3", "4", "5", "6"});
+  CHECK(sequences(s.call("POST", path, R"({"query":{"limit":5000}})", s.org2()).body).size() == 6);
+  // Past either end: an empty list, which protojson writes as {}.
+  auto none = s.call("POST", path, R"({"query":{"sequence":"6","asc":true}})", s.org2());
+  CHECK(none.status == 200);
+  CHECK(none.body == nlohmann::json::object());
+}
+
+TEST_CASE("ListUserChanges: another organization's user, unknown users, bad input, permission") {
+  Service s;
+  const auto id = s.add_user("elsewhere", s.org2());
+  const std::string path = "/management/v1/users/" + id + "/changes/_search";
+
+  // Acting in organization 1, organization 2's user has no changes to show (as in ZITADEL).
+  auto other = s.call("POST", path, "", s.org1());
+  CHECK(other.status == 200);
+  CHECK(other.body == nlohmann::json::object());
+  auto unknown = s.call("POST", "/management/v1/users/404404/changes/_search", "", s.org2());
+  CHECK(unknown.status == 200);
+  CHECK(unknown.body == nlohmann::json::object());
+
+  for (const std::string& bad :
+       {std::string(R"({"query":{"limit":-1}})"), std::string(R"({"query":{"limit":4294967296}})"),
+        std::string(R"({"query":{"limit":1.5}})"), std::string(R"({"query":{"sequence":"x1"}})"),
+        std::string(R"({"query":{"asc":"yes"}})"), std::string(R"({"query":"all"})"),
+        std::string(R"({"query":{"asc":true},"query":{}})")}) {
+    auto r = s.call("POST", path, bad, s.org2());
+    CHECK(r.status == 400);
+    CHECK(r.body["code"] == 3);
+  }
+  auto long_id = s.call(
+      "POST", "/management/v1/users/" + std::string(201, '1') + "/changes/_search", "", s.org2());
+  CHECK(long_id.status == 400);
+
+  // user.read is needed: a member without a role is refused, a user manager may read.
+  auto no_role = s.add_caller("no-role", s.org2(), {});
+  CHECK(s.call_as(no_role.token, "POST", path, "").status == 403);
+  auto manager = s.add_caller("manager", s.org2(), {"ORG_USER_MANAGER"});
+  auto read = s.call_as(manager.token, "POST", path, "");
+  CHECK(read.status == 200);
+  CHECK(sequences(read.body) == Seqs{"1"});
+
+  // A removed user's history stays readable.
+  REQUIRE(s.call("DELETE", "/users/" + id, "", s.org2()).status == 200);
+  auto after = s.call("POST", path, "", s.org2());
+  CHECK(sequences(after.body) == Seqs{"2", "1"});
+  CHECK(after.body["result"][0]["eventType"]["key"] == "EventTypes.user.removed");
+}

@@ -1,0 +1,42 @@
+#include "app/handlers/audit_handlers.hpp"
+
+#include <map>
+#include <optional>
+
+#include "eventstore/audit_queries.hpp"
+
+namespace mu::handlers {
+
+domain::Result<api::ListUserChangesResponse> list_user_changes(
+    Backend& b, const api::CallContext& ctx, const api::ListUserChangesRequest& req) {
+  if (auto invalid = domain::validate(req.query)) return *invalid;
+  api::ListUserChangesResponse res;
+  try {
+    pqxx::nontransaction read(b.db.connection());
+    const auto rows = eventstore::user_changes(read, req.query, ctx.org_id);
+    // Editors' names from the users read model, once per editor on the page. An editor
+    // that is no machine user here (SYSTEM, a removed user) is named by its id alone.
+    std::map<std::string, std::optional<projections::UserView>> editors;
+    for (const auto& r : rows) {
+      if (!editors.count(r.creator)) editors[r.creator] = b.db.users().find(read, r.creator);
+    }
+    for (const auto& r : rows) {
+      api::Change c;
+      c.change_date = r.created_at;
+      c.event_type = r.type;
+      c.sequence = r.sequence;
+      c.editor_id = r.creator;
+      c.resource_owner_id = r.owner;
+      if (const auto& editor = editors[r.creator]) {
+        c.editor_display_name = editor->name;
+        c.editor_preferred_login_name = editor->user_name;
+      }
+      res.result.push_back(std::move(c));
+    }
+  } catch (const std::exception& e) {
+    return b.db.failure(e);
+  }
+  return res;
+}
+
+}  // namespace mu::handlers

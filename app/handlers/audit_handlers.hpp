@@ -1,0 +1,15 @@
+// Audit calls: who changed what, and when.
+#pragma once
+
+#include "app/handlers/api.hpp"
+#include "app/handlers/backend.hpp"
+#include "domain/result.hpp"
+
+namespace mu::handlers {
+
+// zitadel.management.v1.ManagementService/ListUserChanges: one user's events in the
+// organization the call acts in, with their editors' names.
+domain::Result<api::ListUserChangesResponse> list_user_changes(
+    Backend& b, const api::CallContext& ctx, const api::ListUserChangesRequest& req);
+
+}  // namespace mu::handlers

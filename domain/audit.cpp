@@ -1,0 +1,67 @@
+#include "domain/audit.hpp"
+
+#include <array>
+#include <utility>
+
+#include "domain/validation.hpp"
+
+namespace mu::domain {
+
+namespace {
+
+// English texts in the style of ZITADEL's i18n (en.yaml, "EventTypes" and
+// "AggregateTypes") for the types this service writes.
+constexpr std::array<std::pair<std::string_view, std::string_view>, 16> kEventTexts{{
+    {"user.machine.added", "Technical user added"},
+    {"user.machine.changed", "Technical user changed"},
+    {"user.deactivated", "User deactivated"},
+    {"user.reactivated", "User reactivated"},
+    {"user.locked", "User locked"},
+    {"user.unlocked", "User unlocked"},
+    {"user.removed", "User removed"},
+    {"user.personal.access.token.added", "Personal Access Token added"},
+    {"user.personal.access.token.removed", "Personal Access Token removed"},
+    {"org.added", "Organization created"},
+    {"org.member.added", "Organization member added"},
+    {"org.member.changed", "Organization member changed"},
+    {"org.member.removed", "Organization member removed"},
+    {"instance.member.added", "Instance member added"},
+    {"instance.member.changed", "Instance member changed"},
+    {"instance.member.removed", "Instance member removed"},
+}};
+
+constexpr std::array<std::pair<std::string_view, std::string_view>, 3> kAggregateTexts{{
+    {"user", "User"},
+    {"org", "Organization"},
+    {"instance", "Instance"},
+}};
+
+template <std::size_t N>
+std::string text_of(const std::array<std::pair<std::string_view, std::string_view>, N>& texts,
+                    std::string_view type, const std::string& key) {
+  for (const auto& [t, text] : texts) {
+    if (t == type) return std::string(text);
+  }
+  return key;
+}
+
+}  // namespace
+
+std::string event_type_key(std::string_view type) {
+  return "EventTypes." + std::string(type);
+}
+std::string event_type_message(std::string_view type) {
+  return text_of(kEventTexts, type, event_type_key(type));
+}
+std::string aggregate_type_key(std::string_view type) {
+  return "AggregateTypes." + std::string(type);
+}
+std::string aggregate_type_message(std::string_view type) {
+  return text_of(kAggregateTexts, type, aggregate_type_key(type));
+}
+
+std::optional<Error> validate(const UserChangesQuery& q) {
+  return check_length("ListUserChangesRequest", "UserId", q.user_id, 1, 200);
+}
+
+}  // namespace mu::domain

@@ -1,0 +1,36 @@
+// Audit queries' rules, pure: the English texts of event and aggregate types (ZITADEL's
+// LocalizedMessage), and the limits of a change query.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "domain/error.hpp"
+
+namespace mu::domain {
+
+// "EventTypes.<type>" and its English text; the key itself where there is none.
+std::string event_type_key(std::string_view type);
+std::string event_type_message(std::string_view type);
+// "AggregateTypes.<type>" and its English text; the key itself where there is none.
+std::string aggregate_type_key(std::string_view type);
+std::string aggregate_type_message(std::string_view type);
+
+// Every page holds at most this many entries; a limit of 0 asks for this many too.
+inline constexpr std::uint32_t kMaxAuditPage = 1000;
+inline std::uint32_t page_size(std::uint32_t requested) {
+  return requested == 0 || requested > kMaxAuditPage ? kMaxAuditPage : requested;
+}
+
+// zitadel.change.v1.ChangeQuery over one user's events.
+struct UserChangesQuery {
+  std::string user_id;
+  std::uint64_t sequence = 0;  // > 0: exclusive cursor in the direction of `asc`
+  std::uint32_t limit = 0;
+  bool asc = false;
+};
+std::optional<Error> validate(const UserChangesQuery& q);
+
+}  // namespace mu::domain
