@@ -17,14 +17,16 @@ struct RoleEntry {
 namespace p = permission;
 
 // The one table. IAM_OWNER holds every permission in every organization;
-// ORG_OWNER everything within its organization; ORG_USER_MANAGER manages users.
-const std::array<RoleEntry, 3>& table() {
-  static const std::array<RoleEntry, 3> entries = {{
+// IAM_OWNER_VIEWER (the auditor) reads everywhere and writes nothing; ORG_OWNER
+// everything within its organization; ORG_USER_MANAGER manages users.
+const std::array<RoleEntry, 4>& table() {
+  static const std::array<RoleEntry, 4> entries = {{
       {Role::IamOwner,
        "IAM_OWNER",
        true,
        {p::kUserRead, p::kUserWrite, p::kUserDelete, p::kOrgRead, p::kOrgCreate, p::kOrgMemberWrite,
         p::kIamMemberWrite, p::kEventsRead}},
+      {Role::IamOwnerViewer, "IAM_OWNER_VIEWER", true, {p::kUserRead, p::kOrgRead, p::kEventsRead}},
       {Role::OrgOwner,
        "ORG_OWNER",
        false,

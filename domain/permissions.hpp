@@ -11,7 +11,7 @@
 
 namespace mu::domain {
 
-enum class Role { IamOwner, OrgOwner, OrgUserManager };
+enum class Role { IamOwner, IamOwnerViewer, OrgOwner, OrgUserManager };
 
 std::optional<Role> parse_role(std::string_view name);  // "ORG_OWNER" -> Role::OrgOwner
 std::string_view to_string(Role role);

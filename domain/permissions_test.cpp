@@ -9,12 +9,14 @@ TEST_CASE("the role table") {
   CHECK(parse_role("IAM_OWNER") == Role::IamOwner);
   CHECK(parse_role("ORG_OWNER") == Role::OrgOwner);
   CHECK(parse_role("ORG_USER_MANAGER") == Role::OrgUserManager);
+  CHECK(parse_role("IAM_OWNER_VIEWER") == Role::IamOwnerViewer);
   CHECK_FALSE(parse_role("org_owner"));
   CHECK_FALSE(parse_role("ROOT"));
-  for (Role r : {Role::IamOwner, Role::OrgOwner, Role::OrgUserManager})
+  for (Role r : {Role::IamOwner, Role::IamOwnerViewer, Role::OrgOwner, Role::OrgUserManager})
     CHECK(parse_role(to_string(r)) == r);
 
   CHECK(is_instance_role(Role::IamOwner));
+  CHECK(is_instance_role(Role::IamOwnerViewer));
   CHECK(is_org_role(Role::OrgOwner));
   CHECK(is_org_role(Role::OrgUserManager));
 
@@ -34,6 +36,14 @@ TEST_CASE("the role table") {
   CHECK_FALSE(holds(Role::OrgOwner, p::kIamMemberWrite));
   CHECK(holds(Role::IamOwner, p::kOrgCreate));
   CHECK(holds(Role::IamOwner, p::kIamMemberWrite));
+  // The auditor reads everything and writes nothing.
+  for (auto perm : {p::kUserRead, p::kOrgRead, p::kEventsRead}) {
+    CHECK(holds(Role::IamOwnerViewer, perm));
+  }
+  for (auto perm :
+       {p::kUserWrite, p::kUserDelete, p::kOrgCreate, p::kOrgMemberWrite, p::kIamMemberWrite}) {
+    CHECK_FALSE(holds(Role::IamOwnerViewer, perm));
+  }
 }
 
 TEST_CASE("permissions hold in the membership's organization, instance roles everywhere") {
@@ -45,6 +55,12 @@ TEST_CASE("permissions hold in the membership's organization, instance roles eve
   Caller iam{"u2", "orgA", {{std::string(kInstanceScope), {Role::IamOwner}}}};
   CHECK(has_permission(iam, "orgB", p::kUserWrite));
   CHECK(has_permission(iam, "anything", p::kOrgCreate));
+
+  Caller viewer{"u5", "orgA", {{std::string(kInstanceScope), {Role::IamOwnerViewer}}}};
+  CHECK(has_permission(viewer, "orgB", p::kUserRead));
+  CHECK(has_permission(viewer, "orgB", p::kEventsRead));
+  CHECK_FALSE(has_permission(viewer, "orgB", p::kUserWrite));
+  CHECK_FALSE(has_permission(viewer, "orgA", p::kIamMemberWrite));
 
   Caller nobody{"u3", "orgA", {}};
   CHECK_FALSE(has_permission(nobody, "orgA", p::kUserRead));

@@ -25,9 +25,9 @@ std::string in_seconds(int seconds) {
   return mu::domain::to_rfc3339(t);
 }
 
-enum Call { kUpdate, kAdd, kGet, kRemove, kAddPat };
-const char* kCallNames[] = {"UpdateMachine", "AddMachineUser", "GetUserByID", "RemoveUser",
-                            "AddPersonalAccessToken"};
+enum Call { kUpdate, kAdd, kGet, kRemove, kAddPat, kChanges };
+const char* kCallNames[] = {"UpdateMachine", "AddMachineUser",         "GetUserByID",
+                            "RemoveUser",    "AddPersonalAccessToken", "ListUserChanges"};
 
 }  // namespace
 
@@ -52,31 +52,39 @@ TEST_CASE("the permission matrix") {
   auto no_role = s.add_caller("no-role", org_b, {});
   auto manager_a = s.add_caller("manager-a", org_a, {"ORG_USER_MANAGER"});
   auto owner_b = s.add_caller("owner-b", org_b, {"ORG_OWNER"});
+  // The auditor: granted instance-wide like IAM_OWNER.
+  auto viewer = s.add_caller("viewer", org_a, {});
+  REQUIRE(s.call("POST", "/admin/v1/members",
+                 json{{"userId", viewer.id}, {"roles", {"IAM_OWNER_VIEWER"}}}.dump())
+              .status == 200);
   std::this_thread::sleep_until(expires_at);
 
   struct Row {
     Caller caller;
-    std::array<int, 5> expected;  // per Call
+    std::array<int, 6> expected;  // per Call
   };
   const Row rows[] = {
-      {{"no token", "", ""}, {401, 401, 401, 401, 401}},
-      {{"garbage token", "not-a-token", ""}, {401, 401, 401, 401, 401}},
-      {{"expired token", expiring.token, ""}, {401, 401, 401, 401, 401}},
-      {{"revoked token", revoked.token, ""}, {401, 401, 401, 401, 401}},
-      {{"deactivated caller", deactivated.token, ""}, {401, 401, 401, 401, 401}},
-      {{"locked caller", locked.token, ""}, {401, 401, 401, 401, 401}},
-      {{"removed caller", removed.token, ""}, {401, 401, 401, 401, 401}},
-      {{"caller without role", no_role.token, ""}, {403, 403, 403, 403, 403}},
-      // Acting in its own organization A, where the user of B cannot be seen.
-      {{"ORG_USER_MANAGER of A, no header", manager_a.token, ""}, {404, 200, 404, 404, 404}},
-      {{"ORG_USER_MANAGER of A, header B", manager_a.token, org_b}, {403, 403, 403, 403, 403}},
-      {{"ORG_OWNER of B", owner_b.token, ""}, {200, 200, 200, 200, 200}},
-      {{"IAM_OWNER, header B", s.admin_token(), org_b}, {200, 200, 200, 200, 200}},
+      {{"no token", "", ""}, {401, 401, 401, 401, 401, 401}},
+      {{"garbage token", "not-a-token", ""}, {401, 401, 401, 401, 401, 401}},
+      {{"expired token", expiring.token, ""}, {401, 401, 401, 401, 401, 401}},
+      {{"revoked token", revoked.token, ""}, {401, 401, 401, 401, 401, 401}},
+      {{"deactivated caller", deactivated.token, ""}, {401, 401, 401, 401, 401, 401}},
+      {{"locked caller", locked.token, ""}, {401, 401, 401, 401, 401, 401}},
+      {{"removed caller", removed.token, ""}, {401, 401, 401, 401, 401, 401}},
+      {{"caller without role", no_role.token, ""}, {403, 403, 403, 403, 403, 403}},
+      // Acting in its own organization A, where the user of B cannot be seen (and has no
+      // changes to show: an empty list, as in ZITADEL).
+      {{"ORG_USER_MANAGER of A, no header", manager_a.token, ""}, {404, 200, 404, 404, 404, 200}},
+      {{"ORG_USER_MANAGER of A, header B", manager_a.token, org_b}, {403, 403, 403, 403, 403, 403}},
+      {{"ORG_OWNER of B", owner_b.token, ""}, {200, 200, 200, 200, 200, 200}},
+      {{"IAM_OWNER, header B", s.admin_token(), org_b}, {200, 200, 200, 200, 200, 200}},
+      // Reads everywhere, writes nowhere.
+      {{"IAM_OWNER_VIEWER, header B", viewer.token, org_b}, {403, 403, 200, 403, 403, 200}},
   };
 
   int n = 0;
   for (const auto& row : rows) {
-    for (int call = kUpdate; call <= kAddPat; ++call) {
+    for (int call = kUpdate; call <= kChanges; ++call) {
       // A fresh user of B for every cell, so that one cell's removal cannot change another.
       const std::string target = s.add_user("target-" + std::to_string(++n), org_b);
       const auto before = s.count_events();
@@ -102,6 +110,14 @@ TEST_CASE("the permission matrix") {
         case kAddPat:
           r = s.call_as(c.token, "POST", path + "/pats", "{}", c.org_header);
           break;
+        case kChanges:
+          r = s.call_as(c.token, "POST", path + "/changes/_search", "", c.org_header);
+          if (r.status == 200) {
+            // Seen from B: the target's one event; from A: nothing.
+            CHECK(r.body.value("result", json::array()).size() ==
+                  (c.org_header.empty() && c.token == manager_a.token ? 0u : 1u));
+          }
+          break;
       }
       INFO(c.name << " x " << kCallNames[call] << ": " << r.body.dump());
       CHECK(r.status == row.expected[call]);
@@ -111,7 +127,7 @@ TEST_CASE("the permission matrix") {
         CHECK(r.body["details"][0]["id"] == "AUTH-5mWD2");
         CHECK(r.body["message"] == "No matching permissions found (AUTH-5mWD2)");
       }
-      const bool writes = call != kGet && r.status == 200;
+      const bool writes = call != kGet && call != kChanges && r.status == 200;
       CHECK(s.count_events() == before + (writes ? 1 : 0));
       // No response but AddPersonalAccessToken's ever carries a token.
       if (call != kAddPat) CHECK_FALSE(r.body.contains("token"));
