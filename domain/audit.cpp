@@ -64,4 +64,36 @@ std::optional<Error> validate(const UserChangesQuery& q) {
   return check_length("ListUserChangesRequest", "UserId", q.user_id, 1, 200);
 }
 
+Result<AsOf> parse_as_of(std::string_view text) {
+  AsOf at;
+  if (!text.empty() && text.size() <= 19 && text.find_first_not_of("0123456789") == text.npos) {
+    const auto sequence = std::stoull(std::string(text));
+    if (sequence > 0) {
+      at.sequence = sequence;
+      return at;
+    }
+  } else if (auto time = parse_rfc3339(text)) {
+    at.time = *time;
+    return at;
+  }
+  return invalid_argument(
+      "asOf must be a sequence (1 or more) or an RFC 3339 timestamp, such as "
+      "2026-11-28T10:55:22Z");
+}
+
+std::optional<UserAsOf> user_as_of(const std::vector<StoredEvent>& events, const AsOf& at) {
+  UserAsOf out;
+  bool any = false;
+  for (const auto& e : events) {
+    if (at.sequence && e.sequence > *at.sequence) break;
+    if (at.time && e.created_at > *at.time) break;
+    apply(out.user, e);
+    if (e.type == event_type::kMachineAdded) out.creation_date = e.created_at;
+    out.change_date = e.created_at;
+    any = true;
+  }
+  if (!any || out.user.state == UserState::Unspecified) return std::nullopt;
+  return out;
+}
+
 }  // namespace mu::domain

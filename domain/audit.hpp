@@ -7,7 +7,13 @@
 #include <string>
 #include <string_view>
 
+#include <vector>
+
 #include "domain/error.hpp"
+#include "domain/event.hpp"
+#include "domain/machine_user.hpp"
+#include "domain/result.hpp"
+#include "domain/time.hpp"
 
 namespace mu::domain {
 
@@ -32,5 +38,25 @@ struct UserChangesQuery {
   bool asc = false;
 };
 std::optional<Error> validate(const UserChangesQuery& q);
+
+// A moment of a stream's history: after the event with `sequence`, or after the last
+// event written at or before `time`.
+struct AsOf {
+  std::optional<std::uint64_t> sequence;
+  std::optional<Timestamp> time;
+};
+// A sequence (decimal digits, at least 1) or an RFC 3339 timestamp; InvalidArgument else.
+Result<AsOf> parse_as_of(std::string_view text);
+
+// A machine user as of a moment, folded by the write model's own apply, with the dates
+// its details report: its (last) creation and the last event folded.
+struct UserAsOf {
+  MachineUser user;
+  Timestamp creation_date{};
+  Timestamp change_date{};
+};
+// nullopt when the user did not exist yet at that moment. A removed user is returned
+// with state Deleted: its history stays readable.
+std::optional<UserAsOf> user_as_of(const std::vector<StoredEvent>& events, const AsOf& at);
 
 }  // namespace mu::domain

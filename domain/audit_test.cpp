@@ -32,3 +32,66 @@ TEST_CASE("a change query needs a user id of 1 to 200 characters") {
     CHECK(e->message.find("UserId") != std::string::npos);
   }
 }
+
+namespace {
+
+StoredEvent event_at(std::uint64_t seq, std::string type, nlohmann::json payload, int second) {
+  StoredEvent e;
+  e.aggregate_type = "user";
+  e.aggregate_id = "u1";
+  e.sequence = seq;
+  e.type = std::move(type);
+  e.payload = std::move(payload);
+  e.owner = "org1";
+  e.created_at = *parse_rfc3339("2026-11-28T10:00:0" + std::to_string(second) + "Z");
+  return e;
+}
+
+}  // namespace
+
+TEST_CASE("asOf is a sequence or an RFC 3339 timestamp") {
+  CHECK(parse_as_of("3")->sequence == 3u);
+  CHECK_FALSE(parse_as_of("3")->time);
+  const auto t = parse_as_of("2026-11-28T10:00:02.5+01:00");
+  REQUIRE(t.ok());
+  CHECK(t->time == parse_rfc3339("2026-11-28T09:00:02.5Z"));
+  for (const char* bad :
+       {"", "0", "-1", "12345678901234567890", "yesterday", "2026-13-01T00:00:00Z", "3 ", "0x10"}) {
+    const auto e = parse_as_of(bad);
+    REQUIRE_FALSE(e.ok());
+    CHECK(e.error().code == Code::InvalidArgument);
+  }
+}
+
+TEST_CASE("a user as of a sequence or a time is folded by the write model's apply") {
+  const std::vector<StoredEvent> events = {
+      event_at(1, "user.machine.added", {{"userName", "bot"}, {"name", "first"}}, 1),
+      event_at(2, "user.machine.changed", {{"name", "second"}}, 3),
+      event_at(3, "user.locked", nlohmann::json::object(), 5),
+      event_at(4, "user.removed", {{"userName", "bot"}}, 7),
+  };
+  auto at = user_as_of(events, AsOf{2, std::nullopt});
+  REQUIRE(at);
+  CHECK(at->user.name == "second");
+  CHECK(at->user.state == UserState::Active);
+  CHECK(at->user.sequence == 2);
+  CHECK(at->creation_date == events[0].created_at);
+  CHECK(at->change_date == events[1].created_at);
+
+  // By time: the last event written at or before it.
+  at = user_as_of(events, AsOf{std::nullopt, parse_rfc3339("2026-11-28T10:00:06Z")});
+  REQUIRE(at);
+  CHECK(at->user.state == UserState::Locked);
+  CHECK(at->user.sequence == 3);
+  at = user_as_of(events, AsOf{std::nullopt, events[2].created_at});
+  REQUIRE(at);
+  CHECK(at->user.sequence == 3);
+
+  // After its removal: still readable, as deleted. Before its creation: none.
+  at = user_as_of(events, AsOf{99, std::nullopt});
+  REQUIRE(at);
+  CHECK(at->user.state == UserState::Deleted);
+  CHECK(at->user.name == "second");
+  CHECK_FALSE(user_as_of(events, AsOf{std::nullopt, parse_rfc3339("2026-11-28T10:00:00Z")}));
+  CHECK_FALSE(user_as_of({}, AsOf{1, std::nullopt}));
+}

@@ -382,8 +382,11 @@ void dispatch(const rest::RouteMatch& m, std::string_view body,
       return process_result(body, rest::decode_add_machine_user(body));
     case Rpc::UpdateMachine:
       return process_result(body, rest::decode_update_machine(body, id));
-    case Rpc::GetUserByID:
+    case Rpc::GetUserByID: {
+      auto decoded = rest::decode_get_user_by_id(id, m.query);  // asOf
+      if (!decoded.ok()) return check_error(decoded.error());
       return get_user(id);
+    }
     case Rpc::DeactivateUser:
       return change_state(Lifecycle::Deactivate, id);
     case Rpc::ReactivateUser:

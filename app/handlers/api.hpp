@@ -67,6 +67,9 @@ struct UpdateMachineResponse {
 
 struct GetUserByIDRequest {
   std::string id;
+  // Ours (audit): the user as of a sequence or a time, folded from its events
+  // instead of read from the read model.
+  std::optional<domain::AsOf> as_of = std::nullopt;
 };
 // zitadel.user.v1.User with its machine part (the only kind this service has).
 struct User {

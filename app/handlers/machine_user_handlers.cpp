@@ -27,6 +27,33 @@ domain::Result<api::ObjectDetails> on_user(Backend& b, const api::CallContext& c
   return out->details();
 }
 
+// GetUserByID with asOf: folded from the user's events by the write model's apply,
+// so the answer does not depend on any read model. A removed user reads as DELETED.
+domain::Result<api::GetUserByIDResponse> user_as_of(Backend& b, const api::CallContext& ctx,
+                                                    const std::string& id, const domain::AsOf& at) {
+  std::optional<domain::UserAsOf> then;
+  try {
+    pqxx::read_transaction read(b.db.connection());
+    then = domain::user_as_of(
+        b.db.store().read_stream(read, std::string(domain::kUserAggregate), id), at);
+  } catch (const std::exception& e) {
+    return b.db.failure(e);
+  }
+  if (!then || then->user.owner != ctx.org_id) {
+    return Error{domain::Code::NotFound, "QUERY-Dfbg2", "User could not be found"};
+  }
+  api::GetUserByIDResponse res;
+  auto& u = res.user;
+  u.id = then->user.id;
+  u.details = {then->user.sequence, then->creation_date, then->change_date, then->user.owner};
+  u.state = then->user.state;
+  u.user_name = then->user.user_name;
+  u.machine.name = then->user.name;
+  u.machine.description = then->user.description;
+  u.machine.access_token_type = then->user.access_token_type;
+  return res;
+}
+
 }  // namespace
 
 domain::Result<api::AddMachineUserResponse> add_machine_user(
@@ -84,6 +111,7 @@ domain::Result<api::RemovePersonalAccessTokenResponse> remove_personal_access_to
 domain::Result<api::GetUserByIDResponse> get_user_by_id(Backend& b, const api::CallContext& ctx,
                                                         const api::GetUserByIDRequest& req) {
   if (auto invalid = domain::validate_user_id("GetUserByIDRequest", req.id)) return *invalid;
+  if (req.as_of) return user_as_of(b, ctx, req.id, *req.as_of);
   std::optional<projections::UserView> view;
   try {
     pqxx::nontransaction read(b.db.connection());

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "app/rest/protojson.hpp"
+#include "app/rest/routes.hpp"
 
 namespace mu::rest {
 
@@ -96,6 +97,19 @@ domain::Result<api::AddOrgRequest> decode_add_org(std::string_view body) {
   if (!msg.ok()) return msg.error();
   api::AddOrgRequest r;
   if (auto e = read_string(*msg, {"name", "name"}, r.name)) return *e;
+  return r;
+}
+
+domain::Result<api::GetUserByIDRequest> decode_get_user_by_id(const std::string& path_user_id,
+                                                              std::string_view query) {
+  api::GetUserByIDRequest r{path_user_id};
+  auto as_of = query_parameter(query, "asOf");
+  if (!as_of.ok()) return as_of.error();
+  if (*as_of) {
+    auto at = domain::parse_as_of(**as_of);
+    if (!at.ok()) return at.error();
+    r.as_of = *at;
+  }
   return r;
 }
 

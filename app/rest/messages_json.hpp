@@ -19,6 +19,9 @@ domain::Result<api::UpdateMachineRequest> decode_update_machine(std::string_view
 domain::Result<api::AddPersonalAccessTokenRequest> decode_add_personal_access_token(
     std::string_view body, const std::string& path_user_id);
 domain::Result<api::AddOrgRequest> decode_add_org(std::string_view body);
+// GetUserByID's path id and query (asOf: a sequence or an RFC 3339 timestamp).
+domain::Result<api::GetUserByIDRequest> decode_get_user_by_id(const std::string& path_user_id,
+                                                              std::string_view query);
 domain::Result<api::ListUserChangesRequest> decode_list_user_changes(
     std::string_view body, const std::string& path_user_id);
 // AddOrgMember/AddIAMMember; with a path user id, UpdateOrgMember/UpdateIAMMember.

@@ -92,7 +92,7 @@ domain::Result<json> dispatch(handlers::Backend& b, const api::CallContext& ctx,
     case Rpc::UpdateMachine:
       return call(decode_update_machine(body, id), with(update_machine));
     case Rpc::GetUserByID:
-      return call(ok(api::GetUserByIDRequest{id}), with(get_user_by_id));
+      return call(decode_get_user_by_id(id, m.query), with(get_user_by_id));
     case Rpc::AddPersonalAccessToken:
       return call(decode_add_personal_access_token(body, id), with(add_personal_access_token));
     case Rpc::RemovePersonalAccessToken:

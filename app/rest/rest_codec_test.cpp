@@ -181,3 +181,32 @@ TEST_CASE("ListUserChanges: its route, and its query read as protojson") {
     CHECK(e.error().code == Code::InvalidArgument);
   }
 }
+
+TEST_CASE("GetUserByID's asOf comes from the query, decoded as grpc-gateway reads queries") {
+  auto m = match_route("GET", "/management/v1/users/42?asOf=7#frag");
+  REQUIRE(m.ok());
+  CHECK(m->rpc == Rpc::GetUserByID);
+  CHECK(m->query == "asOf=7");
+  auto r = decode_get_user_by_id("42", m->query);
+  REQUIRE(r.ok());
+  REQUIRE(r->as_of);
+  CHECK(r->as_of->sequence == 7u);
+
+  r = decode_get_user_by_id("42", "x=1&asOf=2026-11-28T10%3A00%3A00%2B01%3A00");
+  REQUIRE(r.ok());
+  REQUIRE(r->as_of);
+  CHECK(r->as_of->time == mu::domain::parse_rfc3339("2026-11-28T09:00:00Z"));
+  r = decode_get_user_by_id("42", "");
+  REQUIRE(r.ok());
+  CHECK_FALSE(r->as_of);
+  CHECK_FALSE(decode_get_user_by_id("42", "asof=3")->as_of);  // names are case-sensitive
+
+  // '+' is a space, so an unescaped offset is no timestamp; a bad escape, a repeated
+  // name, an empty value or words are each InvalidArgument.
+  for (const char* bad : {"asOf=2026-11-28T10:00:00+01:00", "asOf=%zz", "asOf=1&asOf=2",
+                          "asOf=", "asOf", "asOf=last%20week", "asOf=0"}) {
+    auto e = decode_get_user_by_id("42", bad);
+    REQUIRE_FALSE(e.ok());
+    CHECK(e.error().code == Code::InvalidArgument);
+  }
+}

@@ -108,6 +108,31 @@ std::optional<std::string> percent_decode(std::string_view s) {
   return out;
 }
 
+domain::Result<std::optional<std::string>> query_parameter(std::string_view query,
+                                                           std::string_view name) {
+  std::optional<std::string> found;
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    query = amp == query.npos ? std::string_view() : query.substr(amp + 1);
+    const auto eq = pair.find('=');
+    if (pair.substr(0, eq) != name) continue;
+    if (found)
+      return domain::invalid_argument("query parameter " + std::string(name) + " given twice");
+    std::string value(eq == pair.npos ? std::string_view() : pair.substr(eq + 1));
+    for (auto& c : value) {
+      if (c == '+') c = ' ';
+    }
+    auto decoded = percent_decode(value);
+    if (!decoded) {
+      return domain::invalid_argument("query parameter " + std::string(name) +
+                                      " has a malformed %-escape");
+    }
+    found = std::move(*decoded);
+  }
+  return found;
+}
+
 domain::Result<RouteMatch> match_route(std::string_view method, std::string_view target) {
   std::string_view path = target.substr(0, target.find_first_of("?#"));
   Service prefixed = Service::None;
@@ -127,7 +152,10 @@ domain::Result<RouteMatch> match_route(std::string_view method, std::string_view
     if (!params) continue;
     path_known = true;
     if (route.method != method) continue;
-    RouteMatch m{route.rpc, {}};
+    RouteMatch m{route.rpc, {}, {}};
+    if (const auto q = target.find('?'); q != target.npos) {
+      m.query = std::string(target.substr(q + 1, target.find('#', q) - (q + 1)));
+    }
     for (auto raw : *params) {
       auto decoded = percent_decode(raw);
       if (!decoded) return domain::invalid_argument("malformed percent-encoding in path");

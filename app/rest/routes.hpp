@@ -17,6 +17,7 @@ namespace mu::rest {
 struct RouteMatch {
   api::Rpc rpc;
   std::vector<std::string> params;  // the {} segments, in order (e.g. user id, token id)
+  std::string query;                // the target's query, after '?', as sent
 
   const std::string& param(std::size_t i) const {
     static const std::string kNone;
@@ -36,5 +37,11 @@ std::optional<domain::Error> check_path_parameter(std::string_view decoded);
 
 // Percent-decoding of one path segment; nullopt when malformed.
 std::optional<std::string> percent_decode(std::string_view segment);
+
+// The value of parameter `name` in a query ("a=1&b=2"), percent-decoded with '+' as a
+// space (as grpc-gateway reads a query); nullopt when absent. A malformed escape, or
+// the name given twice, is InvalidArgument.
+domain::Result<std::optional<std::string>> query_parameter(std::string_view query,
+                                                           std::string_view name);
 
 }  // namespace mu::rest

@@ -212,3 +212,62 @@ TEST_CASE("ListUserChanges: another organization's user, unknown users, bad inpu
   CHECK(sequences(after.body) == Seqs{"2", "1"});
   CHECK(after.body["result"][0]["eventType"]["key"] == "EventTypes.user.removed");
 }
+
+TEST_CASE("GetUserByID asOf: the user as of a sequence or a time, from its events") {
+  Service s;
+  const auto id = s.add_user("timeline", s.org2());
+  REQUIRE(s.call("PUT", "/users/" + id + "/machine", R"({"name":"second","description":"d2"})",
+                 s.org2())
+              .status == 200);
+  auto now = s.call("GET", "/users/" + id, "", s.org2());
+  REQUIRE(now.status == 200);
+  const std::string second_at = now.body["user"]["details"]["changeDate"];
+  REQUIRE(s.call("POST", "/users/" + id + "/_lock", "{}", s.org2()).status == 200);
+  REQUIRE(s.call("DELETE", "/users/" + id, "", s.org2()).status == 200);
+  const std::string path = "/management/v1/users/" + id;
+
+  // As of sequence 1: the user as added, with its dates.
+  auto first = s.call("GET", path + "?asOf=1", "", s.org2());
+  REQUIRE(first.status == 200);
+  CHECK(first.body["user"]["machine"]["name"] == "Name of timeline");
+  CHECK(first.body["user"]["state"] == "USER_STATE_ACTIVE");
+  CHECK(first.body["user"]["details"]["sequence"] == "1");
+  CHECK(first.body["user"]["details"]["creationDate"] ==
+        first.body["user"]["details"]["changeDate"]);
+  CHECK(first.body["user"]["details"]["resourceOwner"] == s.org2());
+
+  // As of the change's time: the second state; a time percent-encoded or in UTC.
+  auto by_time = s.call("GET", path + "?asOf=" + second_at, "", s.org2());
+  REQUIRE(by_time.status == 200);
+  CHECK(by_time.body["user"]["machine"]["name"] == "second");
+  CHECK(by_time.body["user"]["machine"]["description"] == "d2");
+  CHECK(by_time.body["user"]["details"]["sequence"] == "2");
+  CHECK(by_time.body["user"]["details"]["changeDate"] == second_at);
+  CHECK(by_time.body["user"]["details"]["creationDate"] ==
+        first.body["user"]["details"]["creationDate"]);
+
+  CHECK(s.call("GET", path + "?asOf=3", "", s.org2()).body["user"]["state"] == "USER_STATE_LOCKED");
+  // Removed: GetUserByID says NotFound, its history still reads, as DELETED.
+  CHECK(s.call("GET", path, "", s.org2()).status == 404);
+  auto removed = s.call("GET", path + "?asOf=4", "", s.org2());
+  REQUIRE(removed.status == 200);
+  CHECK(removed.body["user"]["state"] == "USER_STATE_DELETED");
+  CHECK(removed.body["user"]["machine"]["name"] == "second");
+
+  // Before it existed, in another organization, or for an unknown id: NotFound.
+  CHECK(s.call("GET", path + "?asOf=2000-01-01T00:00:00Z", "", s.org2()).status == 404);
+  CHECK(s.call("GET", path + "?asOf=2", "", s.org1()).status == 404);
+  CHECK(s.call("GET", "/users/404404?asOf=1", "", s.org2()).status == 404);
+  // Malformed: 400, code 3.
+  for (const char* bad : {"?asOf=", "?asOf=0", "?asOf=yesterday", "?asOf=%zz", "?asOf=1&asOf=2"}) {
+    auto r = s.call("GET", path + bad, "", s.org2());
+    CHECK(r.status == 400);
+    CHECK(r.body["code"] == 3);
+  }
+  // The auditor's role reads it too.
+  auto viewer = s.add_caller("auditor", s.org1(), {});
+  REQUIRE(s.call("POST", "/admin/v1/members",
+                 nlohmann::json{{"userId", viewer.id}, {"roles", {"IAM_OWNER_VIEWER"}}})
+              .status == 200);
+  CHECK(s.call_as(viewer.token, "GET", path + "?asOf=2", "", s.org2()).status == 200);
+}
