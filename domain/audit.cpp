@@ -47,6 +47,17 @@ std::string text_of(const std::array<std::pair<std::string_view, std::string_vie
 
 }  // namespace
 
+std::vector<std::string_view> event_types() {
+  std::vector<std::string_view> out;
+  for (const auto& [type, text] : kEventTexts) out.push_back(type);
+  return out;
+}
+std::vector<std::string_view> aggregate_types() {
+  std::vector<std::string_view> out;
+  for (const auto& [type, text] : kAggregateTexts) out.push_back(type);
+  return out;
+}
+
 std::string event_type_key(std::string_view type) {
   return "EventTypes." + std::string(type);
 }

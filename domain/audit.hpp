@@ -24,6 +24,10 @@ std::string event_type_message(std::string_view type);
 std::string aggregate_type_key(std::string_view type);
 std::string aggregate_type_message(std::string_view type);
 
+// Every event type and aggregate type this service writes, in the order of the table.
+std::vector<std::string_view> event_types();
+std::vector<std::string_view> aggregate_types();
+
 // Every page holds at most this many entries; a limit of 0 asks for this many too.
 inline constexpr std::uint32_t kMaxAuditPage = 1000;
 inline std::uint32_t page_size(std::uint32_t requested) {

@@ -438,6 +438,8 @@ std::optional<std::size_t> parameter_count(api::Rpc rpc) {
     case Rpc::GetMyOrg:
     case Rpc::AddOrgMember:
     case Rpc::AddIAMMember:
+    case Rpc::ListEventTypes:
+    case Rpc::ListAggregateTypes:
       return 0;
     case Rpc::UpdateMachine:
     case Rpc::GetUserByID:

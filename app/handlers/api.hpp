@@ -106,6 +106,17 @@ struct ListUserChangesResponse {
   std::vector<Change> result;
 };
 
+// Admin ListEventTypes / ListAggregateTypes: empty requests; the types this
+// service writes.
+struct ListEventTypesRequest {};
+struct ListAggregateTypesRequest {};
+struct ListEventTypesResponse {
+  std::vector<std::string> event_types;
+};
+struct ListAggregateTypesResponse {
+  std::vector<std::string> aggregate_types;
+};
+
 // Deactivate/Reactivate/Lock/Unlock/RemoveUser share one shape: {id} -> {details}.
 struct UserLifecycleRequest {
   domain::Lifecycle action = domain::Lifecycle::Deactivate;

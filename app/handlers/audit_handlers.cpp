@@ -39,4 +39,18 @@ domain::Result<api::ListUserChangesResponse> list_user_changes(
   return res;
 }
 
+domain::Result<api::ListEventTypesResponse> list_event_types(Backend&, const api::CallContext&,
+                                                             const api::ListEventTypesRequest&) {
+  api::ListEventTypesResponse res;
+  for (auto type : domain::event_types()) res.event_types.emplace_back(type);
+  return res;
+}
+
+domain::Result<api::ListAggregateTypesResponse> list_aggregate_types(
+    Backend&, const api::CallContext&, const api::ListAggregateTypesRequest&) {
+  api::ListAggregateTypesResponse res;
+  for (auto type : domain::aggregate_types()) res.aggregate_types.emplace_back(type);
+  return res;
+}
+
 }  // namespace mu::handlers

@@ -12,4 +12,11 @@ namespace mu::handlers {
 domain::Result<api::ListUserChangesResponse> list_user_changes(
     Backend& b, const api::CallContext& ctx, const api::ListUserChangesRequest& req);
 
+// zitadel.admin.v1.AdminService/ListEventTypes and ListAggregateTypes.
+domain::Result<api::ListEventTypesResponse> list_event_types(Backend& b,
+                                                             const api::CallContext& ctx,
+                                                             const api::ListEventTypesRequest& req);
+domain::Result<api::ListAggregateTypesResponse> list_aggregate_types(
+    Backend& b, const api::CallContext& ctx, const api::ListAggregateTypesRequest& req);
+
 }  // namespace mu::handlers

@@ -35,6 +35,9 @@ std::string_view required_permission(Rpc rpc) {
     case Rpc::UpdateIAMMember:
     case Rpc::RemoveIAMMember:
       return p::kIamMemberWrite;
+    case Rpc::ListEventTypes:
+    case Rpc::ListAggregateTypes:
+      return p::kEventsRead;
   }
   return p::kIamMemberWrite;  // unreachable; the strictest, should a case be forgotten
 }
@@ -79,20 +82,26 @@ std::string_view rpc_name(Rpc rpc) {
       return "RemoveIAMMember";
     case Rpc::ListUserChanges:
       return "ListUserChanges";
+    case Rpc::ListEventTypes:
+      return "ListEventTypes";
+    case Rpc::ListAggregateTypes:
+      return "ListAggregateTypes";
   }
   return "Unknown";
 }
 
 std::string full_rpc_name(Rpc rpc) {
-  const bool admin =
-      rpc == Rpc::AddIAMMember || rpc == Rpc::UpdateIAMMember || rpc == Rpc::RemoveIAMMember;
+  const bool admin = rpc == Rpc::AddIAMMember || rpc == Rpc::UpdateIAMMember ||
+                     rpc == Rpc::RemoveIAMMember || rpc == Rpc::ListEventTypes ||
+                     rpc == Rpc::ListAggregateTypes;
   return std::string(admin ? "zitadel.admin.v1.AdminService/"
                            : "zitadel.management.v1.ManagementService/") +
          std::string(rpc_name(rpc));
 }
 
 bool is_write(Rpc rpc) {
-  return rpc != Rpc::GetUserByID && rpc != Rpc::GetMyOrg && rpc != Rpc::ListUserChanges;
+  return rpc != Rpc::GetUserByID && rpc != Rpc::GetMyOrg && rpc != Rpc::ListUserChanges &&
+         rpc != Rpc::ListEventTypes && rpc != Rpc::ListAggregateTypes;
 }
 
 }  // namespace mu::api

@@ -27,6 +27,8 @@ enum class Rpc {
   UpdateIAMMember,
   RemoveIAMMember,
   ListUserChanges,
+  ListEventTypes,
+  ListAggregateTypes,
 };
 
 // The permission the call needs in the organization it acts in. (Health, readiness

@@ -260,4 +260,28 @@ json encode(const api::ListUserChangesResponse& r) {
   return {{"result", std::move(result)}};
 }
 
+json encode(const api::ListEventTypesResponse& r) {
+  json types = json::array();
+  for (const auto& t : r.event_types) {
+    types.push_back({{"type", t},
+                     {"localized",
+                      {{"key", domain::event_type_key(t)},
+                       {"localizedMessage", domain::event_type_message(t)}}}});
+  }
+  if (types.empty()) return json::object();
+  return {{"eventTypes", std::move(types)}};
+}
+
+json encode(const api::ListAggregateTypesResponse& r) {
+  json types = json::array();
+  for (const auto& t : r.aggregate_types) {
+    types.push_back({{"type", t},
+                     {"localized",
+                      {{"key", domain::aggregate_type_key(t)},
+                       {"localizedMessage", domain::aggregate_type_message(t)}}}});
+  }
+  if (types.empty()) return json::object();
+  return {{"aggregateTypes", std::move(types)}};
+}
+
 }  // namespace mu::rest

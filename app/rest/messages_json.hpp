@@ -43,6 +43,8 @@ nlohmann::json encode(const api::RemovePersonalAccessTokenResponse& r);
 nlohmann::json encode(const api::AddOrgResponse& r);
 nlohmann::json encode(const api::GetMyOrgResponse& r);
 nlohmann::json encode(const api::ListUserChangesResponse& r);
+nlohmann::json encode(const api::ListEventTypesResponse& r);
+nlohmann::json encode(const api::ListAggregateTypesResponse& r);
 nlohmann::json encode(const api::MemberResponse& r);
 
 }  // namespace mu::rest

@@ -15,6 +15,7 @@
 #include "app/handlers/request_id.hpp"
 #include "app/rest/error_body.hpp"
 #include "app/rest/messages_json.hpp"
+#include "app/rest/protojson.hpp"
 #include "app/rest/routes.hpp"
 #include "app/runtime/log.hpp"
 #include "app/runtime/metrics.hpp"
@@ -78,6 +79,14 @@ domain::Result<Request> ok(Request r) {
   return r;
 }
 
+// A request without fields: any JSON object (unknown fields are ignored), or no body.
+template <class Request>
+domain::Result<Request> decode_empty(std::string_view body) {
+  auto msg = parse_message(body);
+  if (!msg.ok()) return msg.error();
+  return Request{};
+}
+
 domain::Result<json> dispatch(handlers::Backend& b, const api::CallContext& ctx,
                               const RouteMatch& m, const std::string& body) {
   using namespace handlers;
@@ -102,6 +111,11 @@ domain::Result<json> dispatch(handlers::Backend& b, const api::CallContext& ctx,
       return call(decode_add_org(body), with(add_org));
     case Rpc::ListUserChanges:
       return call(decode_list_user_changes(body, id), with(list_user_changes));
+    // Empty requests: the body is still read, so that malformed JSON is refused.
+    case Rpc::ListEventTypes:
+      return call(decode_empty<api::ListEventTypesRequest>(body), with(list_event_types));
+    case Rpc::ListAggregateTypes:
+      return call(decode_empty<api::ListAggregateTypesRequest>(body), with(list_aggregate_types));
     case Rpc::GetMyOrg:
       return call(ok(api::GetMyOrgRequest{}), with(get_my_org));
     case Rpc::AddOrgMember:

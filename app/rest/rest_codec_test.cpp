@@ -210,3 +210,21 @@ TEST_CASE("GetUserByID's asOf comes from the query, decoded as grpc-gateway read
     CHECK(e.error().code == Code::InvalidArgument);
   }
 }
+
+TEST_CASE("ListEventTypes and ListAggregateTypes: admin routes, ZITADEL's keys") {
+  CHECK(match_route("POST", "/admin/v1/events/types/_search")->rpc == Rpc::ListEventTypes);
+  CHECK(match_route("POST", "/admin/v1/aggregates/types/_search")->rpc == Rpc::ListAggregateTypes);
+  CHECK_FALSE(match_route("POST", "/management/v1/events/types/_search").ok());
+  CHECK(mu::api::full_rpc_name(Rpc::ListEventTypes) ==
+        "zitadel.admin.v1.AdminService/ListEventTypes");
+
+  const auto events = encode(mu::api::ListEventTypesResponse{{"user.machine.changed", "x.y"}});
+  CHECK(events == json::parse(R"({"eventTypes":[
+      {"type":"user.machine.changed","localized":{"key":"EventTypes.user.machine.changed",
+                                                  "localizedMessage":"Technical user changed"}},
+      {"type":"x.y","localized":{"key":"EventTypes.x.y","localizedMessage":"EventTypes.x.y"}}]})"));
+  const auto aggregates = encode(mu::api::ListAggregateTypesResponse{{"org"}});
+  CHECK(aggregates == json::parse(R"({"aggregateTypes":[
+      {"type":"org","localized":{"key":"AggregateTypes.org","localizedMessage":"Organization"}}]})"));
+  CHECK(encode(mu::api::ListEventTypesResponse{}) == json::object());
+}

@@ -39,6 +39,8 @@ constexpr std::array kRoutes = {
     Route{"POST", "/members", Rpc::AddIAMMember, Service::Admin},
     Route{"PUT", "/members/{}", Rpc::UpdateIAMMember, Service::Admin},
     Route{"DELETE", "/members/{}", Rpc::RemoveIAMMember, Service::Admin},
+    Route{"POST", "/events/types/_search", Rpc::ListEventTypes, Service::Admin},
+    Route{"POST", "/aggregates/types/_search", Rpc::ListAggregateTypes, Service::Admin},
 };
 
 constexpr std::string_view kManagementPrefix = "/management/v1";

@@ -271,3 +271,45 @@ TEST_CASE("GetUserByID asOf: the user as of a sequence or a time, from its event
               .status == 200);
   CHECK(s.call_as(viewer.token, "GET", path + "?asOf=2", "", s.org2()).status == 200);
 }
+
+TEST_CASE("ListEventTypes and ListAggregateTypes list what the service writes (events.read)") {
+  Service s;
+  auto types = s.call("POST", "/admin/v1/events/types/_search", "{}");
+  REQUIRE(types.status == 200);
+  std::map<std::string, std::string> texts;
+  for (const auto& t : types.body.at("eventTypes")) {
+    CHECK(t["localized"]["key"] == "EventTypes." + t["type"].get<std::string>());
+    texts[t["type"]] = t["localized"]["localizedMessage"];
+  }
+  CHECK(texts.size() == 16);
+  CHECK(texts["user.machine.changed"] == "Technical user changed");
+  CHECK(texts["org.member.added"] == "Organization member added");
+  // Every type the store holds after setup and a few calls is among them.
+  const auto id = s.add_user("typed", s.org2());
+  REQUIRE(s.call("POST", "/users/" + id + "/_lock", "", s.org2()).status == 200);
+  pqxx::connection conn(s.database().url());
+  pqxx::nontransaction tx(conn);
+  for (const auto& row : tx.exec("SELECT DISTINCT event_type FROM events")) {
+    CHECK(texts.count(row[0].as<std::string>()) == 1);
+  }
+
+  auto aggregates = s.call("POST", "/admin/v1/aggregates/types/_search", "");
+  REQUIRE(aggregates.status == 200);
+  CHECK(aggregates.body["aggregateTypes"].size() == 3);
+  CHECK(
+      aggregates.body["aggregateTypes"][0] ==
+      nlohmann::json::parse(
+          R"({"type":"user","localized":{"key":"AggregateTypes.user","localizedMessage":"User"}})"));
+
+  // Malformed bodies are refused; events.read is needed (the auditor has it).
+  CHECK(s.call("POST", "/admin/v1/events/types/_search", "[1]").status == 400);
+  CHECK(s.call("POST", "/admin/v1/aggregates/types/_search", "{").status == 400);
+  auto no_role = s.add_caller("no-role", s.org2(), {});
+  CHECK(s.call_as(no_role.token, "POST", "/admin/v1/events/types/_search", "").status == 403);
+  auto viewer = s.add_caller("auditor", s.org1(), {});
+  REQUIRE(s.call("POST", "/admin/v1/members",
+                 nlohmann::json{{"userId", viewer.id}, {"roles", {"IAM_OWNER_VIEWER"}}})
+              .status == 200);
+  CHECK(s.call_as(viewer.token, "POST", "/admin/v1/aggregates/types/_search", "").status == 200);
+  CHECK(s.call("GET", "/admin/v1/events/types/_search").status == 405);
+}
