@@ -95,4 +95,3 @@ TEST_CASE("RFC 3339 timestamps stay in google.protobuf.Timestamp's range, withou
   CHECK_FALSE(parse_rfc3339("2024-06-30T23:59:60Z"));
   CHECK(parse_rfc3339("0001-01-01T00:00:00Z"));
 }
-
