@@ -5,6 +5,7 @@
 
 #include "app/rest/protojson.hpp"
 #include "app/rest/routes.hpp"
+#include "domain/validation.hpp"
 
 namespace mu::rest {
 
@@ -21,14 +22,22 @@ std::optional<domain::Error> read_token_type(const json& msg, domain::AccessToke
   return error;
 }
 
-template <class... Reads>
-std::optional<domain::Error> first_error(Reads... reads) {
-  std::optional<domain::Error> error;
-  ((error = error ? error : reads()), ...);
-  return error;
-}
+using domain::first_error;
 
 // protojson leaves fields at their default value out of its output.
+// zitadel.v1.LocalizedMessage.
+json localized(const std::string& key, const std::string& message) {
+  return {{"key", key}, {"localizedMessage", message}};
+}
+
+// A message whose only field is repeated: protojson leaves an empty one out ({}).
+json with_repeated(const char* name, json items) {
+  if (items.empty()) return json::object();
+  json out = json::object();
+  out[name] = std::move(items);
+  return out;
+}
+
 void put_string(json& j, const char* name, const std::string& v) {
   if (!v.empty()) j[name] = v;
 }
@@ -246,8 +255,8 @@ json encode(const api::ListUserChangesResponse& r) {
   for (const auto& c : r.result) {
     json change = json::object();
     change["changeDate"] = domain::to_rfc3339(c.change_date);
-    change["eventType"] = {{"key", domain::event_type_key(c.event_type)},
-                           {"localizedMessage", domain::event_type_message(c.event_type)}};
+    change["eventType"] =
+        localized(domain::event_type_key(c.event_type), domain::event_type_message(c.event_type));
     change["sequence"] = uint64_string(c.sequence);
     put_string(change, "editorId", c.editor_id);
     put_string(change, "editorDisplayName", c.editor_display_name);
@@ -255,33 +264,27 @@ json encode(const api::ListUserChangesResponse& r) {
     put_string(change, "editorPreferredLoginName", c.editor_preferred_login_name);
     result.push_back(std::move(change));
   }
-  // protojson leaves an empty repeated field out: no changes is {}.
-  if (result.empty()) return json::object();
-  return {{"result", std::move(result)}};
+  return with_repeated("result", std::move(result));
 }
 
 json encode(const api::ListEventTypesResponse& r) {
   json types = json::array();
   for (const auto& t : r.event_types) {
-    types.push_back({{"type", t},
-                     {"localized",
-                      {{"key", domain::event_type_key(t)},
-                       {"localizedMessage", domain::event_type_message(t)}}}});
+    types.push_back(
+        {{"type", t},
+         {"localized", localized(domain::event_type_key(t), domain::event_type_message(t))}});
   }
-  if (types.empty()) return json::object();
-  return {{"eventTypes", std::move(types)}};
+  return with_repeated("eventTypes", std::move(types));
 }
 
 json encode(const api::ListAggregateTypesResponse& r) {
   json types = json::array();
   for (const auto& t : r.aggregate_types) {
     types.push_back({{"type", t},
-                     {"localized",
-                      {{"key", domain::aggregate_type_key(t)},
-                       {"localizedMessage", domain::aggregate_type_message(t)}}}});
+                     {"localized", localized(domain::aggregate_type_key(t),
+                                             domain::aggregate_type_message(t))}});
   }
-  if (types.empty()) return json::object();
-  return {{"aggregateTypes", std::move(types)}};
+  return with_repeated("aggregateTypes", std::move(types));
 }
 
 }  // namespace mu::rest
