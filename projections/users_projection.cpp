@@ -16,6 +16,7 @@ constexpr const char* kState = "mu_users_state";
 constexpr const char* kRemoved = "mu_users_removed";
 constexpr const char* kAdvance = "mu_users_advance";
 constexpr const char* kFind = "mu_users_find";
+constexpr const char* kFindMany = "mu_users_find_many";
 constexpr const char* kPosition = "mu_users_position";
 constexpr const char* kInlineCheckpoint = "mu_users_inline_checkpoint";
 
@@ -138,6 +139,9 @@ UsersProjection::UsersProjection(pqxx::connection_base& conn, std::string table)
   conn.prepare(kAdvance, kAdvanceSql);
   conn.prepare(named(kFind, table_),
                std::string("SELECT ") + kViewColumns + " FROM " + table_ + " WHERE id = $1");
+  conn.prepare(named(kFindMany, table_),
+               std::string("SELECT ") + kViewColumns + " FROM " + table_ +
+                   " WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb))");
   conn.prepare(kPosition, kPositionSql);
   conn.prepare(kInlineCheckpoint, kInlineCheckpointSql);
 }
@@ -170,6 +174,17 @@ std::optional<UserView> UsersProjection::find(pqxx::transaction_base& tx,
   const auto result = tx.exec_prepared(named(kFind, table_), user_id);
   if (result.empty()) return std::nullopt;
   return to_view(result[0]);
+}
+
+std::map<std::string, UserView> UsersProjection::find_many(pqxx::transaction_base& tx,
+                                                           const std::set<std::string>& ids) {
+  std::map<std::string, UserView> found;
+  if (ids.empty()) return found;
+  for (const auto& row : tx.exec_prepared(named(kFindMany, table_), nlohmann::json(ids).dump())) {
+    auto view = to_view(row);
+    found.emplace(view.id, std::move(view));
+  }
+  return found;
 }
 
 void UsersProjection::reset(pqxx::transaction_base& tx) {

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -59,6 +61,9 @@ class UsersProjection {
 
   // A user of the read model; removed users are gone.
   std::optional<UserView> find(pqxx::transaction_base& tx, const std::string& user_id);
+  // The rows of those ids that exist, in one statement.
+  std::map<std::string, UserView> find_many(pqxx::transaction_base& tx,
+                                            const std::set<std::string>& ids);
 
   // Empties the read model and its checkpoint (for replays).
   void reset(pqxx::transaction_base& tx);

@@ -1,7 +1,6 @@
 #include "app/handlers/audit_handlers.hpp"
 
-#include <map>
-#include <optional>
+#include <set>
 
 #include "eventstore/audit_queries.hpp"
 
@@ -14,12 +13,11 @@ domain::Result<api::ListUserChangesResponse> list_user_changes(
   try {
     pqxx::nontransaction read(b.db.connection());
     const auto rows = eventstore::user_changes(read, req.query, ctx.org_id);
-    // Editors' names from the users read model, once per editor on the page. An editor
+    // Editors' names from the users read model, in one statement for the page. An editor
     // that is no machine user here (SYSTEM, a removed user) is named by its id alone.
-    std::map<std::string, std::optional<projections::UserView>> editors;
-    for (const auto& r : rows) {
-      if (!editors.count(r.creator)) editors[r.creator] = b.db.users().find(read, r.creator);
-    }
+    std::set<std::string> editor_ids;
+    for (const auto& r : rows) editor_ids.insert(r.creator);
+    const auto editors = b.db.users().find_many(read, editor_ids);
     for (const auto& r : rows) {
       api::Change c;
       c.change_date = r.created_at;
@@ -27,9 +25,9 @@ domain::Result<api::ListUserChangesResponse> list_user_changes(
       c.sequence = r.sequence;
       c.editor_id = r.creator;
       c.resource_owner_id = r.owner;
-      if (const auto& editor = editors[r.creator]) {
-        c.editor_display_name = editor->name;
-        c.editor_preferred_login_name = editor->user_name;
+      if (const auto editor = editors.find(r.creator); editor != editors.end()) {
+        c.editor_display_name = editor->second.name;
+        c.editor_preferred_login_name = editor->second.user_name;
       }
       res.result.push_back(std::move(c));
     }

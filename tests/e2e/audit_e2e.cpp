@@ -177,6 +177,15 @@ TEST_CASE("ListUserChanges: another organization's user, unknown users, bad inpu
   const auto id = s.add_user("elsewhere", s.org2());
   const std::string path = "/management/v1/users/" + id + "/changes/_search";
 
+  // An editor that is no machine user (setup's SYSTEM) is named by its id alone.
+  auto by_system =
+      s.call("POST", "/management/v1/users/" + s.admin_id() + "/changes/_search", "", s.org1());
+  REQUIRE(by_system.status == 200);
+  const auto& added_by_system = by_system.body.at("result").back();
+  CHECK(added_by_system["editorId"] == "SYSTEM");
+  CHECK_FALSE(added_by_system.contains("editorDisplayName"));
+  CHECK_FALSE(added_by_system.contains("editorPreferredLoginName"));
+
   // Acting in organization 1, organization 2's user has no changes to show (as in ZITADEL).
   auto other = s.call("POST", path, "", s.org1());
   CHECK(other.status == 200);
