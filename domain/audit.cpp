@@ -75,6 +75,41 @@ std::optional<Error> validate(const UserChangesQuery& q) {
   return check_length("ListUserChangesRequest", "UserId", q.user_id, 1, 200);
 }
 
+std::optional<Error> validate(const EventsQuery& q) {
+  auto too_many = [](std::string_view field, std::size_t n,
+                     std::size_t max) -> std::optional<Error> {
+    if (n <= max) return std::nullopt;
+    // protoc-gen-validate's wording for repeated.max_items.
+    return invalid_argument("invalid ListEventsRequest." + std::string(field) +
+                            ": value must contain no more than " + std::to_string(max) +
+                            " item(s)");
+  };
+  // Each type is text the database compares: valid UTF-8 of a sane length.
+  auto each = [](std::string_view field, const std::vector<std::string>& types) {
+    std::optional<Error> e;
+    for (const auto& t : types) {
+      if ((e = check_length("ListEventsRequest", field, t, 1, 200))) break;
+    }
+    return e;
+  };
+  return first_error(
+      [&] { return check_length("ListEventsRequest", "EditorUserId", q.editor_user_id, 0, 200); },
+      [&] { return too_many("EventTypes", q.event_types.size(), kMaxEventTypesFilter); },
+      [&] { return each("EventTypes", q.event_types); },
+      [&] { return check_length("ListEventsRequest", "AggregateId", q.aggregate_id, 0, 200); },
+      [&] {
+        return too_many("AggregateTypes", q.aggregate_types.size(), kMaxAggregateTypesFilter);
+      },
+      [&] { return each("AggregateTypes", q.aggregate_types); },
+      [&] { return check_length("ListEventsRequest", "ResourceOwner", q.resource_owner, 0, 200); },
+      [&]() -> std::optional<Error> {
+        if (q.since && q.until && *q.until <= *q.since) {
+          return invalid_argument("invalid ListEventsRequest.Range: until must be after since");
+        }
+        return std::nullopt;
+      });
+}
+
 Result<AsOf> parse_as_of(std::string_view text) {
   AsOf at;
   if (!text.empty() && text.size() <= 19 && text.find_first_not_of("0123456789") == text.npos) {

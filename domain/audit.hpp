@@ -43,6 +43,28 @@ struct UserChangesQuery {
 };
 std::optional<Error> validate(const UserChangesQuery& q);
 
+// zitadel.admin.v1.ListEventsRequest over every event. Events come in (transaction,
+// position) order, newest first unless `asc`, and only those of transactions that
+// have ended for every reader (tx_id below the snapshot's xmin): so that a cursor of
+// positions never passes an event that commits late. See docs/decisions.md.
+struct EventsQuery {
+  std::uint64_t sequence = 0;  // ZITADEL's: each event's own aggregate sequence, > (asc) or <
+  std::uint32_t limit = 0;
+  bool asc = false;
+  std::string editor_user_id;
+  std::vector<std::string> event_types;  // at most kMaxEventTypesFilter
+  std::string aggregate_id;
+  std::vector<std::string> aggregate_types;  // at most kMaxAggregateTypesFilter
+  std::string resource_owner;
+  std::optional<Timestamp> since;    // range: created strictly after since ...
+  std::optional<Timestamp> until;    // ... and strictly before until
+  std::optional<Timestamp> from;     // strict bound in the direction of `asc` (or creation_date)
+  std::uint64_t after_position = 0;  // ours: > 0, the position of the last event seen
+};
+inline constexpr std::size_t kMaxEventTypesFilter = 30;
+inline constexpr std::size_t kMaxAggregateTypesFilter = 10;
+std::optional<Error> validate(const EventsQuery& q);
+
 // A moment of a stream's history: after the event with `sequence`, or after the last
 // event written at or before `time`.
 struct AsOf {

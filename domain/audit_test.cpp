@@ -33,6 +33,53 @@ TEST_CASE("a change query needs a user id of 1 to 200 characters") {
   }
 }
 
+TEST_CASE("an events query takes at most 30 event types and 10 aggregate types") {
+  EventsQuery q;
+  CHECK_FALSE(validate(q));
+  q.event_types.assign(30, "user.machine.changed");
+  q.aggregate_types.assign(10, "user");
+  CHECK_FALSE(validate(q));
+
+  auto refused = [](const EventsQuery& bad, std::string_view field) {
+    const auto e = validate(bad);
+    REQUIRE(e);
+    CHECK(e->code == Code::InvalidArgument);
+    CHECK(e->message.find(field) != std::string::npos);
+  };
+  auto more = q;
+  more.event_types.emplace_back("user.locked");
+  refused(more, "EventTypes: value must contain no more than 30 item(s)");
+  more = q;
+  more.aggregate_types.emplace_back("org");
+  refused(more, "AggregateTypes: value must contain no more than 10 item(s)");
+  more = q;
+  more.event_types[3] = "";
+  refused(more, "EventTypes");
+  more = q;
+  more.aggregate_types[0] = "\xff";
+  refused(more, "AggregateTypes");
+}
+
+TEST_CASE("an events query's ids are at most 200 characters and its range is not empty") {
+  EventsQuery q;
+  q.editor_user_id = std::string(201, '1');
+  CHECK(validate(q)->message.find("EditorUserId") != std::string::npos);
+  q = {};
+  q.aggregate_id = std::string(201, '1');
+  CHECK(validate(q)->message.find("AggregateId") != std::string::npos);
+  q = {};
+  q.resource_owner = std::string(201, '1');
+  CHECK(validate(q)->message.find("ResourceOwner") != std::string::npos);
+  q = {};
+  q.since = *parse_rfc3339("2026-11-28T10:00:00Z");
+  q.until = q.since;
+  CHECK(validate(q)->message.find("Range") != std::string::npos);
+  q.until = *parse_rfc3339("2026-11-28T10:00:01Z");
+  CHECK_FALSE(validate(q));
+  q.since.reset();  // either bound alone is fine
+  CHECK_FALSE(validate(q));
+}
+
 namespace {
 
 StoredEvent event_at(std::uint64_t seq, std::string type, nlohmann::json payload, int second) {

@@ -1,6 +1,7 @@
 #include "eventstore/audit_queries.hpp"
 
 #include <limits>
+#include <string_view>
 
 namespace mu::eventstore {
 
@@ -26,6 +27,124 @@ std::vector<ChangeRow> user_changes(pqxx::transaction_base& tx, const domain::Us
     rows.push_back({static_cast<std::uint64_t>(r[0].as<std::int64_t>()), r[1].as<std::string>(),
                     domain::from_unix_micros(r[2].as<long long>()), r[3].as<std::string>(),
                     r[4].as<std::string>()});
+  }
+  return rows;
+}
+
+namespace {
+
+// ARRAY['a','b']: each value quoted.
+std::string array_of(pqxx::transaction_base& tx, const std::vector<std::string>& values) {
+  std::string out = "ARRAY[";
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i) out += ',';
+    out += tx.quote(values[i]);
+  }
+  return out + "]::text[]";
+}
+
+std::string time_literal(domain::Timestamp t) {
+  return "(TIMESTAMPTZ 'epoch' + " + std::to_string(domain::to_unix_micros(t)) +
+         " * INTERVAL '1 microsecond')";
+}
+
+}  // namespace
+
+std::optional<std::string> cursor_transaction(pqxx::transaction_base& tx,
+                                              std::uint64_t after_position) {
+  if (after_position > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+    return std::nullopt;
+  }
+  const auto rows = tx.exec_params("SELECT tx_id::text FROM events WHERE position = $1",
+                                   static_cast<std::int64_t>(after_position));
+  if (rows.empty()) return std::nullopt;
+  return rows[0][0].as<std::string>();
+}
+
+std::string visibility_horizon(pqxx::transaction_base& tx) {
+  // pg_stat_activity gives each open transaction's id as a 32-bit xid: widened to xid8
+  // as the one at most 2^32 below the next id to be given (xmax), which it is.
+  return tx
+      .exec1(
+          "SELECT coalesce(min(x.xmax - ((x.xmax % 4294967296) - a.backend_xid::text::bigint + "
+          "4294967296) % 4294967296), min(x.xmax))::text FROM (SELECT "
+          "pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS xmax) x LEFT JOIN "
+          "pg_stat_activity a ON a.datname = current_database() AND a.backend_xid IS NOT NULL")[0]
+      .as<std::string>();
+}
+
+std::string events_select(pqxx::transaction_base& tx, const domain::EventsQuery& q,
+                          const std::string& only_owner, const std::string& horizon,
+                          const std::string& cursor_tx, std::size_t limit) {
+  const std::string_view cmp = q.asc ? " > " : " < ";
+  // Only transactions that have ended: an event that commits later has a transaction id
+  // at or above the horizon, so it sorts after every event shown now, and a cursor of
+  // (transaction, position) never passes it (docs/decisions.md).
+  std::string sql =
+      "SELECT position, aggregate_type, aggregate_id, sequence, event_type, payload::text, "
+      "creator, owner, (extract(epoch FROM created_at) * 1000000)::bigint, rpc, transport, "
+      "request_id FROM events WHERE tx_id < " +
+      tx.quote(horizon) + "::xid8";
+  if (!cursor_tx.empty()) {
+    sql += " AND (tx_id, position)";
+    sql += cmp;
+    sql += "(" + tx.quote(cursor_tx) + "::xid8, " + std::to_string(q.after_position) + ")";
+  }
+  // ZITADEL's sequence: each event's own, not a cursor across aggregates.
+  if (q.sequence > 0) {
+    sql += " AND sequence";
+    sql += cmp;
+    sql += std::to_string(q.sequence);
+  }
+  if (!q.editor_user_id.empty()) sql += " AND creator = " + tx.quote(q.editor_user_id);
+  if (!q.event_types.empty()) sql += " AND event_type = ANY(" + array_of(tx, q.event_types) + ")";
+  if (!q.aggregate_types.empty()) {
+    sql += " AND aggregate_type = ANY(" + array_of(tx, q.aggregate_types) + ")";
+  } else if (!q.aggregate_id.empty()) {
+    // Every aggregate type this service writes: the primary key (aggregate_type,
+    // aggregate_id, sequence) then finds an id without a type of its own.
+    std::vector<std::string> all;
+    for (auto t : domain::aggregate_types()) all.emplace_back(t);
+    sql += " AND aggregate_type = ANY(" + array_of(tx, all) + ")";
+  }
+  if (!q.aggregate_id.empty()) sql += " AND aggregate_id = " + tx.quote(q.aggregate_id);
+  if (!q.resource_owner.empty()) sql += " AND owner = " + tx.quote(q.resource_owner);
+  if (!only_owner.empty()) sql += " AND owner = " + tx.quote(only_owner);
+  if (q.since) sql += " AND created_at > " + time_literal(*q.since);
+  if (q.until) sql += " AND created_at < " + time_literal(*q.until);
+  if (q.from) {
+    sql += " AND created_at";
+    sql += cmp;
+    sql += time_literal(*q.from);
+  }
+  sql += q.asc ? " ORDER BY tx_id, position" : " ORDER BY tx_id DESC, position DESC";
+  if (limit > 0) sql += " LIMIT " + std::to_string(limit);
+  return sql;
+}
+
+EventRow event_row_from(const std::vector<std::string>& c) {
+  EventRow r;
+  r.position = std::stoll(c[0]);
+  r.aggregate_type = c[1];
+  r.aggregate_id = c[2];
+  r.sequence = std::stoull(c[3]);
+  r.type = c[4];
+  r.payload = c[5];
+  r.creator = c[6];
+  r.owner = c[7];
+  r.created_at = domain::from_unix_micros(std::stoll(c[8]));
+  r.rpc = c[9];
+  r.transport = c[10];
+  r.request_id = c[11];
+  return r;
+}
+
+std::vector<EventRow> list_events(pqxx::transaction_base& tx, const std::string& select) {
+  std::vector<EventRow> rows;
+  std::vector<std::string> columns(kEventRowColumns);
+  for (const auto& r : tx.exec(select)) {
+    for (std::size_t i = 0; i < kEventRowColumns; ++i) columns[i] = r[static_cast<int>(i)].c_str();
+    rows.push_back(event_row_from(columns));
   }
   return rows;
 }

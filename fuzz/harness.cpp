@@ -368,6 +368,22 @@ void list_user_changes(std::string_view body, const std::string& id) {
   }
 }
 
+void list_events(std::string_view body) {
+  auto decoded = rest::decode_list_events(body);
+  if (!decoded.ok()) return check_error(decoded.error());
+  accepted_body(body);
+  const auto& q = decoded->query;
+  if (auto e = domain::validate(q)) return check_error(*e);
+  if (q.event_types.size() > domain::kMaxEventTypesFilter ||
+      q.aggregate_types.size() > domain::kMaxAggregateTypesFilter) {
+    finding("ListEvents accepted more types than its limits", body);
+  }
+  if (q.since && q.until && *q.until <= *q.since)
+    finding("ListEvents accepted an empty range", body);
+  for (const auto& t : q.event_types) accepted("ListEvents event type", t);
+  accepted("ListEvents aggregate id", q.aggregate_id);
+}
+
 void dispatch(const rest::RouteMatch& m, std::string_view body,
               const std::optional<std::string>& if_match) {
   auto expected = rest::decode_if_match(if_match);
@@ -422,6 +438,8 @@ void dispatch(const rest::RouteMatch& m, std::string_view body,
       return remove_member(ScopeKind::Instance, id);
     case Rpc::ListUserChanges:
       return list_user_changes(body, id);
+    case Rpc::ListEvents:
+      return list_events(body);
     default:  // GetMyOrg, and RPCs added since: nothing decoded from the request
       return;
   }
@@ -438,6 +456,7 @@ std::optional<std::size_t> parameter_count(api::Rpc rpc) {
     case Rpc::GetMyOrg:
     case Rpc::AddOrgMember:
     case Rpc::AddIAMMember:
+    case Rpc::ListEvents:
     case Rpc::ListEventTypes:
     case Rpc::ListAggregateTypes:
       return 0;

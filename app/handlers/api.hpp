@@ -27,6 +27,9 @@ struct IdempotencyKey {
 struct CallContext {
   std::string org_id;
   std::string editor_id;
+  // The call's permission comes from an instance-wide role (IAM_OWNER, IAM_OWNER_VIEWER),
+  // not only from one in org_id: instance-wide reads (ListEvents) look at every org.
+  bool instance_wide = false;
   // If-Match: the sequence the caller last saw of the object it writes; a write
   // on an object that has moved on since is Aborted instead of applied.
   std::optional<std::uint64_t> expected_sequence = std::nullopt;
@@ -104,6 +107,30 @@ struct Change {
 };
 struct ListUserChangesResponse {
   std::vector<Change> result;
+};
+
+// Admin ListEvents: zitadel.admin.v1.ListEventsRequest, and our position cursor.
+struct ListEventsRequest {
+  domain::EventsQuery query;
+};
+// zitadel.event.v1.Event
+struct Event {
+  std::int64_t position = 0;  // ours: not in the message; the cursor of the next page
+  std::string editor_user_id;
+  std::string editor_display_name;  // the editor's name; empty for an unknown or system editor
+  std::string aggregate_id;
+  std::string aggregate_type;
+  std::string resource_owner;
+  std::uint64_t sequence = 0;
+  domain::Timestamp creation_date{};
+  nlohmann::json payload;  // a google.protobuf.Struct: the event's JSON object
+  std::string type;
+};
+struct ListEventsResponse {
+  std::vector<Event> events;
+  // Ours: where the next page in the same direction starts (the last event's position,
+  // or the request's cursor when the page is empty). Sent as a header, not in the body.
+  std::uint64_t next_position = 0;
 };
 
 // Admin ListEventTypes / ListAggregateTypes: empty requests; the types this

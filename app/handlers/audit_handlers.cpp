@@ -37,6 +37,61 @@ domain::Result<api::ListUserChangesResponse> list_user_changes(
   return res;
 }
 
+domain::Result<api::ListEventsResponse> list_events(Backend& b, const api::CallContext& ctx,
+                                                    const api::ListEventsRequest& req) {
+  if (auto invalid = domain::validate(req.query)) return *invalid;
+  api::ListEventsResponse res;
+  res.next_position = req.query.after_position;
+  // events.read from an organization's role (ORG_OWNER) reads that organization's
+  // events alone; another organization's are none, as ListUserChanges answers.
+  std::string only_owner;
+  if (!ctx.instance_wide) {
+    if (!req.query.resource_owner.empty() && req.query.resource_owner != ctx.org_id) return res;
+    only_owner = ctx.org_id;
+  }
+  try {
+    // Autocommit: the horizon's statement ends before the events' snapshot is taken.
+    pqxx::nontransaction read(b.db.connection());
+    const auto horizon = eventstore::visibility_horizon(read);
+    std::string cursor_tx;
+    if (req.query.after_position > 0) {
+      auto resolved = eventstore::cursor_transaction(read, req.query.after_position);
+      if (!resolved) {
+        return domain::invalid_argument("afterPosition " +
+                                        std::to_string(req.query.after_position) +
+                                        " is the position of no event");
+      }
+      cursor_tx = std::move(*resolved);
+    }
+    const auto rows = eventstore::list_events(
+        read, eventstore::events_select(read, req.query, only_owner, horizon, cursor_tx,
+                                        domain::page_size(req.query.limit)));
+    std::set<std::string> editor_ids;
+    for (const auto& r : rows) editor_ids.insert(r.creator);
+    const auto editors = b.db.users().find_many(read, editor_ids);
+    for (const auto& r : rows) {
+      api::Event e;
+      e.position = r.position;
+      e.editor_user_id = r.creator;
+      if (const auto editor = editors.find(r.creator); editor != editors.end()) {
+        e.editor_display_name = editor->second.name;
+      }
+      e.aggregate_id = r.aggregate_id;
+      e.aggregate_type = r.aggregate_type;
+      e.resource_owner = r.owner;
+      e.sequence = r.sequence;
+      e.creation_date = r.created_at;
+      e.payload = nlohmann::json::parse(r.payload);
+      e.type = r.type;
+      res.events.push_back(std::move(e));
+    }
+    if (!rows.empty()) res.next_position = static_cast<std::uint64_t>(rows.back().position);
+  } catch (const std::exception& e) {
+    return b.db.failure(e);
+  }
+  return res;
+}
+
 domain::Result<api::ListEventTypesResponse> list_event_types(Backend&, const api::CallContext&,
                                                              const api::ListEventTypesRequest&) {
   api::ListEventTypesResponse res;

@@ -12,6 +12,12 @@ namespace mu::handlers {
 domain::Result<api::ListUserChangesResponse> list_user_changes(
     Backend& b, const api::CallContext& ctx, const api::ListUserChangesRequest& req);
 
+// zitadel.admin.v1.AdminService/ListEvents: the events of every filter, a page in
+// (transaction, position) order, and where the next page starts. An organization's
+// role (ORG_OWNER) sees its organization's events alone.
+domain::Result<api::ListEventsResponse> list_events(Backend& b, const api::CallContext& ctx,
+                                                    const api::ListEventsRequest& req);
+
 // zitadel.admin.v1.AdminService/ListEventTypes and ListAggregateTypes.
 domain::Result<api::ListEventTypesResponse> list_event_types(Backend& b,
                                                              const api::CallContext& ctx,

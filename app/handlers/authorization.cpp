@@ -62,6 +62,7 @@ domain::Result<api::CallContext> authorize(Backend& b, const Credentials& c,
 
   domain::Caller caller;
   std::string org;
+  bool instance_wide = false;
   try {
     auto grant = grant_of(b, *token);
     // Unknown and revoked tokens, expired ones, and callers who are locked,
@@ -77,10 +78,11 @@ domain::Result<api::CallContext> authorize(Backend& b, const Credentials& c,
     if (org != caller.org_id && !org_exists(b, org)) {
       return Error{domain::Code::NotFound, "AUTH-Bs7Ds", "Organisation not found"};
     }
+    instance_wide = domain::has_permission(caller, domain::kInstanceScope, permission);
   } catch (const std::exception& e) {
     return b.db.failure(e);
   }
-  return api::CallContext{org, caller.user_id};
+  return api::CallContext{org, caller.user_id, instance_wide};
 }
 
 }  // namespace mu::handlers

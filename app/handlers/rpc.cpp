@@ -35,6 +35,7 @@ std::string_view required_permission(Rpc rpc) {
     case Rpc::UpdateIAMMember:
     case Rpc::RemoveIAMMember:
       return p::kIamMemberWrite;
+    case Rpc::ListEvents:
     case Rpc::ListEventTypes:
     case Rpc::ListAggregateTypes:
       return p::kEventsRead;
@@ -82,6 +83,8 @@ std::string_view rpc_name(Rpc rpc) {
       return "RemoveIAMMember";
     case Rpc::ListUserChanges:
       return "ListUserChanges";
+    case Rpc::ListEvents:
+      return "ListEvents";
     case Rpc::ListEventTypes:
       return "ListEventTypes";
     case Rpc::ListAggregateTypes:
@@ -92,8 +95,8 @@ std::string_view rpc_name(Rpc rpc) {
 
 std::string full_rpc_name(Rpc rpc) {
   const bool admin = rpc == Rpc::AddIAMMember || rpc == Rpc::UpdateIAMMember ||
-                     rpc == Rpc::RemoveIAMMember || rpc == Rpc::ListEventTypes ||
-                     rpc == Rpc::ListAggregateTypes;
+                     rpc == Rpc::RemoveIAMMember || rpc == Rpc::ListEvents ||
+                     rpc == Rpc::ListEventTypes || rpc == Rpc::ListAggregateTypes;
   return std::string(admin ? "zitadel.admin.v1.AdminService/"
                            : "zitadel.management.v1.ManagementService/") +
          std::string(rpc_name(rpc));
@@ -101,7 +104,7 @@ std::string full_rpc_name(Rpc rpc) {
 
 bool is_write(Rpc rpc) {
   return rpc != Rpc::GetUserByID && rpc != Rpc::GetMyOrg && rpc != Rpc::ListUserChanges &&
-         rpc != Rpc::ListEventTypes && rpc != Rpc::ListAggregateTypes;
+         rpc != Rpc::ListEvents && rpc != Rpc::ListEventTypes && rpc != Rpc::ListAggregateTypes;
 }
 
 }  // namespace mu::api

@@ -27,6 +27,7 @@ enum class Rpc {
   UpdateIAMMember,
   RemoveIAMMember,
   ListUserChanges,
+  ListEvents,
   ListEventTypes,
   ListAggregateTypes,
 };

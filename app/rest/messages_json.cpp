@@ -150,6 +150,79 @@ domain::Result<api::ListUserChangesRequest> decode_list_user_changes(
   return r;
 }
 
+domain::Result<api::ListEventsRequest> decode_list_events(std::string_view body) {
+  auto msg = parse_message(body);
+  if (!msg.ok()) return msg.error();
+  api::ListEventsRequest r;
+  auto& q = r.query;
+  std::uint64_t limit = 0;
+  const json* range = nullptr;
+  std::optional<domain::Timestamp> creation_date;
+  auto error = first_error(
+      [&] {
+        return read_unsigned(*msg, {"sequence", "sequence"},
+                             std::numeric_limits<std::uint64_t>::max(), q.sequence);
+      },
+      [&] {
+        return read_unsigned(*msg, {"limit", "limit"}, std::numeric_limits<std::uint32_t>::max(),
+                             limit);
+      },
+      [&] {
+        return read_bool(*msg, {"asc", "asc"}, q.asc);
+      },
+      [&] {
+        return read_string(*msg, {"editorUserId", "editor_user_id"}, q.editor_user_id);
+      },
+      [&] {
+        return read_strings(*msg, {"eventTypes", "event_types"}, q.event_types);
+      },
+      [&] {
+        return read_string(*msg, {"aggregateId", "aggregate_id"}, q.aggregate_id);
+      },
+      [&] {
+        return read_strings(*msg, {"aggregateTypes", "aggregate_types"}, q.aggregate_types);
+      },
+      [&] {
+        return read_string(*msg, {"resourceOwner", "resource_owner"}, q.resource_owner);
+      },
+      [&] {
+        return read_timestamp(*msg, {"creationDate", "creation_date"}, creation_date);
+      },
+      [&]() -> std::optional<domain::Error> {
+        auto found = read_message(*msg, {"range", "range"});
+        if (!found.ok()) return found.error();
+        range = *found;
+        return std::nullopt;
+      },
+      [&] {
+        return read_timestamp(*msg, {"from", "from"}, q.from);
+      },
+      [&] {
+        // Ours, not in ZITADEL's message: the position of the last event seen.
+        return read_unsigned(*msg, {"afterPosition", "after_position"},
+                             std::numeric_limits<std::int64_t>::max(), q.after_position);
+      });
+  if (error) return *error;
+  if (range) {
+    if (q.from) {
+      return domain::invalid_argument(
+          "range and from are one oneof (creation_date_filter): set one of them");
+    }
+    error = first_error(
+        [&] {
+          return read_timestamp(*range, {"since", "since"}, q.since);
+        },
+        [&] {
+          return read_timestamp(*range, {"until", "until"}, q.until);
+        });
+    if (error) return *error;
+  }
+  // The deprecated creation_date acts as `from` when neither range nor from is set.
+  if (!q.from && !range && creation_date) q.from = creation_date;
+  q.limit = static_cast<std::uint32_t>(limit);
+  return r;
+}
+
 domain::Result<api::AddMemberRequest> decode_member(std::string_view body,
                                                     const std::string& path_user_id) {
   auto msg = parse_message(body);
@@ -267,23 +340,52 @@ json encode(const api::ListUserChangesResponse& r) {
   return with_repeated("result", std::move(result));
 }
 
+namespace {
+
+json event_type_json(const std::string& t) {
+  return {{"type", t},
+          {"localized", localized(domain::event_type_key(t), domain::event_type_message(t))}};
+}
+json aggregate_type_json(const std::string& t) {
+  return {
+      {"type", t},
+      {"localized", localized(domain::aggregate_type_key(t), domain::aggregate_type_message(t))}};
+}
+
+}  // namespace
+
+json encode(const api::ListEventsResponse& r) {
+  json events = json::array();
+  for (const auto& e : r.events) {
+    json editor = json::object();
+    put_string(editor, "userId", e.editor_user_id);
+    put_string(editor, "displayName", e.editor_display_name);
+    editor["service"] = "zitadel";
+    json aggregate = json::object();
+    put_string(aggregate, "id", e.aggregate_id);
+    aggregate["type"] = aggregate_type_json(e.aggregate_type);
+    put_string(aggregate, "resourceOwner", e.resource_owner);
+    json event = json::object();
+    event["editor"] = std::move(editor);
+    event["aggregate"] = std::move(aggregate);
+    if (e.sequence != 0) event["sequence"] = uint64_string(e.sequence);
+    put_time(event, "creationDate", e.creation_date);
+    if (e.payload.is_object()) event["payload"] = e.payload;
+    event["type"] = event_type_json(e.type);
+    events.push_back(std::move(event));
+  }
+  return with_repeated("events", std::move(events));
+}
+
 json encode(const api::ListEventTypesResponse& r) {
   json types = json::array();
-  for (const auto& t : r.event_types) {
-    types.push_back(
-        {{"type", t},
-         {"localized", localized(domain::event_type_key(t), domain::event_type_message(t))}});
-  }
+  for (const auto& t : r.event_types) types.push_back(event_type_json(t));
   return with_repeated("eventTypes", std::move(types));
 }
 
 json encode(const api::ListAggregateTypesResponse& r) {
   json types = json::array();
-  for (const auto& t : r.aggregate_types) {
-    types.push_back({{"type", t},
-                     {"localized", localized(domain::aggregate_type_key(t),
-                                             domain::aggregate_type_message(t))}});
-  }
+  for (const auto& t : r.aggregate_types) types.push_back(aggregate_type_json(t));
   return with_repeated("aggregateTypes", std::move(types));
 }
 

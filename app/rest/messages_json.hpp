@@ -24,6 +24,8 @@ domain::Result<api::GetUserByIDRequest> decode_get_user_by_id(const std::string&
                                                               std::string_view query);
 domain::Result<api::ListUserChangesRequest> decode_list_user_changes(
     std::string_view body, const std::string& path_user_id);
+// ListEvents: ZITADEL's filters, and afterPosition (ours).
+domain::Result<api::ListEventsRequest> decode_list_events(std::string_view body);
 // AddOrgMember/AddIAMMember; with a path user id, UpdateOrgMember/UpdateIAMMember.
 domain::Result<api::AddMemberRequest> decode_member(std::string_view body,
                                                     const std::string& path_user_id = "");
@@ -43,6 +45,7 @@ nlohmann::json encode(const api::RemovePersonalAccessTokenResponse& r);
 nlohmann::json encode(const api::AddOrgResponse& r);
 nlohmann::json encode(const api::GetMyOrgResponse& r);
 nlohmann::json encode(const api::ListUserChangesResponse& r);
+nlohmann::json encode(const api::ListEventsResponse& r);  // next_position goes in a header
 nlohmann::json encode(const api::ListEventTypesResponse& r);
 nlohmann::json encode(const api::ListAggregateTypesResponse& r);
 nlohmann::json encode(const api::MemberResponse& r);

@@ -87,8 +87,10 @@ domain::Result<Request> decode_empty(std::string_view body) {
   return Request{};
 }
 
+// `headers`: what the answer carries beside its body (ListEvents' cursor).
 domain::Result<json> dispatch(handlers::Backend& b, const api::CallContext& ctx,
-                              const RouteMatch& m, const std::string& body) {
+                              const RouteMatch& m, const std::string& body,
+                              std::map<std::string, std::string>& headers) {
   using namespace handlers;
   const auto& id = m.param(0);
   auto with = [&](auto fn) { return [&b, &ctx, fn](const auto& req) { return fn(b, ctx, req); }; };
@@ -111,6 +113,13 @@ domain::Result<json> dispatch(handlers::Backend& b, const api::CallContext& ctx,
       return call(decode_add_org(body), with(add_org));
     case Rpc::ListUserChanges:
       return call(decode_list_user_changes(body, id), with(list_user_changes));
+    case Rpc::ListEvents:
+      return call(decode_list_events(body), [&](const auto& req) {
+        auto res = list_events(b, ctx, req);
+        // Ours, beside ZITADEL's message: where the next page starts (afterPosition).
+        if (res.ok()) headers["x-next-position"] = std::to_string(res->next_position);
+        return res;
+      });
     // Empty requests: the body is still read, so that malformed JSON is refused.
     case Rpc::ListEventTypes:
       return call(decode_empty<api::ListEventTypesRequest>(body), with(list_event_types));
@@ -295,7 +304,8 @@ void RestApi::operator()(http::HttpRequest req, http::Responder respond) {
     ctx->expected_sequence = *expected;
     ctx->idempotency = idempotency;
 
-    auto result = dispatch(backend, *ctx, m, body);
+    std::map<std::string, std::string> headers;
+    auto result = dispatch(backend, *ctx, m, body, headers);
     if (!result.ok()) {
       // With a key, a failed call may be a retry of one that succeeded (or one that lost
       // to a concurrent call with the key, on the key itself or on what that call wrote,
@@ -315,6 +325,7 @@ void RestApi::operator()(http::HttpRequest req, http::Responder respond) {
       return answer(failure(*record, result.error()));
     }
     auto res = json_response(*result);
+    res.headers.merge(headers);
     if (ctx->idempotency) handlers::remember_response(backend, *ctx, res.body);
     if (auto seq = sequence_of(*result)) res.headers["etag"] = "\"" + std::to_string(*seq) + "\"";
     answer(std::move(res));

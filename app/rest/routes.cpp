@@ -39,6 +39,7 @@ constexpr std::array kRoutes = {
     Route{"POST", "/members", Rpc::AddIAMMember, Service::Admin},
     Route{"PUT", "/members/{}", Rpc::UpdateIAMMember, Service::Admin},
     Route{"DELETE", "/members/{}", Rpc::RemoveIAMMember, Service::Admin},
+    Route{"POST", "/events/_search", Rpc::ListEvents, Service::Admin},
     Route{"POST", "/events/types/_search", Rpc::ListEventTypes, Service::Admin},
     Route{"POST", "/aggregates/types/_search", Rpc::ListAggregateTypes, Service::Admin},
 };
