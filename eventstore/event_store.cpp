@@ -29,42 +29,76 @@ constexpr const char* kAppendExisting = "mu_es_append_existing";
 // writers, and when it yields no row (the head moved, or a new stream already exists)
 // nothing else is written and the statement returns no event. Everything else reads
 // `head`, so it runs after it.
+//
+// Each event's hash (migrations/0009) chains to the one before it in its stream: `chain`
+// folds the batch from the head's last hash, taking each event's time as it goes, and
+// the head keeps the last hash it ends with. `cur` is the head as this statement's
+// snapshot saw it; the head is only written when the row it locks still has that
+// sequence and last hash, so the chain always starts from the hash it replaces.
+// created_at grows with the sequence within a stream: a writer that took its times
+// before another's commit finds the head moved and writes nothing.
+constexpr const char* kChain = R"sql(
+src AS (
+  SELECT e.doc, e.ord FROM jsonb_array_elements($6::jsonb) WITH ORDINALITY AS e(doc, ord)
+),
+chain (ord, at, hash) AS (
+  SELECT 0::bigint, NULL::timestamptz, (SELECT last_hash FROM cur)
+  UNION ALL
+  SELECT c.ord + 1, x.at,
+         event_hash(c.hash, $1::text, $2::text, $3::bigint + c.ord + 1, s.doc->>'type',
+                    (s.doc->>'revision')::smallint, s.doc->'payload', $5::text,
+                    (SELECT owner FROM cur), x.at, $11::text, $12::text, $13::text)
+    FROM chain c JOIN src s ON s.ord = c.ord + 1
+   CROSS JOIN LATERAL (SELECT clock_timestamp() AS at) x
+),
+last AS (SELECT hash FROM chain ORDER BY ord DESC LIMIT 1),)sql";
+
 constexpr const char* kNewHead = R"sql(
-WITH head AS (
+WITH RECURSIVE cur AS (SELECT $4::text AS owner, '\x'::bytea AS last_hash),)sql";
+
+constexpr const char* kNewHeadWrite = R"sql(
+head AS (
   INSERT INTO streams AS s (aggregate_type, aggregate_id, sequence, owner, snapshot,
-                            snapshot_revision, updated_at, created_at)
-  VALUES ($1::text, $2::text, $3::bigint + jsonb_array_length($6::jsonb), $4::text,
-          nullif($7::jsonb, 'null'::jsonb), $8::integer, clock_timestamp(), clock_timestamp())
+                            snapshot_revision, updated_at, created_at, last_hash)
+  SELECT $1::text, $2::text, $3::bigint + jsonb_array_length($6::jsonb), $4::text,
+         nullif($7::jsonb, 'null'::jsonb), $8::integer, clock_timestamp(),
+         -- A new stream's creation is its first event's instant.
+         (SELECT at FROM chain WHERE ord = 1), (SELECT hash FROM last)
   ON CONFLICT (aggregate_type, aggregate_id) DO NOTHING
   RETURNING s.owner, s.created_at
 ))sql";
 
 constexpr const char* kExistingHead = R"sql(
-WITH head AS (
+WITH RECURSIVE cur AS (
+  SELECT coalesce(nullif($4::text, ''), owner) AS owner, last_hash FROM streams
+   WHERE aggregate_type = $1::text AND aggregate_id = $2::text AND sequence = $3::bigint
+),)sql";
+
+constexpr const char* kExistingHeadWrite = R"sql(
+head AS (
   UPDATE streams AS s
      SET sequence = $3::bigint + jsonb_array_length($6::jsonb),
          snapshot = nullif($7::jsonb, 'null'::jsonb),
          snapshot_revision = $8::integer,
-         updated_at = clock_timestamp()
+         updated_at = clock_timestamp(),
+         last_hash = (SELECT hash FROM last)
    WHERE s.aggregate_type = $1::text AND s.aggregate_id = $2::text AND s.sequence = $3::bigint
+     AND EXISTS (SELECT 1 FROM cur) AND s.last_hash IS NOT DISTINCT FROM (SELECT last_hash FROM cur)
   RETURNING s.owner, s.created_at
 ))sql";
 
-// created_at is taken per row after the head is held, so that within a stream it grows
-// with the sequence. Events without an owner in the request take the stream's.
+// Events without an owner in the request take the stream's.
 // A claim of a key the aggregate already holds succeeds; one held by another aggregate
 // returns no row (ON CONFLICT ... WHERE), which is how a taken key is found without
 // aborting the statement.
 constexpr const char* kAppendTail = R"sql(,
 ev AS (
   INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, revision, payload,
-                      creator, owner, created_at, rpc, transport, request_id)
+                      creator, owner, created_at, rpc, transport, request_id, hash)
   SELECT $1::text, $2::text, $3::bigint + e.ord, e.doc->>'type', (e.doc->>'revision')::smallint,
-         e.doc->'payload', $5::text, coalesce(nullif($4::text, ''), head.owner),
-         -- A new stream's first event is its creation: the same instant as the head's.
-         CASE WHEN $3::bigint = 0 AND e.ord = 1 THEN head.created_at ELSE clock_timestamp() END,
-         $11::text, $12::text, $13::text
-    FROM head CROSS JOIN jsonb_array_elements($6::jsonb) WITH ORDINALITY AS e(doc, ord)
+         e.doc->'payload', $5::text, coalesce(nullif($4::text, ''), head.owner), c.at,
+         $11::text, $12::text, $13::text, c.hash
+    FROM head CROSS JOIN src AS e JOIN chain AS c ON c.ord = e.ord
    ORDER BY e.ord
   RETURNING sequence, position, owner, (extract(epoch FROM created_at) * 1000000)::bigint AS us,
             tx_id::text::bigint AS tx
@@ -160,8 +194,9 @@ EventStore::EventStore(pqxx::connection_base& conn) {
   conn.prepare(
       kUniqueHolder,
       "SELECT aggregate_id FROM unique_constraints WHERE unique_type = $1 AND unique_value = $2");
-  conn.prepare(kAppendNew, std::string(kNewHead) + kAppendTail);
-  conn.prepare(kAppendExisting, std::string(kExistingHead) + kAppendTail);
+  conn.prepare(kAppendNew, std::string(kNewHead) + kChain + kNewHeadWrite + kAppendTail);
+  conn.prepare(kAppendExisting,
+               std::string(kExistingHead) + kChain + kExistingHeadWrite + kAppendTail);
 }
 
 std::optional<StreamHead> EventStore::load_head(pqxx::transaction_base& tx,
