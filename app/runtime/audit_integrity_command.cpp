@@ -1,13 +1,118 @@
 #include "app/runtime/audit_integrity_command.hpp"
 
+#include <cstdlib>
 #include <iostream>
+
+#include "app/runtime/seal_files.hpp"
+#include "eventstore/audit_integrity.hpp"
 
 namespace mu::runtime {
 
-int run_audit_integrity(const std::string& sub, const std::vector<std::string>&,
-                        const std::string&) {
-  std::cerr << "machine-users audit " << sub << ": not available in this build\n";
+namespace {
+
+constexpr const char* kUsage =
+    "usage: machine-users audit verify [--seals FILE] [--public-key FILE]\n"
+    "       machine-users audit seal [--key FILE] [--seal-log FILE]\n"
+    "  verify   recompute every event's hash and chain, check every stream head and seal;\n"
+    "           --seals compares the seals with a seal log, --public-key checks their\n"
+    "           signatures (without it they are not checked). Exit 1 names the first\n"
+    "           event or seal that does not hold.\n"
+    "  seal     seal the events since the last seal now, signed with the key (default\n"
+    "           $MU_SEAL_KEY), and append the seal to the seal log (default $MU_SEAL_LOG)\n";
+
+int usage(const std::string& sub, const std::string& message) {
+  std::cerr << "machine-users audit " << sub << ": " << message << "\n";
   return 2;
+}
+
+std::string env_or(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+
+// Flags with one value each; false (after a one-line error) on anything else.
+bool parse_flags(const std::string& sub, const std::vector<std::string>& args,
+                 std::initializer_list<std::pair<const char*, std::string*>> flags) {
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    bool known = false;
+    for (const auto& [name, out] : flags) {
+      if (args[i] != name) continue;
+      if (i + 1 >= args.size()) {
+        usage(sub, std::string(name) + " needs a value");
+        return false;
+      }
+      *out = args[++i];
+      known = true;
+    }
+    if (!known) {
+      usage(sub, "unknown argument " + args[i] + " (see machine-users audit --help)");
+      return false;
+    }
+  }
+  return true;
+}
+
+int verify(const std::vector<std::string>& args, const std::string& database_url) {
+  std::string seals_file, public_key_file;
+  if (!parse_flags("verify", args, {{"--seals", &seals_file}, {"--public-key", &public_key_file}}))
+    return 2;
+  eventstore::VerifyOptions options;
+  if (!public_key_file.empty()) {
+    options.public_pem = read_text_file(public_key_file);
+    if (!domain::is_public_key(*options.public_pem)) {
+      std::cerr << "machine-users audit verify: " << public_key_file
+                << " is no Ed25519 public key (PEM)\n";
+      return 1;
+    }
+  }
+  if (!seals_file.empty()) options.seal_log = read_seal_log(seals_file);
+  pqxx::connection conn(database_url);
+  const auto report = eventstore::verify_store(conn, options);
+  if (report.failure) {
+    std::cerr << "machine-users audit verify: " << *report.failure << "\n";
+    std::cout << "FAILED after " << report.events << " events\n";
+    return 1;
+  }
+  std::cout << "ok: " << report.events << " events in " << report.streams
+            << " streams hash and chain; " << report.seals << " seals cover "
+            << report.sealed_events << " events; " << report.unsealed_events
+            << " events not sealed yet\n";
+  for (const auto& note : report.notes) std::cout << "note: " << note << "\n";
+  return 0;
+}
+
+int seal(const std::vector<std::string>& args, const std::string& database_url) {
+  std::string key_file = env_or("MU_SEAL_KEY"), log_file = env_or("MU_SEAL_LOG");
+  if (!parse_flags("seal", args, {{"--key", &key_file}, {"--seal-log", &log_file}})) return 2;
+  if (key_file.empty()) return usage("seal", "no seal key: give --key FILE or set MU_SEAL_KEY");
+  const auto key = read_text_file(key_file);
+  if (!domain::public_key_pem(key)) {
+    std::cerr << "machine-users audit seal: " << key_file << " is no Ed25519 private key (PEM)\n";
+    return 1;
+  }
+  pqxx::connection conn(database_url);
+  const auto sealed = eventstore::seal_now(conn, key, true);
+  if (sealed) {
+    std::cout << "seal " << sealed->id << ": " << sealed->events << " events up to position "
+              << sealed->upto_position << "\n";
+  } else {
+    std::cout << "nothing new to seal\n";
+  }
+  if (!log_file.empty()) sync_seal_log(conn, log_file);
+  return 0;
+}
+
+}  // namespace
+
+int run_audit_integrity(const std::string& sub, const std::vector<std::string>& args,
+                        const std::string& database_url) {
+  if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
+    std::cout << kUsage;
+    return 0;
+  }
+  if (sub == "verify") return verify(args, database_url);
+  if (sub == "seal") return seal(args, database_url);
+  return usage(sub, "unknown command (verify or seal)");
 }
 
 }  // namespace mu::runtime

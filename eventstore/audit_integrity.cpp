@@ -1,0 +1,352 @@
+#include "eventstore/audit_integrity.hpp"
+
+#include <nlohmann/json.hpp>
+#include <pqxx/stream_from>
+
+#include "eventstore/audit_queries.hpp"
+#include "eventstore/copy_text.hpp"
+
+namespace mu::eventstore {
+
+namespace {
+
+using domain::Hash;
+using domain::Seal;
+
+// One advisory lock key for every sealer of the database ("mu_seal").
+constexpr std::int64_t kSealLock = 0x6d755f7365616c;
+
+// Streams `query` with COPY, calling `row` with each line's fields; stops early when
+// `row` returns false (the rest is drained: a COPY is read to its end).
+template <class Row>
+void stream(pqxx::transaction_base& tx, const std::string& query, std::size_t columns, Row&& row) {
+  pqxx::stream_from copy(tx, "(" + query + ")");
+  std::string line;
+  std::vector<std::string> fields;
+  bool more = true;
+  while (copy.get_raw_line(line)) {
+    if (!more) continue;
+    if (!split_copy_line(line, fields) || fields.size() != columns) {
+      throw std::runtime_error("audit: a COPY line has " + std::to_string(fields.size()) +
+                               " fields, not " + std::to_string(columns));
+    }
+    more = row(fields);
+  }
+  copy.complete();
+}
+
+Hash hash_or_zero(const std::string& hex) {
+  Hash h{};
+  domain::from_hex(hex, h);
+  return h;
+}
+
+std::string event_name(const std::string& type, const std::string& id, const std::string& seq,
+                       const std::string& position) {
+  return "event " + type + "/" + id + " sequence " + seq + " (position " + position + ")";
+}
+
+bool same(const Seal& a, const Seal& b) {
+  return a.id == b.id && a.upto_tx == b.upto_tx && a.upto_position == b.upto_position &&
+         a.events == b.events && a.prev_digest == b.prev_digest && a.digest == b.digest &&
+         a.signature_hex == b.signature_hex;
+}
+
+}  // namespace
+
+std::optional<Seal> seal_now(pqxx::connection& conn, const std::string& private_pem, bool wait) {
+  const auto public_pem = domain::public_key_pem(private_pem);
+  if (!public_pem) throw std::runtime_error("the seal key is no Ed25519 private key");
+  std::string horizon;
+  {
+    pqxx::nontransaction read(conn);  // before the snapshot of what is sealed
+    horizon = visibility_horizon(read);
+  }
+  pqxx::work tx(conn);
+  if (wait) {
+    tx.exec("SELECT pg_advisory_xact_lock(" + std::to_string(kSealLock) + ")");
+  } else if (!tx.exec1("SELECT pg_try_advisory_xact_lock(" + std::to_string(kSealLock) + ")")[0]
+                  .as<bool>()) {
+    return std::nullopt;
+  }
+  Seal seal;
+  seal.id = 1;
+  std::string after = "'0'::xid8, 0";
+  const auto last = tx.exec(
+      "SELECT id, upto_tx::text, upto_position, encode(digest, 'hex') FROM seals "
+      "ORDER BY id DESC LIMIT 1");
+  if (!last.empty()) {
+    seal.id = last[0][0].as<std::uint64_t>() + 1;
+    after = tx.quote(last[0][1].as<std::string>()) + "::xid8, " + last[0][2].as<std::string>();
+    seal.prev_digest = hash_or_zero(last[0][3].as<std::string>());
+  }
+  domain::SealDigest digest(seal.prev_digest, seal.id == 1);
+  stream(tx,
+         "SELECT tx_id::text, position, encode(hash, 'hex') FROM events WHERE (tx_id, position) "
+         "> (" +
+             after + ") AND tx_id < " + tx.quote(horizon) + "::xid8 ORDER BY tx_id, position",
+         3, [&](const std::vector<std::string>& f) {
+           Hash h{};
+           if (!domain::from_hex(f[2], h)) {
+             throw std::runtime_error("the event at position " + f[1] +
+                                      " has no hash: run `machine-users audit verify`");
+           }
+           seal.upto_tx = std::stoull(f[0]);
+           seal.upto_position = std::stoll(f[1]);
+           digest.add(seal.upto_position, h);
+           ++seal.events;
+           return true;
+         });
+  if (seal.events == 0) return std::nullopt;
+  seal.digest = digest.finish();
+  auto signature = domain::sign_hex(private_pem, domain::statement(seal));
+  if (!signature) throw std::runtime_error("cannot sign with the seal key");
+  seal.signature_hex = *signature;
+  tx.exec_params(
+      "INSERT INTO seals (id, upto_tx, upto_position, events, prev_digest, digest, signature, "
+      "public_key) VALUES ($1, $2::xid8, $3, $4, decode($5, 'hex'), decode($6, 'hex'), $7, $8)",
+      static_cast<std::int64_t>(seal.id), std::to_string(seal.upto_tx), seal.upto_position,
+      static_cast<std::int64_t>(seal.events), domain::to_hex(seal.prev_digest),
+      domain::to_hex(seal.digest), seal.signature_hex, *public_pem);
+  tx.commit();
+  return seal;
+}
+
+std::vector<Seal> stored_seals(pqxx::connection& conn) {
+  pqxx::read_transaction tx(conn);
+  std::vector<Seal> out;
+  for (const auto& r :
+       tx.exec("SELECT id, upto_tx::text, upto_position, events, encode(prev_digest, 'hex'), "
+               "encode(digest, 'hex'), signature FROM seals ORDER BY id")) {
+    Seal s;
+    s.id = r[0].as<std::uint64_t>();
+    s.upto_tx = std::stoull(r[1].as<std::string>());
+    s.upto_position = r[2].as<std::int64_t>();
+    s.events = r[3].as<std::uint64_t>();
+    s.prev_digest = hash_or_zero(r[4].as<std::string>());
+    s.digest = hash_or_zero(r[5].as<std::string>());
+    s.signature_hex = r[6].as<std::string>();
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::string seal_log_line(const Seal& s) {
+  return nlohmann::json{{"id", s.id},
+                        {"uptoTx", std::to_string(s.upto_tx)},
+                        {"uptoPosition", s.upto_position},
+                        {"events", s.events},
+                        {"prevDigest", domain::to_hex(s.prev_digest)},
+                        {"digest", domain::to_hex(s.digest)},
+                        {"signature", s.signature_hex},
+                        {"statement", domain::statement(s)}}
+      .dump();
+}
+
+std::optional<Seal> seal_from_log_line(const std::string& line) {
+  try {
+    const auto j = nlohmann::json::parse(line);
+    Seal s;
+    s.id = j.at("id").get<std::uint64_t>();
+    s.upto_tx = std::stoull(j.at("uptoTx").get<std::string>());
+    s.upto_position = j.at("uptoPosition").get<std::int64_t>();
+    s.events = j.at("events").get<std::uint64_t>();
+    if (!domain::from_hex(j.at("prevDigest").get<std::string>(), s.prev_digest) ||
+        !domain::from_hex(j.at("digest").get<std::string>(), s.digest)) {
+      return std::nullopt;
+    }
+    s.signature_hex = j.at("signature").get<std::string>();
+    return s;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+VerifyReport verify_store(pqxx::connection& conn, const VerifyOptions& options) {
+  VerifyReport report;
+  // One snapshot for the three passes: events appended meanwhile are simply not seen.
+  pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> tx(conn);
+
+  // (1) Each stream in sequence order: contiguous from 1, every hash recomputed.
+  domain::Sha256 sha;
+  std::string type, id;
+  std::uint64_t expected = 1;
+  Hash prev{};
+  stream(tx,
+         "SELECT aggregate_type, aggregate_id, sequence, event_type, revision, payload::text, "
+         "creator, owner, (extract(epoch FROM created_at) * 1000000)::bigint, rpc, transport, "
+         "request_id, encode(hash, 'hex'), position FROM events "
+         "ORDER BY aggregate_type, aggregate_id, sequence",
+         14, [&](const std::vector<std::string>& f) {
+           if (f[0] != type || f[1] != id) {
+             type = f[0];
+             id = f[1];
+             expected = 1;
+           }
+           const auto sequence = std::stoull(f[2]);
+           const auto name = event_name(f[0], f[1], f[2], f[13]);
+           if (sequence != expected) {
+             report.failure = name + ": sequence " + std::to_string(expected) +
+                              " before it is missing (deleted?)";
+             return false;
+           }
+           domain::HashedFields h;
+           h.aggregate_type = f[0];
+           h.aggregate_id = f[1];
+           h.sequence = sequence;
+           h.event_type = f[3];
+           h.revision = std::stoi(f[4]);
+           h.payload = f[5];
+           h.creator = f[6];
+           h.owner = f[7];
+           h.created_us = std::stoll(f[8]);
+           h.rpc = f[9];
+           h.transport = f[10];
+           h.request_id = f[11];
+           const auto computed = sha.event_hash(h, sequence == 1 ? "" : domain::bytes_of(prev));
+           Hash stored{};
+           if (!domain::from_hex(f[12], stored)) {
+             report.failure = name + ": it has no hash (written around the append?)";
+             return false;
+           }
+           if (stored != computed) {
+             report.failure = name +
+                              ": its hash does not match its fields and the event before it "
+                              "(changed, or an event before it was)";
+             return false;
+           }
+           prev = stored;
+           ++expected;
+           ++report.events;
+           return true;
+         });
+  if (report.failure) return report;
+
+  // (2) Each head against its stream's last event: a deleted last event, or events
+  // without a head, show here.
+  report.streams = tx.exec1("SELECT count(*) FROM streams")[0].as<std::uint64_t>();
+  const auto head = tx.exec(
+      "SELECT s.aggregate_type || '/' || s.aggregate_id, s.sequence, "
+      "coalesce((SELECT max(x.sequence) FROM events x WHERE x.aggregate_type = s.aggregate_type "
+      "AND x.aggregate_id = s.aggregate_id), 0) FROM streams s LEFT JOIN events e ON "
+      "e.aggregate_type = s.aggregate_type AND e.aggregate_id = s.aggregate_id AND e.sequence "
+      "= s.sequence WHERE e.hash IS NULL OR e.hash IS DISTINCT FROM s.last_hash OR EXISTS "
+      "(SELECT 1 FROM events x WHERE x.aggregate_type = s.aggregate_type AND x.aggregate_id = "
+      "s.aggregate_id AND x.sequence > s.sequence) LIMIT 1");
+  if (!head.empty()) {
+    report.failure = "stream " + head[0][0].as<std::string>() + ": its head says sequence " +
+                     head[0][1].as<std::string>() + " and its last hash, its last event is " +
+                     head[0][2].as<std::string>() +
+                     " or holds another hash (events deleted at the end, or the head changed)";
+    return report;
+  }
+  const auto headless = tx.exec(
+      "SELECT e.aggregate_type || '/' || e.aggregate_id FROM events e WHERE NOT EXISTS (SELECT 1 "
+      "FROM streams s WHERE s.aggregate_type = e.aggregate_type AND s.aggregate_id = "
+      "e.aggregate_id) LIMIT 1");
+  if (!headless.empty()) {
+    report.failure = "stream " + headless[0][0].as<std::string>() + ": events without a head";
+    return report;
+  }
+
+  // (3) Seals: the log (when given) against the database, their chain and signatures,
+  // then every event in (transaction, position) order against the seal covering it.
+  std::vector<Seal> seals;
+  for (const auto& r :
+       tx.exec("SELECT id, upto_tx::text, upto_position, events, encode(prev_digest, 'hex'), "
+               "encode(digest, 'hex'), signature FROM seals ORDER BY id")) {
+    Seal s;
+    s.id = r[0].as<std::uint64_t>();
+    s.upto_tx = std::stoull(r[1].as<std::string>());
+    s.upto_position = r[2].as<std::int64_t>();
+    s.events = r[3].as<std::uint64_t>();
+    s.prev_digest = hash_or_zero(r[4].as<std::string>());
+    s.digest = hash_or_zero(r[5].as<std::string>());
+    s.signature_hex = r[6].as<std::string>();
+    seals.push_back(std::move(s));
+  }
+  if (options.seal_log) {
+    const auto& log = *options.seal_log;
+    for (const auto& logged : log) {
+      const auto it = std::find_if(seals.begin(), seals.end(),
+                                   [&](const Seal& s) { return s.id == logged.id; });
+      if (it == seals.end()) {
+        report.failure = "seal " + std::to_string(logged.id) +
+                         " is in the seal log but not in the database (removed?)";
+        return report;
+      }
+      if (!same(*it, logged)) {
+        report.failure = "seal " + std::to_string(logged.id) +
+                         " differs between the database and the seal log (rewritten?)";
+        return report;
+      }
+    }
+    if (seals.size() > log.size()) {
+      report.notes.push_back(std::to_string(seals.size() - log.size()) +
+                             " seal(s) of the database are not in the seal log yet");
+    }
+  }
+  for (std::size_t i = 0; i < seals.size(); ++i) {
+    const auto& s = seals[i];
+    const Hash expected_prev = i == 0 ? Hash{} : seals[i - 1].digest;
+    if (s.id != i + 1 || s.prev_digest != expected_prev) {
+      report.failure = "seal " + std::to_string(s.id) + ": it does not follow seal " +
+                       std::to_string(i) + " (a seal removed or inserted)";
+      return report;
+    }
+    if (options.public_pem &&
+        !domain::signature_holds(*options.public_pem, domain::statement(s), s.signature_hex)) {
+      report.failure = "seal " + std::to_string(s.id) +
+                       ": its signature does not hold under the public key (forged or changed)";
+      return report;
+    }
+  }
+  if (!options.public_pem && !seals.empty()) {
+    report.notes.push_back("signatures not checked: no public key given");
+  }
+  std::size_t k = 0;
+  std::optional<domain::SealDigest> digest;
+  std::uint64_t count = 0;
+  stream(tx,
+         "SELECT tx_id::text, position, encode(hash, 'hex') FROM events ORDER BY tx_id, "
+         "position",
+         3, [&](const std::vector<std::string>& f) {
+           if (k == seals.size()) {
+             ++report.unsealed_events;
+             return true;
+           }
+           const auto& s = seals[k];
+           const std::uint64_t tx_id = std::stoull(f[0]);
+           const std::int64_t position = std::stoll(f[1]);
+           if (std::pair(tx_id, position) > std::pair(s.upto_tx, s.upto_position)) {
+             report.failure = "seal " + std::to_string(s.id) + ": its last event (position " +
+                              std::to_string(s.upto_position) +
+                              ") is not in the store (deleted or re-inserted?)";
+             return false;
+           }
+           if (!digest) digest.emplace(s.prev_digest, s.id == 1);
+           digest->add(position, hash_or_zero(f[2]));
+           ++count;
+           if (tx_id == s.upto_tx && position == s.upto_position) {
+             if (count != s.events || digest->finish() != s.digest) {
+               report.failure = "seal " + std::to_string(s.id) + " (" + std::to_string(s.events) +
+                                " events up to position " + std::to_string(s.upto_position) +
+                                ") does not hold: an event in it was changed, removed or added";
+               return false;
+             }
+             report.sealed_events += count;
+             ++report.seals;
+             digest.reset();
+             count = 0;
+             ++k;
+           }
+           return true;
+         });
+  if (!report.failure && k < seals.size()) {
+    report.failure = "seal " + std::to_string(seals[k].id) + ": its last event (position " +
+                     std::to_string(seals[k].upto_position) + ") is not in the store";
+  }
+  return report;
+}
+
+}  // namespace mu::eventstore
