@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Audit at scale: EVENTS (1,000,000) hashed and chained events over USERS (10,000) users,
+# written straight into the store; then
+#   - `machine-users audit seal` and `audit verify` over all of them (events/s),
+#   - ListEvents by event type and time range: the plan (EXPLAIN ANALYZE: no sequential scan
+#     on events) and p50/p99 through HTTP at concurrency 1 and 8, DURATION (10) s each.
+#   bench/audit.sh                     uses the embedded cluster of ./run (.data/)
+#   DATABASE_URL=... bench/audit.sh
+set -euo pipefail
+cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
+source scripts/lib.sh
+source bench/lib.sh
+ensure_packages wrk bc
+events=${EVENTS:-1000000}
+users=${USERS:-10000}
+duration=${DURATION:-10}
+binary=${BINARY:-build/machine-users}
+bench_init
+bench_database mu_bench_audit
+key=$(mktemp -u /tmp/mu-bench-seal-XXXXXX.key)
+trap 'rm -f "$key" "$key.pub"; bench_cleanup' EXIT
+"$binary" setup --org-name Audit --admin-user auditor --token-file /dev/null --seal-key "$key" \
+  --database-url "$BENCH_URL" >/dev/null
+bench_serve "$binary"
+owner=$("${BENCH_PSQL[@]}" "$BENCH_URL" -At -c "SELECT owner FROM events WHERE aggregate_type = 'org' LIMIT 1")
+
+mu_log "writing $events events over $users users, each chained by event_hash() ..."
+start=$(date +%s.%N)
+# One user after another, each event 10 ms after the one before: the events span
+# events/100 seconds. Types: added, then locked every 10th, unlocked after it, changed else.
+"${BENCH_PSQL[@]}" "$BENCH_URL" <<SQL
+DO \$\$
+DECLARE
+  per int := $events / $users;
+  t0 timestamptz := now() - make_interval(secs => $events / 100.0);
+  prev bytea; u int; s int; typ text; pl jsonb; at timestamptz; n bigint := 0;
+BEGIN
+  FOR u IN 1..$users LOOP
+    prev := '\x';
+    FOR s IN 1..per LOOP
+      typ := CASE WHEN s = 1 THEN 'user.machine.added' WHEN s % 10 = 0 THEN 'user.locked'
+                  WHEN s % 10 = 1 THEN 'user.unlocked' ELSE 'user.machine.changed' END;
+      pl := CASE WHEN s = 1 THEN jsonb_build_object('userName', 'u' || u, 'name', 'n')
+                 WHEN typ = 'user.machine.changed' THEN jsonb_build_object('name', 'n' || s)
+                 ELSE '{}'::jsonb END;
+      at := t0 + make_interval(secs => n / 100.0);
+      n := n + 1;
+      prev := event_hash(prev, 'user', 'bench-' || u, s, typ, 1::smallint, pl, 'SYSTEM',
+                         '$owner', at, 'bench', 'sql', '');
+      INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, payload, creator,
+                          owner, created_at, rpc, transport, hash)
+      VALUES ('user', 'bench-' || u, s, typ, pl, 'SYSTEM', '$owner', at, 'bench', 'sql', prev);
+    END LOOP;
+    INSERT INTO streams (aggregate_type, aggregate_id, sequence, owner, last_hash, created_at)
+    VALUES ('user', 'bench-' || u, per, '$owner', prev, t0);
+  END LOOP;
+END;
+\$\$;
+ANALYZE events;
+SQL
+mu_log "written in $(echo "$(date +%s.%N) - $start" | bc) s"
+total=$("${BENCH_PSQL[@]}" "$BENCH_URL" -At -c "SELECT count(*) FROM events")
+
+timed() {  # prints the seconds the command took; its output goes to stderr
+  local s e
+  s=$(date +%s.%N)
+  "$@" >&2
+  e=$(date +%s.%N)
+  echo "$e - $s" | bc
+}
+seal_s=$(timed "$binary" audit seal --key "$key" --database-url "$BENCH_URL")
+printf 'audit seal   : %s events in %.2f s, %.0f events/s\n' "$total" "$seal_s" "$(echo "$total / $seal_s" | bc -l)"
+for run in 1 2 3; do
+  verify_s=$(timed "$binary" audit verify --public-key "$key.pub" --database-url "$BENCH_URL")
+  printf 'audit verify : %s events in %.2f s, %.0f events/s (run %d)\n' "$total" "$verify_s" \
+    "$(echo "$total / $verify_s" | bc -l)" "$run"
+done
+
+# ListEvents: user.locked in a ten-minute window in the middle, newest first, 100 a page.
+since=$("${BENCH_PSQL[@]}" "$BENCH_URL" -At -c "SELECT to_char((min(created_at) + (max(created_at) - min(created_at)) / 2) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM events")
+until=$("${BENCH_PSQL[@]}" "$BENCH_URL" -At -c "SELECT to_char(('$since'::timestamptz + interval '10 minutes') AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')")
+mu_log "ListEvents eventTypes [user.locked], range $since .. $until: the plan of its query"
+# The statement eventstore::events_select builds for that request (horizon: the next id).
+"${BENCH_PSQL[@]}" "$BENCH_URL" -c "EXPLAIN (ANALYZE, COSTS OFF) SELECT position, aggregate_type,
+  aggregate_id, sequence, event_type, payload::text, creator, owner,
+  (extract(epoch FROM created_at) * 1000000)::bigint, rpc, transport, request_id FROM events
+  WHERE tx_id < pg_snapshot_xmax(pg_current_snapshot())::text::xid8
+    AND event_type = ANY(ARRAY['user.locked']::text[])
+    AND created_at > '$since'::timestamptz AND created_at < '$until'::timestamptz
+  ORDER BY tx_id DESC, position DESC LIMIT 100"
+body="{\"eventTypes\":[\"user.locked\"],\"range\":{\"since\":\"$since\",\"until\":\"$until\"},\"limit\":100}"
+curl -sf -X POST "127.0.0.1:$BENCH_PORT/admin/v1/events/_search" -H "authorization: Bearer $TOKEN" \
+  -d "$body" | grep -o '"sequence"' | wc -l | xargs printf 'a page holds %s events\n'
+for c in 1 8; do
+  printf 'ListEvents c=%-2s ' "$c"
+  BODY=$body TOKEN=$TOKEN wrk -t1 -c"$c" -d"${duration}s" -s bench/list_events.lua \
+    "http://127.0.0.1:$BENCH_PORT" | awk '/Requests\/sec/ {rps=$2} /Non-2xx/ {bad=$NF} /^p50/ {lat=$0} END {printf "%s req/s, %s, non-2xx %d\n", rps, lat, bad}'
+done
