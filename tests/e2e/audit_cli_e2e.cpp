@@ -236,7 +236,7 @@ TEST_CASE("audit cli: a user's history, newest first or --asc, and its state as 
                        "did not exist yet");
 }
 
-TEST_CASE("audit cli: bad input is one line on stderr and exit 2; --help is the usage") {
+TEST_CASE("audit cli: bad input is one line on stderr and exit 2, and --help is the usage") {
   Service s;
   const auto id = s.add_user("bad", s.org2());
   check_one_line_error(audit(s, {"nope"}), 2, "unknown command \"nope\" for audit");
