@@ -18,6 +18,7 @@
 #include "app/handlers/first_run_setup.hpp"
 #include "app/http/server.hpp"
 #include "app/rest/rest_api.hpp"
+#include "app/runtime/audit_command.hpp"
 #include "app/runtime/checkpoint_keeper.hpp"
 #include "app/runtime/config.hpp"
 #include "app/runtime/log.hpp"
@@ -163,6 +164,8 @@ int main(int argc, char** argv) {
       case Invocation::Kind::Projections:
         return mu::runtime::run_projections_command(inv.projections_args, inv.config.database_url,
                                                     inv.config.async_projections);
+      case Invocation::Kind::Audit:
+        return mu::runtime::run_audit_command(inv.audit_args, inv.config.database_url);
     }
   } catch (const pqxx::broken_connection& e) {
     std::cerr << "machine-users: cannot reach the database: " << first_line(e.what()) << "\n";

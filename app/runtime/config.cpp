@@ -1,7 +1,9 @@
 #include "app/runtime/config.hpp"
 
+#include <algorithm>
 #include <charconv>
 
+#include "app/runtime/audit_command.hpp"
 #include "projections/registry.hpp"
 
 namespace mu::runtime {
@@ -16,6 +18,8 @@ Usage:
   machine-users migrate [flags]   apply pending migrations and exit
   machine-users setup [flags]     first run: an organization, an IAM_OWNER machine user, a token
   machine-users projections ...   list, replay or verify the read models (projections --help)
+  machine-users audit ...         events, a user's history or its state as of a moment, and
+                                  the event store's tamper evidence (audit --help)
   machine-users <command> --help  flags of a command
 
 Environment:
@@ -134,6 +138,14 @@ domain::Result<Invocation> parse_command_line(const std::vector<std::string>& ar
     inv.kind = Invocation::Kind::Setup;
   } else if (command == "projections") {
     inv.kind = Invocation::Kind::Projections;
+  } else if (command == "audit") {
+    inv.kind = Invocation::Kind::Audit;
+    // `audit` alone and `audit help` are its usage, with or without a database.
+    if (args.size() == 1 || args[1] == "help") {
+      inv.kind = Invocation::Kind::Help;
+      inv.help = audit_help();
+      return inv;
+    }
   } else {
     return usage("unknown command \"" + command + "\" (try --help)");
   }
@@ -151,16 +163,25 @@ domain::Result<Invocation> parse_command_line(const std::vector<std::string>& ar
       value = flag.substr(eq + 1);
       flag = flag.substr(0, eq);
     }
-    if (flag == "-h" || flag == "--help") {
+    // The integrity tool (audit verify|seal) owns its words, its --help included.
+    const bool integrity_tool =
+        command == "audit" && !inv.audit_args.empty() &&
+        (inv.audit_args.front() == "verify" || inv.audit_args.front() == "seal");
+    if ((flag == "-h" || flag == "--help") && !integrity_tool) {
       inv.kind = Invocation::Kind::Help;
       inv.help = command == "serve"         ? kServeHelp
                  : command == "setup"       ? kSetupHelp
                  : command == "projections" ? kProjectionsHelp
+                 : command == "audit"       ? audit_help()
                                             : kMigrateHelp;
       return inv;
     }
     if (command == "projections" && flag != "--database-url" && flag != "--async-projections") {
       inv.projections_args.push_back(args[i]);  // the tool's own words and flags
+      continue;
+    }
+    if (command == "audit" && flag != "--database-url") {
+      inv.audit_args.push_back(args[i]);  // the tool's own words and flags
       continue;
     }
     const bool serve_only = flag == "--listen" || flag == "--db-connections" ||
@@ -201,7 +222,16 @@ domain::Result<Invocation> parse_command_line(const std::vector<std::string>& ar
     }
   }
 
-  if (c.database_url.empty()) return usage("no database: set DATABASE_URL or pass --database-url");
+  if (inv.kind == Invocation::Kind::Audit && inv.audit_args.empty()) {
+    inv.kind = Invocation::Kind::Help;  // `audit --database-url URL`: no command
+    inv.help = audit_help();
+    return inv;
+  }
+  // `audit verify --help` needs no database: the integrity tool prints its usage.
+  const bool integrity_help = std::any_of(inv.audit_args.begin(), inv.audit_args.end(),
+                                          [](const auto& a) { return a == "-h" || a == "--help"; });
+  if (c.database_url.empty() && !integrity_help)
+    return usage("no database: set DATABASE_URL or pass --database-url");
   for (std::size_t start = 0; start < async_list.size();) {
     auto end = async_list.find(',', start);
     if (end == std::string::npos) end = async_list.size();

@@ -32,13 +32,17 @@ struct SetupConfig {
 };
 
 struct Invocation {
-  enum class Kind { Serve, Migrate, Setup, Projections, Help } kind = Kind::Help;
+  enum class Kind { Serve, Migrate, Setup, Projections, Audit, Help } kind = Kind::Help;
   ServeConfig config;
   SetupConfig setup;
   std::string help;  // the text to print for Kind::Help
   // `projections SUBCOMMAND [ARGS]`: the words after `projections` that are not flags
   // this parser knows (--database-url), checked by the projections tool itself.
   std::vector<std::string> projections_args;
+  // `audit SUBCOMMAND [ARGS]`: the same for the audit tool (--database-url is this
+  // parser's). Its --help is this parser's too, except after verify|seal, whose tool
+  // owns its words.
+  std::vector<std::string> audit_args;
 };
 
 using Env = std::function<std::optional<std::string>(const std::string&)>;

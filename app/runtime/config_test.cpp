@@ -119,3 +119,40 @@ TEST_CASE("async projections: named by flag or environment, checked against the 
   CHECK(inv->config.async_projections == std::vector<std::string>{"users"});
   CHECK_FALSE(parse_command_line({"migrate", "--async-projections", "users"}, env).ok());
 }
+
+TEST_CASE("audit passes its own words on, takes --database-url, and has its own help") {
+  const auto env = env_of({{"DATABASE_URL", "postgresql://a/b"}});
+  auto inv = parse_command_line(
+      {"audit", "events", "--type", "user.locked", "--database-url", "postgresql://c/d", "--json"},
+      env);
+  REQUIRE(inv.ok());
+  CHECK(inv->kind == Invocation::Kind::Audit);
+  CHECK(inv->audit_args == std::vector<std::string>{"events", "--type", "user.locked", "--json"});
+  CHECK(inv->config.database_url == "postgresql://c/d");
+  inv = parse_command_line({"audit", "history", "42", "--asc"}, env);
+  REQUIRE(inv.ok());
+  CHECK(inv->audit_args == std::vector<std::string>{"history", "42", "--asc"});
+  CHECK(inv->config.database_url == "postgresql://a/b");
+
+  // Its usage: alone, with help or --help anywhere, with or without a database.
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"audit"}, {"audit", "help"}, {"audit", "--help"}, {"audit", "events", "-h"}}) {
+    auto help = parse_command_line(args, env_of({}));
+    REQUIRE(help.ok());
+    CHECK(help->kind == Invocation::Kind::Help);
+    CHECK(help->help.find("audit COMMAND") != std::string::npos);
+  }
+  inv = parse_command_line({"audit", "--database-url", "x"}, env_of({}));
+  REQUIRE(inv.ok());
+  CHECK(inv->kind == Invocation::Kind::Help);
+  // verify and seal own their --help: passed on, no database needed for it.
+  inv = parse_command_line({"audit", "verify", "--help"}, env_of({}));
+  REQUIRE(inv.ok());
+  CHECK(inv->kind == Invocation::Kind::Audit);
+  CHECK(inv->audit_args == std::vector<std::string>{"verify", "--help"});
+  CHECK(parse_command_line({"audit", "events"}, env_of({})).error().message ==
+        "no database: set DATABASE_URL or pass --database-url");
+  CHECK(parse_command_line({"--help"}, env)->help.find("machine-users audit ...") !=
+        std::string::npos);
+  CHECK_FALSE(parse_command_line({"audit", "events", "--listen", "x:1"}, env)->audit_args.empty());
+}

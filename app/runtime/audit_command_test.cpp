@@ -1,0 +1,120 @@
+#include "app/runtime/audit_command.hpp"
+
+#include <catch2/catch.hpp>
+
+using mu::runtime::AuditCommand;
+using mu::runtime::parse_audit_command;
+
+TEST_CASE("audit events: every ListEvents filter as a flag") {
+  auto c = parse_audit_command({"events",
+                                "--type",
+                                "user.locked",
+                                "--type=user.unlocked",
+                                "--aggregate-type",
+                                "user",
+                                "--aggregate-id",
+                                "42",
+                                "--editor",
+                                "7",
+                                "--owner",
+                                "9",
+                                "--since",
+                                "2026-11-28T10:00:00Z",
+                                "--until",
+                                "2026-11-28T12:00:00+01:00",
+                                "--from=2026-11-28T11:00:00.5Z",
+                                "--sequence",
+                                "3",
+                                "--after-position",
+                                "17",
+                                "--asc",
+                                "--limit",
+                                "5",
+                                "--json"});
+  REQUIRE(c.ok());
+  CHECK(c->kind == AuditCommand::Kind::Events);
+  const auto& q = c->query;
+  CHECK(q.event_types == std::vector<std::string>{"user.locked", "user.unlocked"});
+  CHECK(q.aggregate_types == std::vector<std::string>{"user"});
+  CHECK(q.aggregate_id == "42");
+  CHECK(q.editor_user_id == "7");
+  CHECK(q.resource_owner == "9");
+  CHECK(q.since == mu::domain::parse_rfc3339("2026-11-28T10:00:00Z"));
+  CHECK(q.until == mu::domain::parse_rfc3339("2026-11-28T11:00:00Z"));
+  CHECK(q.from == mu::domain::parse_rfc3339("2026-11-28T11:00:00.500Z"));
+  CHECK(q.sequence == 3);
+  CHECK(q.after_position == 17);
+  CHECK(q.asc);
+  CHECK(c->limit == 5);
+  CHECK(c->json);
+
+  auto plain = parse_audit_command({"events"});
+  REQUIRE(plain.ok());
+  CHECK(plain->limit == 0);  // no limit: every event, streamed
+  CHECK_FALSE(plain->query.asc);
+  CHECK_FALSE(plain->json);
+}
+
+TEST_CASE("audit: bad command lines are one clear line") {
+  auto error = [](std::vector<std::string> args) {
+    auto c = parse_audit_command(args);
+    REQUIRE_FALSE(c.ok());
+    CHECK(c.error().message.find('\n') == std::string::npos);
+    return c.error().message;
+  };
+  CHECK(error({"evnts"}) == "unknown command \"evnts\" for audit (try audit --help)");
+  CHECK(error({"events", "--typ", "x"}) ==
+        "unknown flag --typ for audit events (try audit --help)");
+  CHECK(error({"events", "--limit", "x"}) == "flag --limit needs a positive number, not \"x\"");
+  CHECK(error({"events", "--limit", "0"}) == "flag --limit needs a positive number, not \"0\"");
+  CHECK(error({"events", "--limit"}) == "flag --limit needs a value");
+  CHECK(error({"events", "--asc=yes"}) == "flag --asc takes no value");
+  CHECK(error({"events", "--since", "yesterday"}).starts_with("--since \"yesterday\" is not"));
+  CHECK(error({"events", "stray"}).find("\"stray\"") != std::string::npos);
+  std::vector<std::string> many{"events"};
+  for (int i = 0; i < 31; ++i) many.insert(many.end(), {"--type", "user.locked"});
+  CHECK(error(many).find("no more than 30") != std::string::npos);
+  CHECK(error({"events", "--since", "2026-01-02T00:00:00Z", "--until", "2026-01-01T00:00:00Z"})
+            .find("until must be after since") != std::string::npos);
+  CHECK(error({"history"}) == "audit history needs a USER_ID");
+  CHECK(error({"history", "1", "2"}).find("one USER_ID") != std::string::npos);
+  CHECK(error({"history", "1", "--limit", "3"}).starts_with("unknown flag --limit"));
+  CHECK(error({"as-of", "1"}) == "audit as-of needs exactly one of --sequence N and --time TIME");
+  CHECK(error({"as-of", "1", "--sequence", "2", "--time", "2026-01-01T00:00:00Z"}) ==
+        "audit as-of needs exactly one of --sequence N and --time TIME");
+  CHECK(error({"as-of", "1", "--sequence", "0"}) ==
+        "flag --sequence needs a positive number, not \"0\"");
+  CHECK(error({"as-of", "1", "--time", "2026-13-01T00:00:00Z"}).starts_with("--time \""));
+}
+
+TEST_CASE("audit history, as-of, help and the integrity tool") {
+  auto h = parse_audit_command({"history", "42", "--asc"});
+  REQUIRE(h.ok());
+  CHECK(h->kind == AuditCommand::Kind::History);
+  CHECK(h->user_id == "42");
+  CHECK(h->query.aggregate_id == "42");
+  CHECK(h->query.aggregate_types == std::vector<std::string>{"user"});
+  CHECK(h->query.asc);
+
+  auto a = parse_audit_command({"as-of", "42", "--time", "2026-11-28T10:00:00Z", "--json"});
+  REQUIRE(a.ok());
+  CHECK(a->kind == AuditCommand::Kind::AsOf);
+  CHECK(a->user_id == "42");
+  CHECK(a->at.time == mu::domain::parse_rfc3339("2026-11-28T10:00:00Z"));
+  CHECK_FALSE(a->at.sequence);
+  CHECK(a->json);
+  a = parse_audit_command({"as-of", "--sequence=4", "42"});
+  REQUIRE(a.ok());
+  CHECK(a->at.sequence == 4u);
+
+  CHECK(parse_audit_command({})->kind == AuditCommand::Kind::Help);
+  CHECK(parse_audit_command({"--help"})->kind == AuditCommand::Kind::Help);
+  CHECK(parse_audit_command({"history", "1", "-h"})->kind == AuditCommand::Kind::Help);
+
+  auto v = parse_audit_command({"verify", "--from", "3", "--help"});
+  REQUIRE(v.ok());
+  CHECK(v->kind == AuditCommand::Kind::Integrity);
+  CHECK(v->integrity_sub == "verify");
+  CHECK(v->integrity_args == std::vector<std::string>{"--from", "3", "--help"});
+  CHECK(parse_audit_command({"seal"})->integrity_sub == "seal");
+}
