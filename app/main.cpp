@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -24,8 +25,11 @@
 #include "app/runtime/log.hpp"
 #include "app/runtime/metrics.hpp"
 #include "app/runtime/projections_command.hpp"
+#include "app/runtime/seal_files.hpp"
+#include "app/runtime/sealer.hpp"
 #include "app/runtime/worker_pool.hpp"
 #include "domain/ids.hpp"
+#include "domain/seal.hpp"
 #include "eventstore/migrations.hpp"
 #include "eventstore/node_ids.hpp"
 #include "eventstore/notifications.hpp"
@@ -72,6 +76,13 @@ void write_secret_file(const std::string& path, const std::string& secret) {
   if (!ok) throw std::runtime_error("cannot write " + path + ": " + std::strerror(error));
 }
 
+// Anyone may read it; an existing one is replaced.
+void write_public_file(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::trunc);
+  out << text;
+  if (!out.flush()) throw std::runtime_error("cannot write " + path);
+}
+
 int setup(const Invocation& inv) {
   const auto node_id = prepare_database(inv.config, false);
   mu::domain::IdGenerator ids(node_id);
@@ -81,6 +92,17 @@ int setup(const Invocation& inv) {
   auto out = mu::handlers::first_run_setup(backend, inv.setup.org_name, inv.setup.admin_user);
   if (!out.ok()) throw std::runtime_error("setup failed: " + out.error().full_message());
   write_secret_file(inv.setup.token_file, out->token);
+  if (!inv.setup.seal_key.empty()) {
+    // The key that signs the seals, outside the database; its public half beside it
+    // for whoever verifies (`audit verify --public-key KEY.pub`).
+    const bool created = mu::runtime::create_seal_key(inv.setup.seal_key);
+    const auto public_pem =
+        mu::domain::public_key_pem(mu::runtime::read_text_file(inv.setup.seal_key));
+    if (!public_pem) throw std::runtime_error(inv.setup.seal_key + " is no Ed25519 private key");
+    write_public_file(inv.setup.seal_key + ".pub", *public_pem);
+    std::cout << "seal key " << inv.setup.seal_key << (created ? " (created)" : " (exists)")
+              << ", public key " << inv.setup.seal_key << ".pub\n";
+  }
   std::cout << "organization " << inv.setup.org_name << ": " << out->org_id
             << (out->org_created ? " (created)" : " (exists)") << "\n"
             << "IAM_OWNER machine user " << inv.setup.admin_user << ": " << out->user_id
@@ -91,8 +113,21 @@ int setup(const Invocation& inv) {
 }
 
 int serve(const ServeConfig& c) {
+  // The seal key is read first: a bad one stops serve before any thread starts.
+  std::string seal_key;
+  if (!c.seal_key.empty()) {
+    seal_key = mu::runtime::read_text_file(c.seal_key);
+    if (!mu::domain::public_key_pem(seal_key)) {
+      throw std::runtime_error("--seal-key " + c.seal_key + " is no Ed25519 private key (PEM)");
+    }
+  }
   const auto node_id = prepare_database(c, false);
   mu::runtime::start_logging();
+  // Whatever stops serve from here (a connection refused at start, say), the log writer's
+  // thread is joined: an exception past it would otherwise end the process in abort().
+  struct StopLogging {
+    ~StopLogging() { mu::runtime::stop_logging(); }
+  } stop_logging_on_exit;
   mu::domain::IdGenerator ids(node_id);
   mu::handlers::AuthCache auth_cache;
   // Every instance forgets its cached authentications when a command changed
@@ -105,6 +140,12 @@ int serve(const ServeConfig& c) {
   std::optional<mu::projections::AsyncRunner> async_runner;
   if (!c.async_projections.empty()) async_runner.emplace(c.database_url, c.async_projections);
   mu::runtime::CheckpointKeeper checkpoints(c.database_url, std::chrono::milliseconds(250));
+  // Seals every interval unless another instance leads the round (issue 8).
+  std::optional<mu::runtime::Sealer> sealer;
+  if (!seal_key.empty()) {
+    sealer.emplace(c.database_url, std::move(seal_key), c.seal_log,
+                   std::chrono::seconds(c.seal_interval_seconds));
+  }
   mu::runtime::WorkerPool pool(c.database_url, c.db_connections, c.queue_capacity);
   auto& metrics = mu::runtime::metrics();
   metrics.set_gauge("mu_worker_pool_busy", "Database workers running a call now.",

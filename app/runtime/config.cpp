@@ -44,6 +44,10 @@ Flags (override the environment):
   --async-projections L  comma-separated projections to reduce asynchronously, after
                          COMMIT, by a runner (env MU_ASYNC_PROJECTIONS; default none:
                          all inline). Only "users" may run async.
+  --seal-key FILE        the Ed25519 key (PEM, made by setup) that signs the seals: this
+                         instance runs a sealer (env MU_SEAL_KEY; default none: no seals)
+  --seal-log FILE        JSON-lines file every seal is appended to (env MU_SEAL_LOG)
+  --seal-interval S      seconds between seals (env MU_SEAL_INTERVAL, default 60)
   -h, --help             this text
 )";
 
@@ -70,6 +74,8 @@ Flags (override the environment):
   --org-name NAME        the first organization
   --admin-user USERNAME  its administrator (a machine user)
   --token-file PATH      where the token goes
+  --seal-key FILE        also create the seal key there (mode 0600) and its public half
+                         in FILE.pub, unless FILE exists (env MU_SEAL_KEY)
   --database-url URL     libpq URI (env DATABASE_URL)
   -h, --help             this text
 )";
@@ -154,6 +160,10 @@ domain::Result<Invocation> parse_command_line(const std::vector<std::string>& ar
   if (auto url = env("DATABASE_URL")) c.database_url = *url;
   std::string async_list = env("MU_ASYNC_PROJECTIONS").value_or("");
   std::string listen = env("LISTEN_ADDRESS").value_or("127.0.0.1:8080");
+  c.seal_key = env("MU_SEAL_KEY").value_or("");
+  inv.setup.seal_key = c.seal_key;
+  c.seal_log = env("MU_SEAL_LOG").value_or("");
+  std::optional<std::string> seal_interval = env("MU_SEAL_INTERVAL");
   bool listen_from_flag = false;
 
   for (std::size_t i = 1; i < args.size(); ++i) {
@@ -186,13 +196,16 @@ domain::Result<Invocation> parse_command_line(const std::vector<std::string>& ar
     }
     const bool serve_only = flag == "--listen" || flag == "--db-connections" ||
                             flag == "--io-threads" || flag == "--queue" ||
-                            flag == "--read-timeout" || flag == "--async-projections";
+                            flag == "--read-timeout" || flag == "--async-projections" ||
+                            flag == "--seal-log" || flag == "--seal-interval";
     const bool setup_only =
         flag == "--org-name" || flag == "--admin-user" || flag == "--token-file";
+    const bool serve_or_setup = flag == "--seal-key";
     if (flag != "--database-url" &&
         !(serve_only &&
           (command == "serve" || (command == "projections" && flag == "--async-projections"))) &&
-        !(setup_only && command == "setup")) {
+        !(setup_only && command == "setup") &&
+        !(serve_or_setup && (command == "serve" || command == "setup"))) {
       return usage("unknown flag " + flag + " for " + command + " (try " + command + " --help)");
     }
     if (!value) {
@@ -207,6 +220,13 @@ domain::Result<Invocation> parse_command_line(const std::vector<std::string>& ar
       inv.setup.admin_user = *value;
     } else if (flag == "--token-file") {
       inv.setup.token_file = *value;
+    } else if (flag == "--seal-key") {
+      c.seal_key = *value;
+      inv.setup.seal_key = *value;
+    } else if (flag == "--seal-log") {
+      c.seal_log = *value;
+    } else if (flag == "--seal-interval") {
+      seal_interval = *value;
     } else if (flag == "--async-projections") {
       async_list = *value;
     } else if (flag == "--listen") {
@@ -245,6 +265,14 @@ domain::Result<Invocation> parse_command_line(const std::vector<std::string>& ar
       c.async_projections.push_back(name);
     }
     start = end + 1;
+  }
+  if (seal_interval) {
+    auto n = parse_positive(*seal_interval);
+    if (!n) {
+      return usage("--seal-interval needs a positive number of seconds, not \"" + *seal_interval +
+                   "\"");
+    }
+    c.seal_interval_seconds = *n;
   }
   if (inv.kind == Invocation::Kind::Setup) {
     for (auto [flag, value] : {std::pair{"--org-name", &inv.setup.org_name},

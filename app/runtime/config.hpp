@@ -23,12 +23,18 @@ struct ServeConfig {
   // Projections this process reduces asynchronously (and runs a runner for); the
   // others are reduced inline in the commands' transactions.
   std::vector<std::string> async_projections;
+  // Seals (issue 8): the Ed25519 key that signs them (empty: this instance does not
+  // seal), the JSON-lines log each seal is appended to (empty: none), how often.
+  std::string seal_key;
+  std::string seal_log;
+  int seal_interval_seconds = 60;
 };
 
 struct SetupConfig {
   std::string org_name;
   std::string admin_user;
   std::string token_file;
+  std::string seal_key;  // created (mode 0600, and KEY.pub) unless there; empty: none
 };
 
 struct Invocation {

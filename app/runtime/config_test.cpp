@@ -96,6 +96,40 @@ TEST_CASE("setup takes its three flags, all required") {
   CHECK(parse_command_line({"setup", "--help"}, env)->help.find("0600") != std::string::npos);
 }
 
+TEST_CASE("seals: a key for serve and setup, a log and an interval for serve") {
+  const auto env = env_of({{"DATABASE_URL", "postgresql://a/b"},
+                           {"MU_SEAL_KEY", "/k/env.key"},
+                           {"MU_SEAL_LOG", "/k/env.jsonl"},
+                           {"MU_SEAL_INTERVAL", "5"}});
+  auto inv = parse_command_line({"serve"}, env);
+  REQUIRE(inv.ok());
+  CHECK(inv->config.seal_key == "/k/env.key");
+  CHECK(inv->config.seal_log == "/k/env.jsonl");
+  CHECK(inv->config.seal_interval_seconds == 5);
+  inv = parse_command_line(
+      {"serve", "--seal-key", "/k/a.key", "--seal-log=/k/a.jsonl", "--seal-interval", "2"}, env);
+  REQUIRE(inv.ok());
+  CHECK(inv->config.seal_key == "/k/a.key");
+  CHECK(inv->config.seal_log == "/k/a.jsonl");
+  CHECK(inv->config.seal_interval_seconds == 2);
+  // Without any: no sealer, once a minute when there is one.
+  inv = parse_command_line({"serve"}, env_of({{"DATABASE_URL", "postgresql://a/b"}}));
+  CHECK(inv->config.seal_key.empty());
+  CHECK(inv->config.seal_interval_seconds == 60);
+
+  inv = parse_command_line({"setup", "--org-name", "A", "--admin-user", "a", "--token-file", "/t",
+                            "--seal-key", "/k/s.key"},
+                           env);
+  REQUIRE(inv.ok());
+  CHECK(inv->setup.seal_key == "/k/s.key");
+  CHECK(parse_command_line({"serve", "--seal-interval", "0"}, env).error().message ==
+        "--seal-interval needs a positive number of seconds, not \"0\"");
+  CHECK(parse_command_line({"setup", "--seal-log", "x"}, env).error().message ==
+        "unknown flag --seal-log for setup (try setup --help)");
+  CHECK(parse_command_line({"migrate", "--seal-key", "x"}, env).error().message ==
+        "unknown flag --seal-key for migrate (try migrate --help)");
+}
+
 TEST_CASE("async projections: named by flag or environment, checked against the registry") {
   const auto env = env_of({{"DATABASE_URL", "postgresql://a/b"}});
   auto inv = parse_command_line({"serve", "--async-projections", "users"}, env);
