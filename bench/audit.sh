@@ -17,6 +17,10 @@ duration=${DURATION:-10}
 binary=${BINARY:-build/machine-users}
 bench_init
 bench_database mu_bench_audit
+if [[ -n ${KEEP:-} ]]; then  # keep the database for a closer look (drop it yourself)
+  BENCH_DBS=()
+  mu_log "keeping $BENCH_URL"
+fi
 key=$(mktemp -u /tmp/mu-bench-seal-XXXXXX.key)
 trap 'rm -f "$key" "$key.pub"; bench_cleanup' EXIT
 "$binary" setup --org-name Audit --admin-user auditor --token-file /dev/null --seal-key "$key" \
@@ -26,34 +30,37 @@ owner=$("${BENCH_PSQL[@]}" "$BENCH_URL" -At -c "SELECT owner FROM events WHERE a
 
 mu_log "writing $events events over $users users, each chained by event_hash() ..."
 start=$(date +%s.%N)
-# One user after another, each event 10 ms after the one before: the events span
-# events/100 seconds. Types: added, then locked every 10th, unlocked after it, changed else.
+# One statement per sequence number, for every user at once, each event chained to the
+# user's event before it (read back through the primary key). Every event is 10 ms after
+# the one before (by position). Types: added, then a tenth each locked and unlocked (spread
+# over users and sequences), changed else.
 "${BENCH_PSQL[@]}" "$BENCH_URL" <<SQL
 DO \$\$
 DECLARE
   per int := $events / $users;
   t0 timestamptz := now() - make_interval(secs => $events / 100.0);
-  prev bytea; u int; s int; typ text; pl jsonb; at timestamptz; n bigint := 0;
 BEGIN
-  FOR u IN 1..$users LOOP
-    prev := '\x';
-    FOR s IN 1..per LOOP
-      typ := CASE WHEN s = 1 THEN 'user.machine.added' WHEN s % 10 = 0 THEN 'user.locked'
-                  WHEN s % 10 = 1 THEN 'user.unlocked' ELSE 'user.machine.changed' END;
-      pl := CASE WHEN s = 1 THEN jsonb_build_object('userName', 'u' || u, 'name', 'n')
-                 WHEN typ = 'user.machine.changed' THEN jsonb_build_object('name', 'n' || s)
-                 ELSE '{}'::jsonb END;
-      at := t0 + make_interval(secs => n / 100.0);
-      n := n + 1;
-      prev := event_hash(prev, 'user', 'bench-' || u, s, typ, 1::smallint, pl, 'SYSTEM',
-                         '$owner', at, 'bench', 'sql', '');
-      INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, payload, creator,
-                          owner, created_at, rpc, transport, hash)
-      VALUES ('user', 'bench-' || u, s, typ, pl, 'SYSTEM', '$owner', at, 'bench', 'sql', prev);
-    END LOOP;
-    INSERT INTO streams (aggregate_type, aggregate_id, sequence, owner, last_hash, created_at)
-    VALUES ('user', 'bench-' || u, per, '$owner', prev, t0);
+  FOR s IN 1..per LOOP
+    INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, payload, creator,
+                        owner, created_at, rpc, transport, hash)
+    SELECT 'user', e.id, s, e.typ, e.pl, 'SYSTEM', '$owner', e.at, 'bench', 'sql',
+           event_hash(coalesce(p.hash, '\\x'::bytea), 'user', e.id, s, e.typ, 1::smallint, e.pl,
+                      'SYSTEM', '$owner', e.at, 'bench', 'sql', '')
+      FROM (SELECT 'bench-' || u AS id,
+                   CASE WHEN s = 1 THEN 'user.machine.added' WHEN (u + s) % 10 = 0 THEN 'user.locked'
+                        WHEN (u + s) % 10 = 1 THEN 'user.unlocked' ELSE 'user.machine.changed' END AS typ,
+                   CASE WHEN s = 1 THEN jsonb_build_object('userName', 'u' || u, 'name', 'n')
+                        WHEN (u + s) % 10 IN (0, 1) THEN '{}'::jsonb
+                        ELSE jsonb_build_object('name', 'n' || s) END AS pl,
+                   t0 + make_interval(secs => ((s - 1) * $users + u) / 100.0) AS at
+              FROM generate_series(1, $users) AS u) e
+      LEFT JOIN events p ON p.aggregate_type = 'user' AND p.aggregate_id = e.id
+                        AND p.sequence = s - 1
+     ORDER BY e.id;
   END LOOP;
+  INSERT INTO streams (aggregate_type, aggregate_id, sequence, owner, last_hash, created_at)
+  SELECT 'user', aggregate_id, sequence, '$owner', hash, t0 FROM events
+   WHERE aggregate_type = 'user' AND aggregate_id LIKE 'bench-%' AND sequence = per;
 END;
 \$\$;
 ANALYZE events;
@@ -81,13 +88,15 @@ since=$("${BENCH_PSQL[@]}" "$BENCH_URL" -At -c "SELECT to_char((min(created_at) 
 until=$("${BENCH_PSQL[@]}" "$BENCH_URL" -At -c "SELECT to_char(('$since'::timestamptz + interval '10 minutes') AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')")
 mu_log "ListEvents eventTypes [user.locked], range $since .. $until: the plan of its query"
 # The statement eventstore::events_select builds for that request (horizon: the next id).
-"${BENCH_PSQL[@]}" "$BENCH_URL" -c "EXPLAIN (ANALYZE, COSTS OFF) SELECT position, aggregate_type,
-  aggregate_id, sequence, event_type, payload::text, creator, owner,
-  (extract(epoch FROM created_at) * 1000000)::bigint, rpc, transport, request_id FROM events
+"${BENCH_PSQL[@]}" "$BENCH_URL" -c "EXPLAIN (ANALYZE, COSTS OFF) WITH m AS MATERIALIZED (
+  SELECT tx_id, position, aggregate_type, aggregate_id, sequence, event_type, payload::text,
+    creator, owner, (extract(epoch FROM created_at) * 1000000)::bigint AS us, rpc, transport,
+    request_id FROM events
   WHERE tx_id < pg_snapshot_xmax(pg_current_snapshot())::text::xid8
     AND event_type = ANY(ARRAY['user.locked']::text[])
-    AND created_at > '$since'::timestamptz AND created_at < '$until'::timestamptz
-  ORDER BY tx_id DESC, position DESC LIMIT 100"
+    AND created_at > '$since'::timestamptz AND created_at < '$until'::timestamptz)
+  SELECT position, aggregate_type, aggregate_id, sequence, event_type, payload, creator, owner,
+    us, rpc, transport, request_id FROM m ORDER BY tx_id DESC, position DESC LIMIT 100"
 body="{\"eventTypes\":[\"user.locked\"],\"range\":{\"since\":\"$since\",\"until\":\"$until\"},\"limit\":100}"
 curl -sf -X POST "127.0.0.1:$BENCH_PORT/admin/v1/events/_search" -H "authorization: Bearer $TOKEN" \
   -d "$body" | grep -o '"sequence"' | wc -l | xargs printf 'a page holds %s events\n'

@@ -3,6 +3,10 @@
 #include <nlohmann/json.hpp>
 #include <pqxx/stream_from>
 
+#include <algorithm>
+#include <exception>
+#include <thread>
+
 #include "eventstore/audit_queries.hpp"
 #include "eventstore/copy_text.hpp"
 
@@ -162,95 +166,9 @@ std::optional<Seal> seal_from_log_line(const std::string& line) {
   }
 }
 
-VerifyReport verify_store(pqxx::connection& conn, const VerifyOptions& options) {
-  VerifyReport report;
-  // One snapshot for the three passes: events appended meanwhile are simply not seen.
-  pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> tx(conn);
+namespace {
 
-  // (1) Each stream in sequence order: contiguous from 1, every hash recomputed.
-  domain::Sha256 sha;
-  std::string type, id;
-  std::uint64_t expected = 1;
-  Hash prev{};
-  stream(tx,
-         "SELECT aggregate_type, aggregate_id, sequence, event_type, revision, payload::text, "
-         "creator, owner, (extract(epoch FROM created_at) * 1000000)::bigint, rpc, transport, "
-         "request_id, encode(hash, 'hex'), position FROM events "
-         "ORDER BY aggregate_type, aggregate_id, sequence",
-         14, [&](const std::vector<std::string>& f) {
-           if (f[0] != type || f[1] != id) {
-             type = f[0];
-             id = f[1];
-             expected = 1;
-           }
-           const auto sequence = std::stoull(f[2]);
-           const auto name = event_name(f[0], f[1], f[2], f[13]);
-           if (sequence != expected) {
-             report.failure = name + ": sequence " + std::to_string(expected) +
-                              " before it is missing (deleted?)";
-             return false;
-           }
-           domain::HashedFields h;
-           h.aggregate_type = f[0];
-           h.aggregate_id = f[1];
-           h.sequence = sequence;
-           h.event_type = f[3];
-           h.revision = std::stoi(f[4]);
-           h.payload = f[5];
-           h.creator = f[6];
-           h.owner = f[7];
-           h.created_us = std::stoll(f[8]);
-           h.rpc = f[9];
-           h.transport = f[10];
-           h.request_id = f[11];
-           const auto computed = sha.event_hash(h, sequence == 1 ? "" : domain::bytes_of(prev));
-           Hash stored{};
-           if (!domain::from_hex(f[12], stored)) {
-             report.failure = name + ": it has no hash (written around the append?)";
-             return false;
-           }
-           if (stored != computed) {
-             report.failure = name +
-                              ": its hash does not match its fields and the event before it "
-                              "(changed, or an event before it was)";
-             return false;
-           }
-           prev = stored;
-           ++expected;
-           ++report.events;
-           return true;
-         });
-  if (report.failure) return report;
-
-  // (2) Each head against its stream's last event: a deleted last event, or events
-  // without a head, show here.
-  report.streams = tx.exec1("SELECT count(*) FROM streams")[0].as<std::uint64_t>();
-  const auto head = tx.exec(
-      "SELECT s.aggregate_type || '/' || s.aggregate_id, s.sequence, "
-      "coalesce((SELECT max(x.sequence) FROM events x WHERE x.aggregate_type = s.aggregate_type "
-      "AND x.aggregate_id = s.aggregate_id), 0) FROM streams s LEFT JOIN events e ON "
-      "e.aggregate_type = s.aggregate_type AND e.aggregate_id = s.aggregate_id AND e.sequence "
-      "= s.sequence WHERE e.hash IS NULL OR e.hash IS DISTINCT FROM s.last_hash OR EXISTS "
-      "(SELECT 1 FROM events x WHERE x.aggregate_type = s.aggregate_type AND x.aggregate_id = "
-      "s.aggregate_id AND x.sequence > s.sequence) LIMIT 1");
-  if (!head.empty()) {
-    report.failure = "stream " + head[0][0].as<std::string>() + ": its head says sequence " +
-                     head[0][1].as<std::string>() + " and its last hash, its last event is " +
-                     head[0][2].as<std::string>() +
-                     " or holds another hash (events deleted at the end, or the head changed)";
-    return report;
-  }
-  const auto headless = tx.exec(
-      "SELECT e.aggregate_type || '/' || e.aggregate_id FROM events e WHERE NOT EXISTS (SELECT 1 "
-      "FROM streams s WHERE s.aggregate_type = e.aggregate_type AND s.aggregate_id = "
-      "e.aggregate_id) LIMIT 1");
-  if (!headless.empty()) {
-    report.failure = "stream " + headless[0][0].as<std::string>() + ": events without a head";
-    return report;
-  }
-
-  // (3) Seals: the log (when given) against the database, their chain and signatures,
-  // then every event in (transaction, position) order against the seal covering it.
+std::vector<Seal> read_seals(pqxx::transaction_base& tx) {
   std::vector<Seal> seals;
   for (const auto& r :
        tx.exec("SELECT id, upto_tx::text, upto_position, events, encode(prev_digest, 'hex'), "
@@ -265,20 +183,25 @@ VerifyReport verify_store(pqxx::connection& conn, const VerifyOptions& options) 
     s.signature_hex = r[6].as<std::string>();
     seals.push_back(std::move(s));
   }
+  return seals;
+}
+
+// The seals themselves: the log (when given) against the database, their chain, their
+// signatures. The first that does not hold, or nothing.
+std::optional<std::string> check_seals(const std::vector<Seal>& seals, const VerifyOptions& options,
+                                       VerifyReport& report) {
   if (options.seal_log) {
     const auto& log = *options.seal_log;
     for (const auto& logged : log) {
       const auto it = std::find_if(seals.begin(), seals.end(),
                                    [&](const Seal& s) { return s.id == logged.id; });
       if (it == seals.end()) {
-        report.failure = "seal " + std::to_string(logged.id) +
-                         " is in the seal log but not in the database (removed?)";
-        return report;
+        return "seal " + std::to_string(logged.id) +
+               " is in the seal log but not in the database (removed?)";
       }
       if (!same(*it, logged)) {
-        report.failure = "seal " + std::to_string(logged.id) +
-                         " differs between the database and the seal log (rewritten?)";
-        return report;
+        return "seal " + std::to_string(logged.id) +
+               " differs between the database and the seal log (rewritten?)";
       }
     }
     if (seals.size() > log.size()) {
@@ -290,20 +213,29 @@ VerifyReport verify_store(pqxx::connection& conn, const VerifyOptions& options) 
     const auto& s = seals[i];
     const Hash expected_prev = i == 0 ? Hash{} : seals[i - 1].digest;
     if (s.id != i + 1 || s.prev_digest != expected_prev) {
-      report.failure = "seal " + std::to_string(s.id) + ": it does not follow seal " +
-                       std::to_string(i) + " (a seal removed or inserted)";
-      return report;
+      return "seal " + std::to_string(s.id) + ": it does not follow seal " + std::to_string(i) +
+             " (a seal removed or inserted)";
     }
     if (options.public_pem &&
         !domain::signature_holds(*options.public_pem, domain::statement(s), s.signature_hex)) {
-      report.failure = "seal " + std::to_string(s.id) +
-                       ": its signature does not hold under the public key (forged or changed)";
-      return report;
+      return "seal " + std::to_string(s.id) +
+             ": its signature does not hold under the public key (forged or changed)";
     }
   }
   if (!options.public_pem && !seals.empty()) {
     report.notes.push_back("signatures not checked: no public key given");
   }
+  return std::nullopt;
+}
+
+struct SealWalk {
+  std::uint64_t seals = 0, sealed_events = 0, unsealed_events = 0;
+  std::optional<std::string> failure;
+};
+
+// Every event in (transaction, position) order against the seal covering it.
+SealWalk walk_seals(pqxx::transaction_base& tx, const std::vector<Seal>& seals) {
+  SealWalk w;
   std::size_t k = 0;
   std::optional<domain::SealDigest> digest;
   std::uint64_t count = 0;
@@ -312,16 +244,16 @@ VerifyReport verify_store(pqxx::connection& conn, const VerifyOptions& options) 
          "position",
          3, [&](const std::vector<std::string>& f) {
            if (k == seals.size()) {
-             ++report.unsealed_events;
+             ++w.unsealed_events;
              return true;
            }
            const auto& s = seals[k];
            const std::uint64_t tx_id = std::stoull(f[0]);
            const std::int64_t position = std::stoll(f[1]);
            if (std::pair(tx_id, position) > std::pair(s.upto_tx, s.upto_position)) {
-             report.failure = "seal " + std::to_string(s.id) + ": its last event (position " +
-                              std::to_string(s.upto_position) +
-                              ") is not in the store (deleted or re-inserted?)";
+             w.failure = "seal " + std::to_string(s.id) + ": its last event (position " +
+                         std::to_string(s.upto_position) +
+                         ") is not in the store (deleted or re-inserted?)";
              return false;
            }
            if (!digest) digest.emplace(s.prev_digest, s.id == 1);
@@ -329,23 +261,155 @@ VerifyReport verify_store(pqxx::connection& conn, const VerifyOptions& options) 
            ++count;
            if (tx_id == s.upto_tx && position == s.upto_position) {
              if (count != s.events || digest->finish() != s.digest) {
-               report.failure = "seal " + std::to_string(s.id) + " (" + std::to_string(s.events) +
-                                " events up to position " + std::to_string(s.upto_position) +
-                                ") does not hold: an event in it was changed, removed or added";
+               w.failure = "seal " + std::to_string(s.id) + " (" + std::to_string(s.events) +
+                           " events up to position " + std::to_string(s.upto_position) +
+                           ") does not hold: an event in it was changed, removed or added";
                return false;
              }
-             report.sealed_events += count;
-             ++report.seals;
+             w.sealed_events += count;
+             ++w.seals;
              digest.reset();
              count = 0;
              ++k;
            }
            return true;
          });
-  if (!report.failure && k < seals.size()) {
-    report.failure = "seal " + std::to_string(seals[k].id) + ": its last event (position " +
-                     std::to_string(seals[k].upto_position) + ") is not in the store";
+  if (!w.failure && k < seals.size()) {
+    w.failure = "seal " + std::to_string(seals[k].id) + ": its last event (position " +
+                std::to_string(seals[k].upto_position) + ") is not in the store";
   }
+  return w;
+}
+
+using ReadOnlySnapshot = pqxx::transaction<pqxx::repeatable_read, pqxx::read_only>;
+
+}  // namespace
+
+VerifyReport verify_store(const std::string& database_url, const VerifyOptions& options) {
+  VerifyReport report;
+  // One snapshot for every pass, shared by two connections: events appended meanwhile
+  // are simply not seen. The seals' walk runs beside the chains' on a connection of its
+  // own: each pass is PostgreSQL producing rows, and two cores produce them faster.
+  pqxx::connection conn(database_url);
+  ReadOnlySnapshot tx(conn);
+  // created_at as text, read back here: cheaper for the server than extract(epoch).
+  tx.exec("SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO'");
+  const auto snapshot = tx.exec1("SELECT pg_export_snapshot()")[0].as<std::string>();
+  const auto seals = read_seals(tx);
+  if (auto bad = check_seals(seals, options, report)) {
+    report.failure = std::move(bad);
+    return report;
+  }
+  SealWalk walk;
+  std::exception_ptr walk_error;
+  std::thread walker([&] {
+    try {
+      pqxx::connection conn2(database_url);
+      ReadOnlySnapshot tx2(conn2);
+      tx2.exec("SET TRANSACTION SNAPSHOT " + tx2.quote(snapshot));
+      walk = walk_seals(tx2, seals);
+    } catch (...) {
+      walk_error = std::current_exception();
+    }
+  });
+  struct Join {
+    std::thread& t;
+    ~Join() {
+      if (t.joinable()) t.join();
+    }
+  } join{walker};
+
+  // (1) Each stream in sequence order: contiguous from 1, every hash recomputed.
+  domain::Sha256 sha;
+  std::string type, id;
+  std::uint64_t expected = 1;
+  Hash prev{};
+  stream(tx,
+         "SELECT aggregate_type, aggregate_id, sequence, event_type, revision, payload::text, "
+         "creator, owner, created_at, rpc, transport, request_id, encode(hash, 'hex'), position "
+         "FROM events ORDER BY aggregate_type, aggregate_id, sequence",
+         14, [&](const std::vector<std::string>& f) {
+           if (f[0] != type || f[1] != id) {
+             type = f[0];
+             id = f[1];
+             expected = 1;
+           }
+           const auto sequence = std::stoull(f[2]);
+           if (sequence != expected) {
+             report.failure = event_name(f[0], f[1], f[2], f[13]) + ": sequence " +
+                              std::to_string(expected) + " before it is missing (deleted?)";
+             return false;
+           }
+           const auto created_us = utc_timestamp_micros(f[8]);
+           if (!created_us) throw std::runtime_error("audit verify: cannot read the time " + f[8]);
+           domain::HashedFields h;
+           h.aggregate_type = f[0];
+           h.aggregate_id = f[1];
+           h.sequence = sequence;
+           h.event_type = f[3];
+           h.revision = std::stoi(f[4]);
+           h.payload = f[5];
+           h.creator = f[6];
+           h.owner = f[7];
+           h.created_us = *created_us;
+           h.rpc = f[9];
+           h.transport = f[10];
+           h.request_id = f[11];
+           const auto computed = sha.event_hash(h, sequence == 1 ? "" : domain::bytes_of(prev));
+           Hash stored{};
+           if (!domain::from_hex(f[12], stored)) {
+             report.failure = event_name(f[0], f[1], f[2], f[13]) +
+                              ": it has no hash (written around the append?)";
+             return false;
+           }
+           if (stored != computed) {
+             report.failure = event_name(f[0], f[1], f[2], f[13]) +
+                              ": its hash does not match its fields and the event before it "
+                              "(changed, or an event before it was)";
+             return false;
+           }
+           prev = stored;
+           ++expected;
+           ++report.events;
+           return true;
+         });
+
+  // (2) Each head against its stream's last event: a deleted last event, or events
+  // without a head, show here.
+  if (!report.failure) {
+    report.streams = tx.exec1("SELECT count(*) FROM streams")[0].as<std::uint64_t>();
+    const auto head = tx.exec(
+        "SELECT s.aggregate_type || '/' || s.aggregate_id, s.sequence, "
+        "coalesce((SELECT max(x.sequence) FROM events x WHERE x.aggregate_type = "
+        "s.aggregate_type AND x.aggregate_id = s.aggregate_id), 0) FROM streams s LEFT JOIN "
+        "events e ON e.aggregate_type = s.aggregate_type AND e.aggregate_id = s.aggregate_id AND "
+        "e.sequence = s.sequence WHERE e.hash IS NULL OR e.hash IS DISTINCT FROM s.last_hash OR "
+        "EXISTS (SELECT 1 FROM events x WHERE x.aggregate_type = s.aggregate_type AND "
+        "x.aggregate_id = s.aggregate_id AND x.sequence > s.sequence) LIMIT 1");
+    if (!head.empty()) {
+      report.failure = "stream " + head[0][0].as<std::string>() + ": its head says sequence " +
+                       head[0][1].as<std::string>() + " and its last hash, its last event is " +
+                       head[0][2].as<std::string>() +
+                       " or holds another hash (events deleted at the end, or the head changed)";
+    }
+  }
+  if (!report.failure) {
+    const auto headless = tx.exec(
+        "SELECT e.aggregate_type || '/' || e.aggregate_id FROM events e WHERE NOT EXISTS (SELECT "
+        "1 FROM streams s WHERE s.aggregate_type = e.aggregate_type AND s.aggregate_id = "
+        "e.aggregate_id) LIMIT 1");
+    if (!headless.empty()) {
+      report.failure = "stream " + headless[0][0].as<std::string>() + ": events without a head";
+    }
+  }
+
+  // (3) The seals' walk, when it is done.
+  walker.join();
+  if (walk_error) std::rethrow_exception(walk_error);
+  if (!report.failure) report.failure = walk.failure;
+  report.seals = walk.seals;
+  report.sealed_events = walk.sealed_events;
+  report.unsealed_events = walk.unsealed_events;
   return report;
 }
 

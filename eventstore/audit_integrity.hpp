@@ -44,10 +44,11 @@ struct VerifyOptions {
   std::optional<std::vector<domain::Seal>> seal_log;  // none: no seal log to compare
 };
 
-// Three passes, each a stream: (1) each stream's events in sequence order, every hash
-// recomputed from the fields and the one before; (2) each head against its last event;
-// (3) the events in (transaction, position) order against each seal's digest, count and
-// signature, and the seals against the log.
-VerifyReport verify_store(pqxx::connection& conn, const VerifyOptions& options);
+// Three passes over one snapshot, each a stream: (1) each stream's events in sequence
+// order, every hash recomputed from the fields and the one before; (2) each head against
+// its last event; (3) the seals against the log, their chain and signatures, then the
+// events in (transaction, position) order against each seal's digest and count, on a
+// second connection beside (1).
+VerifyReport verify_store(const std::string& database_url, const VerifyOptions& options);
 
 }  // namespace mu::eventstore

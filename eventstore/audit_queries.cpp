@@ -81,9 +81,9 @@ std::string events_select(pqxx::transaction_base& tx, const domain::EventsQuery&
   // at or above the horizon, so it sorts after every event shown now, and a cursor of
   // (transaction, position) never passes it (docs/decisions.md).
   std::string sql =
-      "SELECT position, aggregate_type, aggregate_id, sequence, event_type, payload::text, "
-      "creator, owner, (extract(epoch FROM created_at) * 1000000)::bigint, rpc, transport, "
-      "request_id FROM events WHERE tx_id < " +
+      "SELECT tx_id, position, aggregate_type, aggregate_id, sequence, event_type, "
+      "payload::text, creator, owner, (extract(epoch FROM created_at) * 1000000)::bigint AS us, "
+      "rpc, transport, request_id FROM events WHERE tx_id < " +
       tx.quote(horizon) + "::xid8";
   if (!cursor_tx.empty()) {
     sql += " AND (tx_id, position)";
@@ -117,6 +117,17 @@ std::string events_select(pqxx::transaction_base& tx, const domain::EventsQuery&
     sql += cmp;
     sql += time_literal(*q.from);
   }
+  // With types and a time bound, or an aggregate id, an index finds the few events
+  // asked for, which are then sorted. Left to itself the planner walks the order's
+  // index from the newest event and filters, expecting matches spread evenly: a window
+  // in the middle of a million events took 135 ms that way, ~1 ms this way (bench/).
+  const bool narrow =
+      (!q.event_types.empty() && (q.since || q.until || q.from)) || !q.aggregate_id.empty();
+  const std::string columns =
+      "position, aggregate_type, aggregate_id, sequence, event_type, payload, creator, owner, "
+      "us, rpc, transport, request_id";
+  sql = narrow ? "WITH m AS MATERIALIZED (" + sql + ") SELECT " + columns + " FROM m"
+               : "SELECT " + columns + " FROM (" + sql + ") m";
   sql += q.asc ? " ORDER BY tx_id, position" : " ORDER BY tx_id DESC, position DESC";
   if (limit > 0) sql += " LIMIT " + std::to_string(limit);
   return sql;

@@ -32,3 +32,17 @@ TEST_CASE("a line that ends in a lone backslash is refused") {
   CHECK(split_copy_line("", f));
   CHECK(f.size() == 1);
 }
+
+TEST_CASE("a UTC timestamp as PostgreSQL writes it, in microseconds since the epoch") {
+  using mu::eventstore::utc_timestamp_micros;
+  CHECK(utc_timestamp_micros("1970-01-01 00:00:00+00") == 0);
+  CHECK(utc_timestamp_micros("2026-11-29 03:23:18.123456+00") == 1795922598123456LL);
+  CHECK(utc_timestamp_micros("2026-11-29 03:23:18.5+00") == 1795922598500000LL);
+  CHECK(utc_timestamp_micros("2000-02-29 23:59:59.999999+00") == 951868799999999LL);
+  CHECK(utc_timestamp_micros("1969-12-31 23:59:59+00") == -1000000LL);
+  for (const char* bad :
+       {"2026-11-29 03:23:18+01", "2026-11-29T03:23:18+00", "2026-11-29 03:23:18.+00",
+        "2026-13-01 00:00:00+00", "2026-11-29 03:23:18.1234567+00", ""}) {
+    CHECK_FALSE(utc_timestamp_micros(bad));
+  }
+}

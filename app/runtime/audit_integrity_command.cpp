@@ -66,8 +66,7 @@ int verify(const std::vector<std::string>& args, const std::string& database_url
     }
   }
   if (!seals_file.empty()) options.seal_log = read_seal_log(seals_file);
-  pqxx::connection conn(database_url);
-  const auto report = eventstore::verify_store(conn, options);
+  const auto report = eventstore::verify_store(database_url, options);
   if (report.failure) {
     std::cerr << "machine-users audit verify: " << *report.failure << "\n";
     std::cout << "FAILED after " << report.events << " events\n";

@@ -35,7 +35,7 @@ TEST_CASE("the append chains each event's hash to the one before; verify recompu
             .as<std::string>() == rows[2][1].as<std::string>());
   tx.commit();
 
-  const auto report = eventstore::verify_store(conn, {});
+  const auto report = eventstore::verify_store(db.url(), {});
   CHECK_FALSE(report.failure);
   CHECK(report.events == 4);
   CHECK(report.streams == 2);
@@ -69,7 +69,7 @@ TEST_CASE("concurrent writers on one stream keep one unbroken chain", "[audit]")
   }
   for (auto& t : writers) t.join();
   pqxx::connection conn(db.url());
-  const auto report = eventstore::verify_store(conn, {});
+  const auto report = eventstore::verify_store(db.url(), {});
   CHECK_FALSE(report.failure);
   CHECK(report.events == 41);
 }
@@ -111,7 +111,7 @@ TEST_CASE("a seal covers the events below the horizon, chained and signed", "[au
   eventstore::VerifyOptions options;
   options.public_pem = domain::public_key_pem(key);
   options.seal_log = stored;
-  const auto report = eventstore::verify_store(conn, options);
+  const auto report = eventstore::verify_store(db.url(), options);
   CHECK_FALSE(report.failure);
   CHECK(report.seals == 2);
   CHECK(report.sealed_events == 4);
