@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 
+#include <charconv>
 #include <stdexcept>
 
 namespace mu::domain {
@@ -9,23 +10,31 @@ namespace mu::domain {
 namespace {
 
 void put(std::string& out, std::string_view field) {
-  out += std::to_string(field.size());
+  char digits[24];
+  const auto end = std::to_chars(digits, digits + sizeof digits, field.size()).ptr;
+  out.append(digits, end);
   out += ':';
   out += field;
   out += ',';
+}
+
+void put_number(std::string& out, long long n) {
+  char digits[24];
+  const auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
+  put(out, std::string_view(digits, static_cast<std::size_t>(end - digits)));
 }
 
 void encode_into(std::string& out, const HashedFields& f) {
   out.clear();
   put(out, f.aggregate_type);
   put(out, f.aggregate_id);
-  put(out, std::to_string(f.sequence));
+  put_number(out, static_cast<long long>(f.sequence));
   put(out, f.event_type);
-  put(out, std::to_string(f.revision));
+  put_number(out, f.revision);
   put(out, f.payload);
   put(out, f.creator);
   put(out, f.owner);
-  put(out, std::to_string(f.created_us));
+  put_number(out, f.created_us);
   put(out, f.rpc);
   put(out, f.transport);
   put(out, f.request_id);
@@ -96,20 +105,33 @@ std::string to_hex(const Hash& h) {
   return out;
 }
 
+namespace {
+
+// Each byte's value as a hex digit, or -1: verify reads two hashes per event.
+constexpr std::array<signed char, 256> kNibble = [] {
+  std::array<signed char, 256> t{};
+  for (auto& v : t) v = -1;
+  for (int c = '0'; c <= '9'; ++c)
+    t[static_cast<std::size_t>(c)] = static_cast<signed char>(c - '0');
+  for (int c = 'a'; c <= 'f'; ++c)
+    t[static_cast<std::size_t>(c)] = static_cast<signed char>(c - 'a' + 10);
+  for (int c = 'A'; c <= 'F'; ++c)
+    t[static_cast<std::size_t>(c)] = static_cast<signed char>(c - 'A' + 10);
+  return t;
+}();
+
+}  // namespace
+
 bool from_hex(std::string_view hex, Hash& out) {
   if (hex.size() != 64) return false;
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
+  int bad = 0;
   for (std::size_t i = 0; i < 32; ++i) {
-    const int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) return false;
-    out[i] = static_cast<unsigned char>(hi * 16 + lo);
+    const int hi = kNibble[static_cast<unsigned char>(hex[2 * i])];
+    const int lo = kNibble[static_cast<unsigned char>(hex[2 * i + 1])];
+    bad |= hi | lo;  // negative when either is no hex digit
+    out[i] = static_cast<unsigned char>(((hi & 0x0f) << 4) | (lo & 0x0f));
   }
-  return true;
+  return bad >= 0;
 }
 
 }  // namespace mu::domain

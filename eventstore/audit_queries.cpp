@@ -80,57 +80,59 @@ std::string events_select(pqxx::transaction_base& tx, const domain::EventsQuery&
   // Only transactions that have ended: an event that commits later has a transaction id
   // at or above the horizon, so it sorts after every event shown now, and a cursor of
   // (transaction, position) never passes it (docs/decisions.md).
-  std::string sql =
-      "SELECT tx_id, position, aggregate_type, aggregate_id, sequence, event_type, "
-      "payload::text, creator, owner, (extract(epoch FROM created_at) * 1000000)::bigint AS us, "
-      "rpc, transport, request_id FROM events WHERE tx_id < " +
-      tx.quote(horizon) + "::xid8";
+  std::string where = "tx_id < " + tx.quote(horizon) + "::xid8";
   if (!cursor_tx.empty()) {
-    sql += " AND (tx_id, position)";
-    sql += cmp;
-    sql += "(" + tx.quote(cursor_tx) + "::xid8, " + std::to_string(q.after_position) + ")";
+    where += " AND (tx_id, position)";
+    where += cmp;
+    where += "(" + tx.quote(cursor_tx) + "::xid8, " + std::to_string(q.after_position) + ")";
   }
   // ZITADEL's sequence: each event's own, not a cursor across aggregates.
   if (q.sequence > 0) {
-    sql += " AND sequence";
-    sql += cmp;
-    sql += std::to_string(q.sequence);
+    where += " AND sequence";
+    where += cmp;
+    where += std::to_string(q.sequence);
   }
-  if (!q.editor_user_id.empty()) sql += " AND creator = " + tx.quote(q.editor_user_id);
-  if (!q.event_types.empty()) sql += " AND event_type = ANY(" + array_of(tx, q.event_types) + ")";
+  if (!q.editor_user_id.empty()) where += " AND creator = " + tx.quote(q.editor_user_id);
+  if (!q.event_types.empty()) where += " AND event_type = ANY(" + array_of(tx, q.event_types) + ")";
   if (!q.aggregate_types.empty()) {
-    sql += " AND aggregate_type = ANY(" + array_of(tx, q.aggregate_types) + ")";
+    where += " AND aggregate_type = ANY(" + array_of(tx, q.aggregate_types) + ")";
   } else if (!q.aggregate_id.empty()) {
     // Every aggregate type this service writes: the primary key (aggregate_type,
     // aggregate_id, sequence) then finds an id without a type of its own.
     std::vector<std::string> all;
     for (auto t : domain::aggregate_types()) all.emplace_back(t);
-    sql += " AND aggregate_type = ANY(" + array_of(tx, all) + ")";
+    where += " AND aggregate_type = ANY(" + array_of(tx, all) + ")";
   }
-  if (!q.aggregate_id.empty()) sql += " AND aggregate_id = " + tx.quote(q.aggregate_id);
-  if (!q.resource_owner.empty()) sql += " AND owner = " + tx.quote(q.resource_owner);
-  if (!only_owner.empty()) sql += " AND owner = " + tx.quote(only_owner);
-  if (q.since) sql += " AND created_at > " + time_literal(*q.since);
-  if (q.until) sql += " AND created_at < " + time_literal(*q.until);
+  if (!q.aggregate_id.empty()) where += " AND aggregate_id = " + tx.quote(q.aggregate_id);
+  if (!q.resource_owner.empty()) where += " AND owner = " + tx.quote(q.resource_owner);
+  if (!only_owner.empty()) where += " AND owner = " + tx.quote(only_owner);
+  if (q.since) where += " AND created_at > " + time_literal(*q.since);
+  if (q.until) where += " AND created_at < " + time_literal(*q.until);
   if (q.from) {
-    sql += " AND created_at";
-    sql += cmp;
-    sql += time_literal(*q.from);
+    where += " AND created_at";
+    where += cmp;
+    where += time_literal(*q.from);
   }
   // With types and a time bound, or an aggregate id, an index finds the few events
-  // asked for, which are then sorted. Left to itself the planner walks the order's
-  // index from the newest event and filters, expecting matches spread evenly: a window
-  // in the middle of a million events took 135 ms that way, ~1 ms this way (bench/).
+  // asked for: their keys are sorted, and only the page's rows are read whole. Left to
+  // itself the planner walks the order's index from the newest event and filters,
+  // expecting matches spread evenly: for a window in the middle of a million events
+  // that took 135 ms (bench/README.md). The type and time index holds the keys
+  // (migrations/0008), so the keys come from the index alone.
   const bool narrow =
       (!q.event_types.empty() && (q.since || q.until || q.from)) || !q.aggregate_id.empty();
+  const std::string order =
+      q.asc ? " ORDER BY tx_id, position" : " ORDER BY tx_id DESC, position DESC";
+  const std::string page = limit > 0 ? " LIMIT " + std::to_string(limit) : "";
   const std::string columns =
-      "position, aggregate_type, aggregate_id, sequence, event_type, payload, creator, owner, "
-      "us, rpc, transport, request_id";
-  sql = narrow ? "WITH m AS MATERIALIZED (" + sql + ") SELECT " + columns + " FROM m"
-               : "SELECT " + columns + " FROM (" + sql + ") m";
-  sql += q.asc ? " ORDER BY tx_id, position" : " ORDER BY tx_id DESC, position DESC";
-  if (limit > 0) sql += " LIMIT " + std::to_string(limit);
-  return sql;
+      "position, aggregate_type, aggregate_id, sequence, event_type, payload::text, creator, "
+      "owner, (extract(epoch FROM created_at) * 1000000)::bigint, rpc, transport, request_id";
+  if (narrow) {
+    return "WITH keys AS MATERIALIZED (SELECT tx_id, position FROM events WHERE " + where +
+           "), page AS (SELECT position FROM keys" + order + page + ") SELECT " + columns +
+           " FROM events WHERE position IN (SELECT position FROM page)" + order;
+  }
+  return "SELECT " + columns + " FROM events WHERE " + where + order + page;
 }
 
 EventRow event_row_from(const std::vector<std::string>& c) {
