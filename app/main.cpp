@@ -66,8 +66,15 @@ std::uint16_t prepare_database(const ServeConfig& c, bool verbose) {
 
 // Only its owner may read the file; an existing one is replaced in place.
 void write_secret_file(const std::string& path, const std::string& secret) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) throw std::runtime_error("cannot write " + path + ": " + std::strerror(errno));
+  // Only a regular file: `--token-file /dev/null` run as root would otherwise make the
+  // device readable by root alone (fchmod below), and break every other program.
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || ::ftruncate(fd, 0) != 0) {
+    ::close(fd);
+    throw std::runtime_error("cannot write " + path + ": not a regular file");
+  }
   const std::string line = secret + "\n";
   const bool ok =
       ::fchmod(fd, 0600) == 0 && ::write(fd, line.data(), line.size()) == ssize_t(line.size());

@@ -17,8 +17,10 @@ constexpr const char* kReadAfter = "mu_es_read_after";
 constexpr const char* kUniqueHolder = "mu_es_unique_holder";
 constexpr const char* kAppendNew = "mu_es_append_new";
 constexpr const char* kAppendExisting = "mu_es_append_existing";
+constexpr const char* kAppendOneNew = "mu_es_append_one_new";
+constexpr const char* kAppendOneExisting = "mu_es_append_one_existing";
 
-// Parameters of both append statements:
+// Parameters of every append statement:
 //   $1 aggregate_type, $2 aggregate_id, $3 expected sequence, $4 owner, $5 creator,
 //   $6 events   [{"type","revision","payload"}, ...] in order,
 //   $7 snapshot (JSON null: none), $8 snapshot revision,
@@ -30,33 +32,106 @@ constexpr const char* kAppendExisting = "mu_es_append_existing";
 // nothing else is written and the statement returns no event. Everything else reads
 // `head`, so it runs after it.
 //
-// Each event's hash (migrations/0009) chains to the one before it in its stream: `chain`
-// folds the batch from the head's last hash, taking each event's time as it goes, and
-// the head keeps the last hash it ends with. `cur` is the head as this statement's
-// snapshot saw it; the head is only written when the row it locks still has that
-// sequence and last hash, so the chain always starts from the hash it replaces.
-// created_at grows with the sequence within a stream: a writer that took its times
-// before another's commit finds the head moved and writes nothing.
-constexpr const char* kChain = R"sql(
+// Each event's hash (migrations/0009) chains to the one before it in its stream, and the
+// head keeps the last one. created_at is taken once the head is held, so that within a
+// stream it grows with the sequence.
+
+// SHA-256 over the canonical encoding of migrations/0009 (also domain/event_hash.cpp),
+// written out in the statement: PostgreSQL does not inline the event_hash() function of
+// that migration, and calling it cost every append (docs/decisions.md).
+std::string hash_sql(const std::string& prev, const std::string& sequence, const std::string& doc,
+                     const std::string& owner, const std::string& at) {
+  const std::string fields[] = {"$1::text",
+                                "$2::text",
+                                "(" + sequence + ")::text",
+                                "(" + doc + "->>'type')",
+                                "((" + doc + "->>'revision')::smallint)::text",
+                                "(" + doc + "->'payload')::text",
+                                "$5::text",
+                                owner,
+                                "((extract(epoch FROM " + at + ") * 1000000)::bigint)::text",
+                                "$11::text",
+                                "$12::text",
+                                "$13::text"};
+  std::string sql = "sha256(convert_to(";
+  for (std::size_t i = 0; i < std::size(fields); ++i) {
+    if (i) sql += " || ";
+    sql += "octet_length(" + fields[i] + ") || ':' || " + fields[i] + " || ','";
+  }
+  return sql + ", 'UTF8') || " + prev + ")";
+}
+
+// One event, the common case: the head's own write computes its hash from the hash it
+// replaces (an UPDATE's SET reads the old row) at the instant `x` it takes.
+std::string single_new_head() {
+  return R"sql(
+WITH x AS (SELECT clock_timestamp() AS at),
+head AS (
+  INSERT INTO streams AS s (aggregate_type, aggregate_id, sequence, owner, snapshot,
+                            snapshot_revision, updated_at, created_at, last_hash)
+  SELECT $1::text, $2::text, $3::bigint + 1, $4::text, nullif($7::jsonb, 'null'::jsonb),
+         $8::integer, x.at, x.at, )sql" +
+         hash_sql("'\\x'::bytea", "$3::bigint + 1", "($6::jsonb->0)", "$4::text", "x.at") +
+         R"sql(
+    FROM x
+  ON CONFLICT (aggregate_type, aggregate_id) DO NOTHING
+  RETURNING s.owner, s.created_at, s.last_hash AS hash, s.updated_at AS at
+))sql";
+}
+
+std::string single_existing_head() {
+  return R"sql(
+WITH x AS (SELECT clock_timestamp() AS at),
+head AS (
+  UPDATE streams AS s
+     SET sequence = $3::bigint + 1,
+         snapshot = nullif($7::jsonb, 'null'::jsonb),
+         snapshot_revision = $8::integer,
+         updated_at = x.at,
+         last_hash = )sql" +
+         hash_sql("s.last_hash", "$3::bigint + 1", "($6::jsonb->0)",
+                  "coalesce(nullif($4::text, ''), s.owner)", "x.at") +
+         R"sql(
+    FROM x
+   WHERE s.aggregate_type = $1::text AND s.aggregate_id = $2::text AND s.sequence = $3::bigint
+  RETURNING s.owner, s.created_at, s.last_hash AS hash, x.at AS at
+))sql";
+}
+
+constexpr const char* kSingleEvent = R"sql(,
+ev AS (
+  INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, revision, payload,
+                      creator, owner, created_at, rpc, transport, request_id, hash)
+  SELECT $1::text, $2::text, $3::bigint + 1, $6::jsonb->0->>'type',
+         ($6::jsonb->0->>'revision')::smallint, $6::jsonb->0->'payload', $5::text,
+         coalesce(nullif($4::text, ''), head.owner), head.at, $11::text, $12::text, $13::text,
+         head.hash
+    FROM head
+  RETURNING sequence, position, owner, (extract(epoch FROM created_at) * 1000000)::bigint AS us,
+            tx_id::text::bigint AS tx
+),)sql";
+
+std::string batch_chain() {
+  return R"sql(
 src AS (
   SELECT e.doc, e.ord FROM jsonb_array_elements($6::jsonb) WITH ORDINALITY AS e(doc, ord)
 ),
 chain (ord, at, hash) AS (
   SELECT 0::bigint, NULL::timestamptz, (SELECT last_hash FROM cur)
   UNION ALL
-  SELECT c.ord + 1, x.at,
-         event_hash(c.hash, $1::text, $2::text, $3::bigint + c.ord + 1, s.doc->>'type',
-                    (s.doc->>'revision')::smallint, s.doc->'payload', $5::text,
-                    (SELECT owner FROM cur), x.at, $11::text, $12::text, $13::text)
+  SELECT c.ord + 1, x.at, )sql" +
+         hash_sql("c.hash", "$3::bigint + c.ord + 1", "s.doc", "(SELECT owner FROM cur)", "x.at") +
+         R"sql(
     FROM chain c JOIN src s ON s.ord = c.ord + 1
    CROSS JOIN LATERAL (SELECT clock_timestamp() AS at) x
 ),
 last AS (SELECT hash FROM chain ORDER BY ord DESC LIMIT 1),)sql";
+}
 
-constexpr const char* kNewHead = R"sql(
+constexpr const char* kBatchNewHead = R"sql(
 WITH RECURSIVE cur AS (SELECT $4::text AS owner, '\x'::bytea AS last_hash),)sql";
 
-constexpr const char* kNewHeadWrite = R"sql(
+constexpr const char* kBatchNewHeadWrite = R"sql(
 head AS (
   INSERT INTO streams AS s (aggregate_type, aggregate_id, sequence, owner, snapshot,
                             snapshot_revision, updated_at, created_at, last_hash)
@@ -68,13 +143,13 @@ head AS (
   RETURNING s.owner, s.created_at
 ))sql";
 
-constexpr const char* kExistingHead = R"sql(
+constexpr const char* kBatchExistingHead = R"sql(
 WITH RECURSIVE cur AS (
   SELECT coalesce(nullif($4::text, ''), owner) AS owner, last_hash FROM streams
    WHERE aggregate_type = $1::text AND aggregate_id = $2::text AND sequence = $3::bigint
 ),)sql";
 
-constexpr const char* kExistingHeadWrite = R"sql(
+constexpr const char* kBatchExistingHeadWrite = R"sql(
 head AS (
   UPDATE streams AS s
      SET sequence = $3::bigint + jsonb_array_length($6::jsonb),
@@ -88,10 +163,7 @@ head AS (
 ))sql";
 
 // Events without an owner in the request take the stream's.
-// A claim of a key the aggregate already holds succeeds; one held by another aggregate
-// returns no row (ON CONFLICT ... WHERE), which is how a taken key is found without
-// aborting the statement.
-constexpr const char* kAppendTail = R"sql(,
+constexpr const char* kBatchEvents = R"sql(,
 ev AS (
   INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, revision, payload,
                       creator, owner, created_at, rpc, transport, request_id, hash)
@@ -102,7 +174,12 @@ ev AS (
    ORDER BY e.ord
   RETURNING sequence, position, owner, (extract(epoch FROM created_at) * 1000000)::bigint AS us,
             tx_id::text::bigint AS tx
-),
+),)sql";
+
+// Every form ends alike. A claim of a key the aggregate already holds succeeds; one held
+// by another aggregate returns no row (ON CONFLICT ... WHERE), which is how a taken key is
+// found without aborting the statement.
+constexpr const char* kKeysAndResult = R"sql(
 released AS (
   DELETE FROM unique_constraints AS u
    USING head, jsonb_array_elements($9::jsonb) AS r(k)
@@ -194,9 +271,12 @@ EventStore::EventStore(pqxx::connection_base& conn) {
   conn.prepare(
       kUniqueHolder,
       "SELECT aggregate_id FROM unique_constraints WHERE unique_type = $1 AND unique_value = $2");
-  conn.prepare(kAppendNew, std::string(kNewHead) + kChain + kNewHeadWrite + kAppendTail);
-  conn.prepare(kAppendExisting,
-               std::string(kExistingHead) + kChain + kExistingHeadWrite + kAppendTail);
+  conn.prepare(kAppendNew,
+               kBatchNewHead + batch_chain() + kBatchNewHeadWrite + kBatchEvents + kKeysAndResult);
+  conn.prepare(kAppendExisting, kBatchExistingHead + batch_chain() + kBatchExistingHeadWrite +
+                                    kBatchEvents + kKeysAndResult);
+  conn.prepare(kAppendOneNew, single_new_head() + kSingleEvent + kKeysAndResult);
+  conn.prepare(kAppendOneExisting, single_existing_head() + kSingleEvent + kKeysAndResult);
 }
 
 std::optional<StreamHead> EventStore::load_head(pqxx::transaction_base& tx,
@@ -247,10 +327,12 @@ Appended EventStore::append(pqxx::transaction_base& tx, const AppendRequest& req
   pqxx::result result;
   try {
     result = tx.exec_prepared(
-        request.expected_sequence == 0 ? kAppendNew : kAppendExisting, request.aggregate_type,
-        request.aggregate_id, expected, request.owner, request.creator, events.dump(),
-        request.snapshot.dump(), request.snapshot_revision, key_list(release), key_list(claim),
-        request.origin.rpc, request.origin.transport, request.origin.request_id);
+        request.events.size() == 1
+            ? (request.expected_sequence == 0 ? kAppendOneNew : kAppendOneExisting)
+            : (request.expected_sequence == 0 ? kAppendNew : kAppendExisting),
+        request.aggregate_type, request.aggregate_id, expected, request.owner, request.creator,
+        events.dump(), request.snapshot.dump(), request.snapshot_revision, key_list(release),
+        key_list(claim), request.origin.rpc, request.origin.transport, request.origin.request_id);
   } catch (const pqxx::unique_violation& e) {
     // Not expected (the statement avoids them), but if a constraint still fires the
     // meaning is clear from the table it guards.

@@ -151,6 +151,17 @@ TEST_CASE("setup is idempotent and writes a token only its owner can read") {
         mu::testing::FirstRun::field(second.out, "IAM_OWNER machine user root-bot: "));
   std::remove(file.c_str());
 
+  // Only a regular file takes the token: a device is refused, and left as it was.
+  struct stat null_before {};
+  REQUIRE(::stat("/dev/null", &null_before) == 0);
+  auto device = mu::testing::run_binary({"setup", "--org-name", "First", "--admin-user", "root-bot",
+                                         "--token-file", "/dev/null", "--database-url", db.url()});
+  CHECK(device.exit_code == 1);
+  CHECK(device.err.find("not a regular file") != std::string::npos);
+  struct stat null_after {};
+  REQUIRE(::stat("/dev/null", &null_after) == 0);
+  CHECK(null_after.st_mode == null_before.st_mode);
+
   auto missing = mu::testing::run_binary({"setup", "--org-name", "x", "--database-url", db.url()});
   CHECK(missing.exit_code == 2);
   CHECK(missing.err == "machine-users: setup needs --admin-user\n");
