@@ -56,6 +56,24 @@ bool same(const Seal& a, const Seal& b) {
          a.signature_hex == b.signature_hex;
 }
 
+std::vector<Seal> read_seals(pqxx::transaction_base& tx) {
+  std::vector<Seal> seals;
+  for (const auto& r :
+       tx.exec("SELECT id, upto_tx::text, upto_position, events, encode(prev_digest, 'hex'), "
+               "encode(digest, 'hex'), signature FROM seals ORDER BY id")) {
+    Seal s;
+    s.id = r[0].as<std::uint64_t>();
+    s.upto_tx = std::stoull(r[1].as<std::string>());
+    s.upto_position = r[2].as<std::int64_t>();
+    s.events = r[3].as<std::uint64_t>();
+    s.prev_digest = hash_or_zero(r[4].as<std::string>());
+    s.digest = hash_or_zero(r[5].as<std::string>());
+    s.signature_hex = r[6].as<std::string>();
+    seals.push_back(std::move(s));
+  }
+  return seals;
+}
+
 }  // namespace
 
 std::optional<Seal> seal_now(pqxx::connection& conn, const std::string& private_pem, bool wait) {
@@ -118,21 +136,7 @@ std::optional<Seal> seal_now(pqxx::connection& conn, const std::string& private_
 
 std::vector<Seal> stored_seals(pqxx::connection& conn) {
   pqxx::read_transaction tx(conn);
-  std::vector<Seal> out;
-  for (const auto& r :
-       tx.exec("SELECT id, upto_tx::text, upto_position, events, encode(prev_digest, 'hex'), "
-               "encode(digest, 'hex'), signature FROM seals ORDER BY id")) {
-    Seal s;
-    s.id = r[0].as<std::uint64_t>();
-    s.upto_tx = std::stoull(r[1].as<std::string>());
-    s.upto_position = r[2].as<std::int64_t>();
-    s.events = r[3].as<std::uint64_t>();
-    s.prev_digest = hash_or_zero(r[4].as<std::string>());
-    s.digest = hash_or_zero(r[5].as<std::string>());
-    s.signature_hex = r[6].as<std::string>();
-    out.push_back(std::move(s));
-  }
-  return out;
+  return read_seals(tx);
 }
 
 std::string seal_log_line(const Seal& s) {
@@ -167,24 +171,6 @@ std::optional<Seal> seal_from_log_line(const std::string& line) {
 }
 
 namespace {
-
-std::vector<Seal> read_seals(pqxx::transaction_base& tx) {
-  std::vector<Seal> seals;
-  for (const auto& r :
-       tx.exec("SELECT id, upto_tx::text, upto_position, events, encode(prev_digest, 'hex'), "
-               "encode(digest, 'hex'), signature FROM seals ORDER BY id")) {
-    Seal s;
-    s.id = r[0].as<std::uint64_t>();
-    s.upto_tx = std::stoull(r[1].as<std::string>());
-    s.upto_position = r[2].as<std::int64_t>();
-    s.events = r[3].as<std::uint64_t>();
-    s.prev_digest = hash_or_zero(r[4].as<std::string>());
-    s.digest = hash_or_zero(r[5].as<std::string>());
-    s.signature_hex = r[6].as<std::string>();
-    seals.push_back(std::move(s));
-  }
-  return seals;
-}
 
 // The seals themselves: the log (when given) against the database, their chain, their
 // signatures. The first that does not hold, or nothing.

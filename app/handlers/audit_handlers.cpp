@@ -6,6 +6,19 @@
 
 namespace mu::handlers {
 
+namespace {
+
+// The editors of a page of events, named from the users read model in one statement. An
+// editor that is no machine user here (SYSTEM, a removed user) is named by its id alone.
+template <class Rows>
+auto editors_of(Backend& b, pqxx::transaction_base& read, const Rows& rows) {
+  std::set<std::string> ids;
+  for (const auto& r : rows) ids.insert(r.creator);
+  return b.db.users().find_many(read, ids);
+}
+
+}  // namespace
+
 domain::Result<api::ListUserChangesResponse> list_user_changes(
     Backend& b, const api::CallContext& ctx, const api::ListUserChangesRequest& req) {
   if (auto invalid = domain::validate(req.query)) return *invalid;
@@ -13,11 +26,7 @@ domain::Result<api::ListUserChangesResponse> list_user_changes(
   try {
     pqxx::nontransaction read(b.db.connection());
     const auto rows = eventstore::user_changes(read, req.query, ctx.org_id);
-    // Editors' names from the users read model, in one statement for the page. An editor
-    // that is no machine user here (SYSTEM, a removed user) is named by its id alone.
-    std::set<std::string> editor_ids;
-    for (const auto& r : rows) editor_ids.insert(r.creator);
-    const auto editors = b.db.users().find_many(read, editor_ids);
+    const auto editors = editors_of(b, read, rows);
     for (const auto& r : rows) {
       api::Change c;
       c.change_date = r.created_at;
@@ -66,9 +75,7 @@ domain::Result<api::ListEventsResponse> list_events(Backend& b, const api::CallC
     const auto rows = eventstore::list_events(
         read, eventstore::events_select(read, req.query, only_owner, horizon, cursor_tx,
                                         domain::page_size(req.query.limit)));
-    std::set<std::string> editor_ids;
-    for (const auto& r : rows) editor_ids.insert(r.creator);
-    const auto editors = b.db.users().find_many(read, editor_ids);
+    const auto editors = editors_of(b, read, rows);
     for (const auto& r : rows) {
       api::Event e;
       e.position = r.position;
