@@ -86,9 +86,11 @@ TEST_CASE("ListEvents: newest first, ZITADEL's event shape, every filter") {
   CHECK(keys(s.call("POST", kEvents,
                     json{{"aggregateId", id}, {"eventTypes", {"user.locked", "user.unlocked"}}})
                  .body) == std::vector<std::string>{id + "/4", id + "/3"});
-  for (const auto& ev : s.call("POST", kEvents, json{{"aggregateTypes", {"org"}}}).body["events"]) {
+  // The reply is kept: a range-for over a member of a temporary would outlive it.
+  const auto orgs_only = s.call("POST", kEvents, json{{"aggregateTypes", {"org"}}});
+  REQUIRE(!orgs_only.body.at("events").empty());
+  for (const auto& ev : orgs_only.body.at("events"))
     CHECK(ev["aggregate"]["type"]["type"] == "org");
-  }
   auto setup_events = s.call("POST", kEvents, json{{"editorUserId", "SYSTEM"}});
   REQUIRE(setup_events.body["events"].size() >= 3);
   for (const auto& ev : setup_events.body["events"]) {
