@@ -62,14 +62,17 @@ std::optional<std::string> cursor_transaction(pqxx::transaction_base& tx,
 }
 
 std::string visibility_horizon(pqxx::transaction_base& tx) {
-  // pg_stat_activity gives each open transaction's id as a 32-bit xid: widened to xid8
-  // as the one at most 2^32 below the next id to be given (xmax), which it is.
+  // pg_stat_activity gives each open transaction's id as a 32-bit xid, widened here to
+  // xid8 against the snapshot's xmax: `d` is how far below xmax it is (mod 2^32). A
+  // transaction that took its id after the snapshot was taken lies above xmax (d wraps
+  // past 2^31): xmax bounds it already.
   return tx
       .exec1(
-          "SELECT coalesce(min(x.xmax - ((x.xmax % 4294967296) - a.backend_xid::text::bigint + "
-          "4294967296) % 4294967296), min(x.xmax))::text FROM (SELECT "
-          "pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS xmax) x LEFT JOIN "
-          "pg_stat_activity a ON a.datname = current_database() AND a.backend_xid IS NOT NULL")[0]
+          "SELECT coalesce(min(CASE WHEN a.d < 2147483648 THEN x.xmax - a.d ELSE x.xmax END), "
+          "min(x.xmax))::text FROM (SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint "
+          "AS xmax) x LEFT JOIN LATERAL (SELECT ((x.xmax % 4294967296) - "
+          "backend_xid::text::bigint + 4294967296) % 4294967296 AS d FROM pg_stat_activity WHERE "
+          "datname = current_database() AND backend_xid IS NOT NULL) a ON true")[0]
       .as<std::string>();
 }
 

@@ -178,7 +178,9 @@ TEST_CASE(
   REQUIRE(t.seal().exit_code == 0);
   t.s.add_user("second-seal", t.s.org2());
   REQUIRE(t.seal().exit_code == 0);
-  REQUIRE(t.verify().exit_code == 0);
+  const auto untouched = t.verify();
+  INFO(untouched.out << untouched.err);
+  REQUIRE(untouched.exit_code == 0);
 
   t.tamper("DELETE FROM seals WHERE id = 2");
   CHECK(t.audit({"verify"}).exit_code == 0);  // without the log, nothing says it existed
