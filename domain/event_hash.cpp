@@ -2,6 +2,8 @@
 
 #include <openssl/evp.h>
 
+#include "domain/sha256.hpp"
+
 #include <charconv>
 #include <stdexcept>
 
@@ -95,14 +97,7 @@ Hash Sha256::event_hash(const HashedFields& f, std::string_view prev) {
 }
 
 std::string to_hex(const Hash& h) {
-  static constexpr std::string_view kHex = "0123456789abcdef";
-  std::string out;
-  out.reserve(64);
-  for (unsigned char c : h) {
-    out += kHex[c >> 4];
-    out += kHex[c & 0x0f];
-  }
-  return out;
+  return hex(bytes_of(h));
 }
 
 namespace {

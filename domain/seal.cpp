@@ -4,7 +4,9 @@
 #include <openssl/pem.h>
 
 #include <memory>
+
 #include <vector>
+#include "domain/sha256.hpp"
 
 namespace mu::domain {
 
@@ -44,16 +46,6 @@ Key public_key(std::string_view pem) {
   Key k(bio ? PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr) : nullptr);
   if (k && EVP_PKEY_get_id(k.get()) != EVP_PKEY_ED25519) k.reset();
   return k;
-}
-
-std::string hex_of(const unsigned char* p, std::size_t n) {
-  static constexpr std::string_view kHex = "0123456789abcdef";
-  std::string out;
-  for (std::size_t i = 0; i < n; ++i) {
-    out += kHex[p[i] >> 4];
-    out += kHex[p[i] & 0x0f];
-  }
-  return out;
 }
 
 }  // namespace
@@ -115,7 +107,7 @@ std::optional<std::string> sign_hex(std::string_view private_pem, std::string_vi
                      reinterpret_cast<const unsigned char*>(message.data()), message.size()) != 1) {
     return std::nullopt;
   }
-  return hex_of(sig, length);
+  return hex(std::string_view(reinterpret_cast<const char*>(sig), length));
 }
 
 bool signature_holds(std::string_view public_pem, std::string_view message,

@@ -9,4 +9,7 @@ namespace mu::domain {
 
 std::string sha256_hex(std::string_view data);
 
+// Bytes as lower-case hex: digests, hashes, signatures.
+std::string hex(std::string_view bytes);
+
 }  // namespace mu::domain
