@@ -1,13 +1,13 @@
 #include "eventstore/audit_integrity.hpp"
 
 #include <nlohmann/json.hpp>
-#include <pqxx/stream_from>
 
 #include <algorithm>
 #include <exception>
 #include <thread>
 
 #include "eventstore/audit_queries.hpp"
+#include "eventstore/copy_stream.hpp"
 #include "eventstore/copy_text.hpp"
 
 namespace mu::eventstore {
@@ -19,25 +19,6 @@ using domain::Seal;
 
 // One advisory lock key for every sealer of the database ("mu_seal").
 constexpr std::int64_t kSealLock = 0x6d755f7365616c;
-
-// Streams `query` with COPY, calling `row` with each line's fields; stops early when
-// `row` returns false (the rest is drained: a COPY is read to its end).
-template <class Row>
-void stream(pqxx::transaction_base& tx, const std::string& query, std::size_t columns, Row&& row) {
-  pqxx::stream_from copy(tx, "(" + query + ")");
-  std::string line;
-  std::vector<std::string> fields;
-  bool more = true;
-  while (copy.get_raw_line(line)) {
-    if (!more) continue;
-    if (!split_copy_line(line, fields) || fields.size() != columns) {
-      throw std::runtime_error("audit: a COPY line has " + std::to_string(fields.size()) +
-                               " fields, not " + std::to_string(columns));
-    }
-    more = row(fields);
-  }
-  copy.complete();
-}
 
 Hash hash_or_zero(const std::string& hex) {
   Hash h{};
@@ -103,22 +84,23 @@ std::optional<Seal> seal_now(pqxx::connection& conn, const std::string& private_
     seal.prev_digest = hash_or_zero(last[0][3].as<std::string>());
   }
   domain::SealDigest digest(seal.prev_digest, seal.id == 1);
-  stream(tx,
-         "SELECT tx_id::text, position, encode(hash, 'hex') FROM events WHERE (tx_id, position) "
-         "> (" +
-             after + ") AND tx_id < " + tx.quote(horizon) + "::xid8 ORDER BY tx_id, position",
-         3, [&](const std::vector<std::string>& f) {
-           Hash h{};
-           if (!domain::from_hex(f[2], h)) {
-             throw std::runtime_error("the event at position " + f[1] +
-                                      " has no hash: run `machine-users audit verify`");
-           }
-           seal.upto_tx = std::stoull(f[0]);
-           seal.upto_position = std::stoll(f[1]);
-           digest.add(seal.upto_position, h);
-           ++seal.events;
-           return true;
-         });
+  stream_rows(
+      tx,
+      "SELECT tx_id::text, position, encode(hash, 'hex') FROM events WHERE (tx_id, position) "
+      "> (" +
+          after + ") AND tx_id < " + tx.quote(horizon) + "::xid8 ORDER BY tx_id, position",
+      3, [&](const std::vector<std::string>& f) {
+        Hash h{};
+        if (!domain::from_hex(f[2], h)) {
+          throw std::runtime_error("the event at position " + f[1] +
+                                   " has no hash: run `machine-users audit verify`");
+        }
+        seal.upto_tx = std::stoull(f[0]);
+        seal.upto_position = std::stoll(f[1]);
+        digest.add(seal.upto_position, h);
+        ++seal.events;
+        return true;
+      });
   if (seal.events == 0) return std::nullopt;
   seal.digest = digest.finish();
   auto signature = domain::sign_hex(private_pem, domain::statement(seal));
@@ -225,41 +207,41 @@ SealWalk walk_seals(pqxx::transaction_base& tx, const std::vector<Seal>& seals) 
   std::size_t k = 0;
   std::optional<domain::SealDigest> digest;
   std::uint64_t count = 0;
-  stream(tx,
-         "SELECT tx_id::text, position, encode(hash, 'hex') FROM events ORDER BY tx_id, "
-         "position",
-         3, [&](const std::vector<std::string>& f) {
-           if (k == seals.size()) {
-             ++w.unsealed_events;
-             return true;
-           }
-           const auto& s = seals[k];
-           const std::uint64_t tx_id = std::stoull(f[0]);
-           const std::int64_t position = std::stoll(f[1]);
-           if (std::pair(tx_id, position) > std::pair(s.upto_tx, s.upto_position)) {
-             w.failure = "seal " + std::to_string(s.id) + ": its last event (position " +
-                         std::to_string(s.upto_position) +
-                         ") is not in the store (deleted or re-inserted?)";
-             return false;
-           }
-           if (!digest) digest.emplace(s.prev_digest, s.id == 1);
-           digest->add(position, hash_or_zero(f[2]));
-           ++count;
-           if (tx_id == s.upto_tx && position == s.upto_position) {
-             if (count != s.events || digest->finish() != s.digest) {
-               w.failure = "seal " + std::to_string(s.id) + " (" + std::to_string(s.events) +
-                           " events up to position " + std::to_string(s.upto_position) +
-                           ") does not hold: an event in it was changed, removed or added";
-               return false;
-             }
-             w.sealed_events += count;
-             ++w.seals;
-             digest.reset();
-             count = 0;
-             ++k;
-           }
-           return true;
-         });
+  stream_rows(tx,
+              "SELECT tx_id::text, position, encode(hash, 'hex') FROM events ORDER BY tx_id, "
+              "position",
+              3, [&](const std::vector<std::string>& f) {
+                if (k == seals.size()) {
+                  ++w.unsealed_events;
+                  return true;
+                }
+                const auto& s = seals[k];
+                const std::uint64_t tx_id = std::stoull(f[0]);
+                const std::int64_t position = std::stoll(f[1]);
+                if (std::pair(tx_id, position) > std::pair(s.upto_tx, s.upto_position)) {
+                  w.failure = "seal " + std::to_string(s.id) + ": its last event (position " +
+                              std::to_string(s.upto_position) +
+                              ") is not in the store (deleted or re-inserted?)";
+                  return false;
+                }
+                if (!digest) digest.emplace(s.prev_digest, s.id == 1);
+                digest->add(position, hash_or_zero(f[2]));
+                ++count;
+                if (tx_id == s.upto_tx && position == s.upto_position) {
+                  if (count != s.events || digest->finish() != s.digest) {
+                    w.failure = "seal " + std::to_string(s.id) + " (" + std::to_string(s.events) +
+                                " events up to position " + std::to_string(s.upto_position) +
+                                ") does not hold: an event in it was changed, removed or added";
+                    return false;
+                  }
+                  w.sealed_events += count;
+                  ++w.seals;
+                  digest.reset();
+                  count = 0;
+                  ++k;
+                }
+                return true;
+              });
   if (!w.failure && k < seals.size()) {
     w.failure = "seal " + std::to_string(seals[k].id) + ": its last event (position " +
                 std::to_string(seals[k].upto_position) + ") is not in the store";
@@ -310,55 +292,56 @@ VerifyReport verify_store(const std::string& database_url, const VerifyOptions& 
   std::string type, id;
   std::uint64_t expected = 1;
   Hash prev{};
-  stream(tx,
-         "SELECT aggregate_type, aggregate_id, sequence, event_type, revision, payload::text, "
-         "creator, owner, created_at, rpc, transport, request_id, encode(hash, 'hex'), position "
-         "FROM events ORDER BY aggregate_type, aggregate_id, sequence",
-         14, [&](const std::vector<std::string>& f) {
-           if (f[0] != type || f[1] != id) {
-             type = f[0];
-             id = f[1];
-             expected = 1;
-           }
-           const auto sequence = std::stoull(f[2]);
-           if (sequence != expected) {
-             report.failure = event_name(f[0], f[1], f[2], f[13]) + ": sequence " +
-                              std::to_string(expected) + " before it is missing (deleted?)";
-             return false;
-           }
-           const auto created_us = utc_timestamp_micros(f[8]);
-           if (!created_us) throw std::runtime_error("audit verify: cannot read the time " + f[8]);
-           domain::HashedFields h;
-           h.aggregate_type = f[0];
-           h.aggregate_id = f[1];
-           h.sequence = sequence;
-           h.event_type = f[3];
-           h.revision = std::stoi(f[4]);
-           h.payload = f[5];
-           h.creator = f[6];
-           h.owner = f[7];
-           h.created_us = *created_us;
-           h.rpc = f[9];
-           h.transport = f[10];
-           h.request_id = f[11];
-           const auto computed = sha.event_hash(h, sequence == 1 ? "" : domain::bytes_of(prev));
-           Hash stored{};
-           if (!domain::from_hex(f[12], stored)) {
-             report.failure = event_name(f[0], f[1], f[2], f[13]) +
-                              ": it has no hash (written around the append?)";
-             return false;
-           }
-           if (stored != computed) {
-             report.failure = event_name(f[0], f[1], f[2], f[13]) +
-                              ": its hash does not match its fields and the event before it "
-                              "(changed, or an event before it was)";
-             return false;
-           }
-           prev = stored;
-           ++expected;
-           ++report.events;
-           return true;
-         });
+  stream_rows(
+      tx,
+      "SELECT aggregate_type, aggregate_id, sequence, event_type, revision, payload::text, "
+      "creator, owner, created_at, rpc, transport, request_id, encode(hash, 'hex'), position "
+      "FROM events ORDER BY aggregate_type, aggregate_id, sequence",
+      14, [&](const std::vector<std::string>& f) {
+        if (f[0] != type || f[1] != id) {
+          type = f[0];
+          id = f[1];
+          expected = 1;
+        }
+        const auto sequence = std::stoull(f[2]);
+        if (sequence != expected) {
+          report.failure = event_name(f[0], f[1], f[2], f[13]) + ": sequence " +
+                           std::to_string(expected) + " before it is missing (deleted?)";
+          return false;
+        }
+        const auto created_us = utc_timestamp_micros(f[8]);
+        if (!created_us) throw std::runtime_error("audit verify: cannot read the time " + f[8]);
+        domain::HashedFields h;
+        h.aggregate_type = f[0];
+        h.aggregate_id = f[1];
+        h.sequence = sequence;
+        h.event_type = f[3];
+        h.revision = std::stoi(f[4]);
+        h.payload = f[5];
+        h.creator = f[6];
+        h.owner = f[7];
+        h.created_us = *created_us;
+        h.rpc = f[9];
+        h.transport = f[10];
+        h.request_id = f[11];
+        const auto computed = sha.event_hash(h, sequence == 1 ? "" : domain::bytes_of(prev));
+        Hash stored{};
+        if (!domain::from_hex(f[12], stored)) {
+          report.failure =
+              event_name(f[0], f[1], f[2], f[13]) + ": it has no hash (written around the append?)";
+          return false;
+        }
+        if (stored != computed) {
+          report.failure = event_name(f[0], f[1], f[2], f[13]) +
+                           ": its hash does not match its fields and the event before it "
+                           "(changed, or an event before it was)";
+          return false;
+        }
+        prev = stored;
+        ++expected;
+        ++report.events;
+        return true;
+      });
 
   // (2) Each head against its stream's last event: a deleted last event, or events
   // without a head, show here.

@@ -50,44 +50,51 @@ std::string time_literal(domain::Timestamp t) {
 
 }  // namespace
 
-std::optional<std::string> cursor_transaction(pqxx::transaction_base& tx,
-                                              std::uint64_t after_position) {
+namespace {
+
+// The horizon: pg_stat_activity gives each open transaction's id as a 32-bit xid,
+// widened here to xid8 against the snapshot's xmax: `d` is how far below xmax it is
+// (mod 2^32). A transaction that took its id after the snapshot was taken lies above
+// xmax (d wraps past 2^31): xmax bounds it already.
+constexpr const char* kHorizon =
+    "(SELECT coalesce(min(CASE WHEN a.d < 2147483648 THEN x.xmax - a.d ELSE x.xmax END), "
+    "min(x.xmax))::text FROM (SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS "
+    "xmax) x LEFT JOIN LATERAL (SELECT ((x.xmax % 4294967296) - backend_xid::text::bigint + "
+    "4294967296) % 4294967296 AS d FROM pg_stat_activity WHERE datname = current_database() "
+    "AND backend_xid IS NOT NULL) a ON true)";
+
+}  // namespace
+
+std::string visibility_horizon(pqxx::transaction_base& tx) {
+  return tx.exec1(std::string("SELECT ") + kHorizon)[0].as<std::string>();
+}
+
+std::optional<EventsWindow> events_window(pqxx::transaction_base& tx,
+                                          std::uint64_t after_position) {
+  if (after_position == 0) return EventsWindow{visibility_horizon(tx), ""};
   if (after_position > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
     return std::nullopt;
   }
-  const auto rows = tx.exec_params("SELECT tx_id::text FROM events WHERE position = $1",
-                                   static_cast<std::int64_t>(after_position));
-  if (rows.empty()) return std::nullopt;
-  return rows[0][0].as<std::string>();
-}
-
-std::string visibility_horizon(pqxx::transaction_base& tx) {
-  // pg_stat_activity gives each open transaction's id as a 32-bit xid, widened here to
-  // xid8 against the snapshot's xmax: `d` is how far below xmax it is (mod 2^32). A
-  // transaction that took its id after the snapshot was taken lies above xmax (d wraps
-  // past 2^31): xmax bounds it already.
-  return tx
-      .exec1(
-          "SELECT coalesce(min(CASE WHEN a.d < 2147483648 THEN x.xmax - a.d ELSE x.xmax END), "
-          "min(x.xmax))::text FROM (SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint "
-          "AS xmax) x LEFT JOIN LATERAL (SELECT ((x.xmax % 4294967296) - "
-          "backend_xid::text::bigint + 4294967296) % 4294967296 AS d FROM pg_stat_activity WHERE "
-          "datname = current_database() AND backend_xid IS NOT NULL) a ON true")[0]
-      .as<std::string>();
+  // One round trip for both: the cursor's event is committed (it was shown), so reading
+  // it in the horizon's statement changes nothing.
+  const auto row = tx.exec_params1(
+      std::string("SELECT ") + kHorizon + ", (SELECT tx_id::text FROM events WHERE position = $1)",
+      static_cast<std::int64_t>(after_position));
+  if (row[1].is_null()) return std::nullopt;
+  return EventsWindow{row[0].as<std::string>(), row[1].as<std::string>()};
 }
 
 std::string events_select(pqxx::transaction_base& tx, const domain::EventsQuery& q,
-                          const std::string& only_owner, const std::string& horizon,
-                          const std::string& cursor_tx, std::size_t limit) {
+                          const std::string& only_owner, const EventsWindow& w, std::size_t limit) {
   const std::string_view cmp = q.asc ? " > " : " < ";
   // Only transactions that have ended: an event that commits later has a transaction id
   // at or above the horizon, so it sorts after every event shown now, and a cursor of
   // (transaction, position) never passes it (docs/decisions.md).
-  std::string where = "tx_id < " + tx.quote(horizon) + "::xid8";
-  if (!cursor_tx.empty()) {
+  std::string where = "tx_id < " + tx.quote(w.horizon) + "::xid8";
+  if (!w.cursor_tx.empty()) {
     where += " AND (tx_id, position)";
     where += cmp;
-    where += "(" + tx.quote(cursor_tx) + "::xid8, " + std::to_string(q.after_position) + ")";
+    where += "(" + tx.quote(w.cursor_tx) + "::xid8, " + std::to_string(q.after_position) + ")";
   }
   // ZITADEL's sequence: each event's own, not a cursor across aggregates.
   if (q.sequence > 0) {

@@ -48,11 +48,6 @@ struct EventRow {
 inline constexpr std::size_t kEventRowColumns = 12;
 EventRow event_row_from(const std::vector<std::string>& columns);
 
-// The position cursor resolved: the transaction of the event at `after_position`.
-// nullopt when no event has that position (the caller's error).
-std::optional<std::string> cursor_transaction(pqxx::transaction_base& tx,
-                                              std::uint64_t after_position);
-
 // Where readers of the (transaction, position) order may look: below this transaction id
 // (xid8 text), every transaction of this database has ended. Read in a statement of its
 // own *before* the events' snapshot: a transaction still open then had its id listed (or
@@ -61,14 +56,22 @@ std::optional<std::string> cursor_transaction(pqxx::transaction_base& tx,
 // cluster (another service, a pg_dump) do not hold it back.
 std::string visibility_horizon(pqxx::transaction_base& tx);
 
+// Where a page of the (transaction, position) order may look, read in one statement of
+// its own before the page's snapshot (see visibility_horizon): the horizon, and the
+// transaction of the event at `after_position` (empty when it is 0). nullopt when no
+// event has that position (the caller's error).
+struct EventsWindow {
+  std::string horizon;
+  std::string cursor_tx;
+};
+std::optional<EventsWindow> events_window(pqxx::transaction_base& tx, std::uint64_t after_position);
+
 // The SELECT of the events `q` asks for, its values quoted by `tx`, so that one text
 // serves a page (exec) and a stream (COPY). `only_owner`, when not empty, keeps the
-// events of that organization alone. `horizon`: visibility_horizon(), read before.
-// `cursor_tx`: cursor_transaction(after_position), or empty.
+// events of that organization alone. `w`: events_window(), read before.
 // `limit` 0: every matching event (the stream), else at most that many.
 std::string events_select(pqxx::transaction_base& tx, const domain::EventsQuery& q,
-                          const std::string& only_owner, const std::string& horizon,
-                          const std::string& cursor_tx, std::size_t limit);
+                          const std::string& only_owner, const EventsWindow& w, std::size_t limit);
 
 // A page of events_select.
 std::vector<EventRow> list_events(pqxx::transaction_base& tx, const std::string& select);

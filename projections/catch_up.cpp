@@ -1,11 +1,10 @@
 #include "projections/catch_up.hpp"
 
 #include <array>
-#include <pqxx/stream_from>
 #include <string_view>
 #include <vector>
 
-#include "eventstore/copy_text.hpp"
+#include "eventstore/copy_stream.hpp"
 #include "eventstore/event_store.hpp"
 
 namespace mu::projections {
@@ -83,29 +82,16 @@ std::size_t catch_up_window(pqxx::transaction_base& tx, const std::string& check
       "::pg_snapshot) AND NOT pg_visible_in_snapshot(tx_id, " + tx.quote(c.done) +
       "::pg_snapshot) AND pg_visible_in_snapshot(tx_id, " + tx.quote(c.target) +
       "::pg_snapshot) AND position > " + std::to_string(c.position) + " ORDER BY position";
-  // Streamed with COPY rather than fetched from a cursor: PostgreSQL produces the next
-  // rows while this process folds the last ones, where a FETCH leaves one side idle.
-  // (libpqxx 6.4 writes "COPY <name> TO STDOUT" with the name as given, so a
-  // parenthesised query is taken for one.)
-  pqxx::stream_from copy(tx, "(" + query + ")");
-  std::size_t total = 0;
   std::int64_t last = c.position;
-  std::string line;
-  std::vector<std::string> fields;
   std::array<std::string_view, eventstore::kEventColumnCount> text;
-  while (copy.get_raw_line(line)) {
-    if (!eventstore::split_copy_line(line, fields) || fields.size() != text.size()) {
-      throw std::runtime_error("catch-up: a COPY line of the events has " +
-                               std::to_string(fields.size()) + " fields, not " +
-                               std::to_string(text.size()));
-    }
-    for (std::size_t i = 0; i < text.size(); ++i) text[i] = fields[i];
-    const auto e = eventstore::event_from_text(text);
-    each(e);
-    last = e.position;
-    ++total;
-  }
-  copy.complete();
+  const auto total =
+      eventstore::stream_rows(tx, query, text.size(), [&](const std::vector<std::string>& fields) {
+        for (std::size_t i = 0; i < text.size(); ++i) text[i] = fields[i];
+        const auto e = eventstore::event_from_text(text);
+        each(e);
+        last = e.position;
+        return true;
+      });
   advance(tx, checkpoint, c, true, last, total);
   return total;
 }

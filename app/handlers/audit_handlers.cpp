@@ -61,19 +61,13 @@ domain::Result<api::ListEventsResponse> list_events(Backend& b, const api::CallC
   try {
     // Autocommit: the horizon's statement ends before the events' snapshot is taken.
     pqxx::nontransaction read(b.db.connection());
-    const auto horizon = eventstore::visibility_horizon(read);
-    std::string cursor_tx;
-    if (req.query.after_position > 0) {
-      auto resolved = eventstore::cursor_transaction(read, req.query.after_position);
-      if (!resolved) {
-        return domain::invalid_argument("afterPosition " +
-                                        std::to_string(req.query.after_position) +
-                                        " is the position of no event");
-      }
-      cursor_tx = std::move(*resolved);
+    const auto window = eventstore::events_window(read, req.query.after_position);
+    if (!window) {
+      return domain::invalid_argument("afterPosition " + std::to_string(req.query.after_position) +
+                                      " is the position of no event");
     }
     const auto rows = eventstore::list_events(
-        read, eventstore::events_select(read, req.query, only_owner, horizon, cursor_tx,
+        read, eventstore::events_select(read, req.query, only_owner, *window,
                                         domain::page_size(req.query.limit)));
     const auto editors = editors_of(b, read, rows);
     for (const auto& r : rows) {

@@ -13,7 +13,7 @@
 #include "domain/machine_user.hpp"
 #include "domain/time.hpp"
 #include "eventstore/audit_queries.hpp"
-#include "eventstore/copy_text.hpp"
+#include "eventstore/copy_stream.hpp"
 #include "eventstore/event_store.hpp"
 
 namespace mu::runtime {
@@ -312,8 +312,7 @@ void print_json_line(const eventstore::EventRow& r) {
 // events and history: streamed with COPY, each row printed as it arrives (bounded memory).
 int stream_events(const AuditCommand& c, const std::string& database_url) {
   pqxx::connection conn(database_url);
-  std::string horizon;
-  std::string cursor_tx;
+  eventstore::EventsWindow window;
   {
     // Autocommit: the horizon's statement ends before the COPY's snapshot is taken.
     pqxx::nontransaction read(conn);
@@ -324,34 +323,23 @@ int stream_events(const AuditCommand& c, const std::string& database_url) {
             .empty()) {
       return fail("no user " + c.user_id, 1);
     }
-    horizon = eventstore::visibility_horizon(read);
-    if (c.query.after_position > 0) {
-      auto resolved = eventstore::cursor_transaction(read, c.query.after_position);
-      if (!resolved) {
-        return fail("--after-position " + std::to_string(c.query.after_position) +
-                        " is the position of no event",
-                    2);
-      }
-      cursor_tx = std::move(*resolved);
+    auto resolved = eventstore::events_window(read, c.query.after_position);
+    if (!resolved) {
+      return fail("--after-position " + std::to_string(c.query.after_position) +
+                      " is the position of no event",
+                  2);
     }
+    window = std::move(*resolved);
   }
   pqxx::read_transaction tx(conn);
-  const auto select = eventstore::events_select(tx, c.query, "", horizon, cursor_tx, c.limit);
-  // libpqxx 6.4 writes "COPY <name> TO STDOUT": a parenthesised query is taken for one.
-  pqxx::stream_from copy(tx, "(" + select + ")");
+  const auto select = eventstore::events_select(tx, c.query, "", window, c.limit);
   if (!c.json) print_table_header();
-  std::string line;
-  std::vector<std::string> fields;
-  while (copy.get_raw_line(line)) {
-    if (!eventstore::split_copy_line(line, fields) ||
-        fields.size() != eventstore::kEventRowColumns) {
-      throw std::runtime_error("a COPY line of the events has " + std::to_string(fields.size()) +
-                               " fields, not " + std::to_string(eventstore::kEventRowColumns));
-    }
-    const auto row = eventstore::event_row_from(fields);
-    c.json ? print_json_line(row) : print_table(row);
-  }
-  copy.complete();
+  eventstore::stream_rows(tx, select, eventstore::kEventRowColumns,
+                          [&](const std::vector<std::string>& fields) {
+                            const auto row = eventstore::event_row_from(fields);
+                            c.json ? print_json_line(row) : print_table(row);
+                            return true;
+                          });
   tx.commit();
   std::cout.flush();
   return 0;
