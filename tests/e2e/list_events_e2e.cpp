@@ -242,3 +242,26 @@ TEST_CASE("ListEvents afterPosition pages every event once, also one that commit
   stored.push_back(later + "/1");
   CHECK(std::vector<std::string>(back.rbegin(), back.rend()) == stored);
 }
+
+TEST_CASE("ListEvents and ListUserChanges: limit 0 and any limit over 1000 give pages of 1000") {
+  Service s;
+  const auto id = s.add_user("long-history", s.org2());
+  {
+    // 1,100 more changes, written straight into the store (the API would take a while).
+    pqxx::connection conn(s.database().url());
+    pqxx::work tx(conn);
+    tx.exec_params(
+        "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, owner) "
+        "SELECT 'user', $1, n, 'user.machine.changed', $2 FROM generate_series(2, 1101) n",
+        id, s.org2());
+    tx.commit();
+  }
+  for (const json& limit : {json(0), json(1001), json(5000), json("4294967295")}) {
+    INFO(limit.dump());
+    CHECK(s.call("POST", kEvents, json{{"limit", limit}}).body["events"].size() == 1000);
+    const auto changes = s.call("POST", "/management/v1/users/" + id + "/changes/_search",
+                                json{{"query", {{"limit", limit}}}}, s.org2());
+    CHECK(changes.body["result"].size() == 1000);
+  }
+  CHECK(s.call("POST", kEvents, json{{"limit", 999}}).body["events"].size() == 999);
+}
