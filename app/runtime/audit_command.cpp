@@ -66,16 +66,13 @@ std::optional<std::uint64_t> parse_positive(const std::string& s) {
   return v;
 }
 
-// The flags of one subcommand: each --name [value] of `words` (and --name=value),
-// positional words collected apart. `takes_value` says which flags take a value.
-struct Flags {
-  std::vector<std::pair<std::string, std::string>> given;  // in order, repeats kept
-  std::vector<std::string> positional;
-};
-domain::Result<Flags> split_flags(const std::string& sub, const std::vector<std::string>& words,
-                                  const std::vector<std::string_view>& with_value,
-                                  const std::vector<std::string_view>& without_value) {
-  Flags out;
+}  // namespace
+
+domain::Result<AuditFlags> split_flags(const std::string& sub,
+                                       const std::vector<std::string>& words,
+                                       const std::vector<std::string_view>& with_value,
+                                       const std::vector<std::string_view>& without_value) {
+  AuditFlags out;
   auto known = [](const std::vector<std::string_view>& list, const std::string& f) {
     for (auto k : list) {
       if (k == f) return true;
@@ -109,6 +106,8 @@ domain::Result<Flags> split_flags(const std::string& sub, const std::vector<std:
   return out;
 }
 
+namespace {
+
 domain::Result<domain::Timestamp> parse_time(const std::string& flag, const std::string& value) {
   if (auto t = domain::parse_rfc3339(value)) return *t;
   return usage(flag + " \"" + value +
@@ -122,7 +121,7 @@ domain::Result<std::uint64_t> parse_number(const std::string& flag, const std::s
 }
 
 // The single USER_ID of history and as-of.
-domain::Result<std::string> one_user_id(const std::string& sub, const Flags& flags) {
+domain::Result<std::string> one_user_id(const std::string& sub, const AuditFlags& flags) {
   if (flags.positional.empty()) return usage("audit " + sub + " needs a USER_ID");
   if (flags.positional.size() > 1) {
     return usage("audit " + sub + " takes one USER_ID, not also \"" + flags.positional[1] + "\"");

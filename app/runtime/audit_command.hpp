@@ -5,6 +5,8 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "domain/audit.hpp"
@@ -30,6 +32,17 @@ struct AuditCommand {
 // Errors are one line (InvalidArgument), meant for stderr, e.g. "unknown flag --typ for
 // audit events (try audit --help)".
 domain::Result<AuditCommand> parse_audit_command(const std::vector<std::string>& args);
+
+// The flags of one subcommand of `audit`: each --name [value] of `words` (and
+// --name=value), positional words apart; anything else is a one-line InvalidArgument.
+struct AuditFlags {
+  std::vector<std::pair<std::string, std::string>> given;  // in order, repeats kept
+  std::vector<std::string> positional;
+};
+domain::Result<AuditFlags> split_flags(const std::string& sub,
+                                       const std::vector<std::string>& words,
+                                       const std::vector<std::string_view>& with_value,
+                                       const std::vector<std::string_view>& without_value);
 
 // The usage text of `machine-users audit`.
 const char* audit_help();

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "app/runtime/audit_command.hpp"
 #include "app/runtime/seal_files.hpp"
 #include "eventstore/audit_integrity.hpp"
 
@@ -30,23 +31,24 @@ std::string env_or(const char* name) {
   return v ? v : "";
 }
 
-// Flags with one value each; false (after a one-line error) on anything else.
+// Each flag of `with_value` into its string; false (after a one-line error) on an
+// unknown flag or a word that is no flag.
 bool parse_flags(const std::string& sub, const std::vector<std::string>& args,
-                 std::initializer_list<std::pair<const char*, std::string*>> flags) {
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    bool known = false;
+                 std::initializer_list<std::pair<std::string_view, std::string*>> flags) {
+  std::vector<std::string_view> names;
+  for (const auto& f : flags) names.push_back(f.first);
+  auto parsed = split_flags(sub, args, names, {});
+  if (parsed.ok() && !parsed->positional.empty()) {
+    parsed = domain::invalid_argument("audit " + sub + " takes flags only, not \"" +
+                                      parsed->positional.front() + "\"");
+  }
+  if (!parsed.ok()) {
+    std::cerr << "machine-users audit: " << parsed.error().message << "\n";
+    return false;
+  }
+  for (const auto& [flag, value] : parsed->given) {
     for (const auto& [name, out] : flags) {
-      if (args[i] != name) continue;
-      if (i + 1 >= args.size()) {
-        usage(sub, std::string(name) + " needs a value");
-        return false;
-      }
-      *out = args[++i];
-      known = true;
-    }
-    if (!known) {
-      usage(sub, "unknown argument " + args[i] + " (see machine-users audit --help)");
-      return false;
+      if (flag == name) *out = value;
     }
   }
   return true;

@@ -113,7 +113,11 @@ TEST_CASE("audit seal and verify: an untouched store holds, its seals signed and
   auto not_a_key = t.audit({"verify", "--public-key", t.log});
   CHECK(not_a_key.exit_code != 0);
   CHECK(not_a_key.err.find("no Ed25519 public key") != std::string::npos);
-  CHECK(t.audit({"verify", "--sealz", t.log}).exit_code == 2);
+  auto typo = t.audit({"verify", "--sealz", t.log});
+  CHECK(typo.exit_code == 2);
+  CHECK(typo.err ==
+        "machine-users audit: unknown flag --sealz for audit verify (try audit --help)\n");
+  CHECK(t.audit({"seal", "now"}).exit_code == 2);
 }
 
 TEST_CASE("audit verify names a changed payload") {
