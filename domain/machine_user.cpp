@@ -170,11 +170,8 @@ std::optional<Error> validate(const AddMachineUser& c) {
                      [&] { return check_length(r, "Name", c.name, 1, 200); },
                      [&] { return check_length(r, "Description", c.description, 0, 500); },
                      [&] { return check_token_type(r, c.access_token_type); },
-                     // An id the caller chose: the same bounds as every user id.
-                     [&] {
-                       return c.user_id.empty() ? std::nullopt
-                                                : check_length(r, "UserId", c.user_id, 1, 200);
-                     });
+                     // The caller's id or a generated one: the bounds of every user id.
+                     [&] { return check_length(r, "UserId", c.user_id, 1, 200); });
 }
 
 std::optional<Error> validate(const UpdateMachine& c) {

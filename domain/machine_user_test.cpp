@@ -199,6 +199,9 @@ TEST_CASE("AddMachineUser validates and decides user.machine.added") {
   bad = c;
   bad.user_id = std::string(201, '1');
   CHECK(validate(bad));
+  bad.user_id = "";  // an explicit "" (an absent id is generated before validation)
+  REQUIRE(validate(bad));
+  CHECK(validate(bad)->code == Code::InvalidArgument);
 }
 
 TEST_CASE("lifecycle commands follow ZITADEL's state rules") {

@@ -51,7 +51,9 @@ struct AddMachineUserRequest {
   std::string name;
   std::string description;
   domain::AccessTokenType access_token_type = domain::AccessTokenType::Bearer;
-  std::string user_id;  // optional: empty means "generate one"
+  // Has presence (`optional string user_id = 5`): absent means "generate one"; an
+  // explicit "" is refused by validation, as ZITADEL does.
+  std::optional<std::string> user_id;
 };
 struct AddMachineUserResponse {
   std::string user_id;

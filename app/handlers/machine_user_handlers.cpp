@@ -58,10 +58,14 @@ domain::Result<api::GetUserByIDResponse> user_as_of(Backend& b, const api::CallC
 
 domain::Result<api::AddMachineUserResponse> add_machine_user(
     Backend& b, const api::CallContext& ctx, const api::AddMachineUserRequest& req) {
-  domain::AddMachineUser cmd{req.user_id, ctx.org_id,      req.user_name,
-                             req.name,    req.description, req.access_token_type};
+  // An id is generated only when none was sent: an explicit "" fails validation.
+  domain::AddMachineUser cmd{req.user_id ? *req.user_id : b.ids.next(),
+                             ctx.org_id,
+                             req.user_name,
+                             req.name,
+                             req.description,
+                             req.access_token_type};
   if (auto invalid = domain::validate(cmd)) return *invalid;
-  if (cmd.user_id.empty()) cmd.user_id = b.ids.next();
   auto out = on_user(b, ctx, cmd);
   if (!out.ok()) return out.error();
   return api::AddMachineUserResponse{cmd.user_id, *out};

@@ -63,7 +63,7 @@ domain::Result<api::AddMachineUserRequest> decode_add_machine_user(std::string_v
       },
       [&] { return read_token_type(*msg, r.access_token_type); },
       [&] {
-        return read_string(*msg, {"userId", "user_id"}, r.user_id);
+        return read_optional_string(*msg, {"userId", "user_id"}, r.user_id);
       });
   if (error) return *error;
   return r;

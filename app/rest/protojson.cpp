@@ -49,6 +49,17 @@ std::optional<domain::Error> read_string(const json& msg, Field f, std::string& 
   return std::nullopt;
 }
 
+std::optional<domain::Error> read_optional_string(const json& msg, Field f,
+                                                  std::optional<std::string>& out) {
+  auto found = lookup(msg, f);
+  if (!found.ok()) return found.error();
+  if (!*found) return std::nullopt;
+  std::string value;
+  if (auto e = read_string(msg, f, value)) return e;
+  out = std::move(value);
+  return std::nullopt;
+}
+
 std::optional<domain::Error> read_enum(const json& msg, Field f, const EnumNames& names, int& out) {
   auto found = lookup(msg, f);
   if (!found.ok()) return found.error();

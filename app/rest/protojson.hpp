@@ -30,6 +30,9 @@ struct Field {
 
 // Each reader leaves `out` alone when the field is absent or null.
 std::optional<domain::Error> read_string(const nlohmann::json& msg, Field f, std::string& out);
+// A string with presence (proto3 `optional`): left unset when absent or null.
+std::optional<domain::Error> read_optional_string(const nlohmann::json& msg, Field f,
+                                                  std::optional<std::string>& out);
 
 // An enum by its name or its number. Numbers are taken as they are (protojson's
 // enums are open); the request's validation then refuses undefined ones.

@@ -92,6 +92,10 @@ TEST_CASE("AddMachineUser bodies") {
   CHECK(r->user_name == "u");
   CHECK(r->user_id == "id1");
   CHECK_FALSE(decode_add_machine_user(R"({"userName":false})").ok());
+  // userId has presence: absent or null is unset, "" is set (and validation refuses it).
+  CHECK_FALSE(decode_add_machine_user(R"({"userName":"u"})")->user_id.has_value());
+  CHECK_FALSE(decode_add_machine_user(R"({"userName":"u","userId":null})")->user_id.has_value());
+  CHECK(decode_add_machine_user(R"({"userName":"u","userId":""})")->user_id == "");
 }
 
 TEST_CASE("responses are written as protojson writes them") {
