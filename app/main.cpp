@@ -18,6 +18,8 @@
 #include "app/handlers/command_runner.hpp"
 #include "app/handlers/first_run_setup.hpp"
 #include "app/http/server.hpp"
+#include "app/pipeline/call_pipeline.hpp"
+#include "app/rest/messages_json.hpp"
 #include "app/rest/rest_api.hpp"
 #include "app/runtime/audit_command.hpp"
 #include "app/runtime/checkpoint_keeper.hpp"
@@ -161,7 +163,8 @@ int serve(const ServeConfig& c) {
                     [&pool] { return static_cast<double>(pool.queued()); });
   metrics.set_gauge("mu_worker_pool_size", "Database workers (one connection each).",
                     [n = c.db_connections] { return static_cast<double>(n); });
-  mu::rest::RestApi api(pool, ids, auth_cache);
+  mu::pipeline::CallPipeline calls(pool, ids, auth_cache, mu::rest::encode_json);
+  mu::rest::RestApi api(calls, pool);
 
   mu::http::ServerOptions options;
   options.address = c.listen_host;

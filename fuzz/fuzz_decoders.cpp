@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "app/pipeline/preconditions.hpp"
 #include "app/rest/messages_json.hpp"
 #include "app/rest/protojson.hpp"
 #include "fuzz/harness.hpp"
@@ -105,7 +106,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       member(ScopeKind::Instance, true, body);
       break;
     case 8: {
-      auto decoded = rest::decode_if_match(std::string(body));
+      auto decoded = pipeline::decode_if_match(std::string(body));
       if (!decoded.ok()) fuzz::check_error(decoded.error());
       break;
     }

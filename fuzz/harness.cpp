@@ -9,7 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "app/handlers/rpc.hpp"
+#include "app/pipeline/preconditions.hpp"
+#include "app/pipeline/rpc.hpp"
 #include "app/rest/error_body.hpp"
 #include "app/rest/messages_json.hpp"
 #include "domain/audit.hpp"
@@ -273,14 +274,18 @@ void accepted_body(std::string_view body) {
 }
 
 void process(const api::AddMachineUserRequest& req) {
-  domain::AddMachineUser cmd{req.user_id,          kOrg, req.user_name, req.name, req.description,
+  // As the handler does: an absent id is generated, an explicit one (even "") validated.
+  domain::AddMachineUser cmd{req.user_id.value_or(kNewUserId),
+                             kOrg,
+                             req.user_name,
+                             req.name,
+                             req.description,
                              req.access_token_type};
   if (auto e = domain::validate(cmd)) return check_error(*e);
   accepted("AddMachineUser.userName", cmd.user_name);
   accepted("AddMachineUser.name", cmd.name);
   accepted("AddMachineUser.description", cmd.description);
   accepted("AddMachineUser.userId", cmd.user_id);
-  if (cmd.user_id.empty()) cmd.user_id = kNewUserId;
   const domain::MachineUser none;
   const auto decided = domain::decide(none, cmd);
   commit_user(none, cmd.user_id, decided);
@@ -386,7 +391,7 @@ void list_events(std::string_view body) {
 
 void dispatch(const rest::RouteMatch& m, std::string_view body,
               const std::optional<std::string>& if_match) {
-  auto expected = rest::decode_if_match(if_match);
+  auto expected = pipeline::decode_if_match(if_match);
   if (!expected.ok()) return check_error(expected.error());
 
   using api::Rpc;
@@ -495,7 +500,6 @@ void route_and_dispatch(std::string_view method, std::string_view target, std::s
   for (const auto& p : route->params) {
     if (p.empty()) finding("route matched an empty path parameter", target);
   }
-  (void)api::required_permission(route->rpc);
   dispatch(*route, body, if_match);
 }
 

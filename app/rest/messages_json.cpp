@@ -240,24 +240,6 @@ domain::Result<api::AddMemberRequest> decode_member(std::string_view body,
   return r;
 }
 
-domain::Result<std::optional<std::uint64_t>> decode_if_match(
-    const std::optional<std::string>& header) {
-  using Expected = std::optional<std::uint64_t>;
-  if (!header) return Expected{};
-  std::string_view v = *header;
-  while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
-  while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
-  if (v == "*") return Expected{};
-  if (v.starts_with("W/")) v.remove_prefix(2);
-  if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
-  std::uint64_t n = 0;
-  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-  if (v.empty() || ec != std::errc{} || end != v.data() + v.size()) {
-    return domain::invalid_argument("If-Match must be the object's sequence, e.g. \"2\"");
-  }
-  return Expected{n};
-}
-
 json encode(const api::ObjectDetails& d) {
   json j = json::object();
   if (d.sequence != 0) j["sequence"] = uint64_string(d.sequence);
@@ -387,6 +369,13 @@ json encode(const api::ListAggregateTypesResponse& r) {
   json types = json::array();
   for (const auto& t : r.aggregate_types) types.push_back(aggregate_type_json(t));
   return with_repeated("aggregateTypes", std::move(types));
+}
+
+std::string encode_json(const pipeline::Response& r) {
+  // A message that quotes input must not make the answer fail: bytes that are not
+  // UTF-8 are written as U+FFFD.
+  return std::visit([](const auto& m) { return encode(m); }, r)
+      .dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 }  // namespace mu::rest

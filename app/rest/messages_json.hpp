@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include "app/handlers/api.hpp"
+#include "app/pipeline/messages.hpp"
+#include "app/pipeline/rpc.hpp"
 #include "domain/result.hpp"
 
 namespace mu::rest {
@@ -30,11 +32,6 @@ domain::Result<api::ListEventsRequest> decode_list_events(std::string_view body)
 domain::Result<api::AddMemberRequest> decode_member(std::string_view body,
                                                     const std::string& path_user_id = "");
 
-// If-Match: a sequence, bare or as an entity tag ("2", W/"2"); "*" means any.
-// Malformed values are InvalidArgument.
-domain::Result<std::optional<std::uint64_t>> decode_if_match(
-    const std::optional<std::string>& header);
-
 nlohmann::json encode(const api::ObjectDetails& d);
 nlohmann::json encode(const api::AddMachineUserResponse& r);
 nlohmann::json encode(const api::UpdateMachineResponse& r);
@@ -49,5 +46,9 @@ nlohmann::json encode(const api::ListEventsResponse& r);  // next_position goes 
 nlohmann::json encode(const api::ListEventTypesResponse& r);
 nlohmann::json encode(const api::ListAggregateTypesResponse& r);
 nlohmann::json encode(const api::MemberResponse& r);
+
+// Any response as its protojson text: the REST body, and the canonical form that
+// the idempotency store keeps for every transport.
+std::string encode_json(const pipeline::Response& r);
 
 }  // namespace mu::rest

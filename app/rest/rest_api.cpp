@@ -6,20 +6,15 @@
 #include <functional>
 #include <memory>
 
-#include "app/handlers/audit_handlers.hpp"
-#include "app/handlers/authorization.hpp"
-#include "app/handlers/command_runner.hpp"
-#include "app/handlers/idempotency.hpp"
-#include "app/handlers/machine_user_handlers.hpp"
-#include "app/handlers/org_handlers.hpp"
+#include "app/handlers/readiness.hpp"
 #include "app/handlers/request_id.hpp"
+#include "app/pipeline/rpc_table.hpp"
 #include "app/rest/error_body.hpp"
 #include "app/rest/messages_json.hpp"
 #include "app/rest/protojson.hpp"
 #include "app/rest/routes.hpp"
 #include "app/runtime/log.hpp"
 #include "app/runtime/metrics.hpp"
-#include "eventstore/migrations.hpp"
 
 namespace mu::rest {
 
@@ -64,92 +59,66 @@ std::optional<domain::Lifecycle> lifecycle_of(Rpc rpc) {
   }
 }
 
-// Decodes the request (its validation comes after authorization, so it runs
-// here, on the worker), calls the handler, encodes the answer.
-template <class Request, class Handler>
-domain::Result<json> call(const domain::Result<Request>& decoded, Handler&& handler) {
+template <class Message>
+domain::Result<pipeline::Request> request(domain::Result<Message> decoded) {
   if (!decoded.ok()) return decoded.error();
-  auto result = handler(*decoded);
-  if (!result.ok()) return result.error();
-  return encode(*result);
+  return pipeline::Request{std::move(*decoded)};
 }
 
-template <class Request>
-domain::Result<Request> ok(Request r) {
-  return r;
+// A request the route alone makes (its ids are in the path; the body is not read).
+template <class Message>
+domain::Result<pipeline::Request> request(Message message) {
+  return pipeline::Request{std::move(message)};
 }
 
 // A request without fields: any JSON object (unknown fields are ignored), or no body.
-template <class Request>
-domain::Result<Request> decode_empty(std::string_view body) {
+template <class Message>
+domain::Result<pipeline::Request> empty_request(std::string_view body) {
   auto msg = parse_message(body);
   if (!msg.ok()) return msg.error();
-  return Request{};
+  return pipeline::Request{Message{}};
 }
 
-// `headers`: what the answer carries beside its body (ListEvents' cursor).
-domain::Result<json> dispatch(handlers::Backend& b, const api::CallContext& ctx,
-                              const RouteMatch& m, const std::string& body,
-                              std::map<std::string, std::string>& headers) {
-  using namespace handlers;
+// The route's parameters and the JSON body as the RPC's request (grpc-gateway's
+// mapping: path parameters win over body fields of the same name).
+domain::Result<pipeline::Request> decode_request(const RouteMatch& m, std::string_view body) {
   const auto& id = m.param(0);
-  auto with = [&](auto fn) { return [&b, &ctx, fn](const auto& req) { return fn(b, ctx, req); }; };
-  if (auto action = lifecycle_of(m.rpc)) {
-    return call(ok(api::UserLifecycleRequest{*action, id}), with(change_user_state));
-  }
+  if (auto action = lifecycle_of(m.rpc)) return request(api::UserLifecycleRequest{*action, id});
   switch (m.rpc) {
     case Rpc::AddMachineUser:
-      return call(decode_add_machine_user(body), with(add_machine_user));
+      return request(decode_add_machine_user(body));
     case Rpc::UpdateMachine:
-      return call(decode_update_machine(body, id), with(update_machine));
+      return request(decode_update_machine(body, id));
     case Rpc::GetUserByID:
-      return call(decode_get_user_by_id(id, m.query), with(get_user_by_id));
+      return request(decode_get_user_by_id(id, m.query));
     case Rpc::AddPersonalAccessToken:
-      return call(decode_add_personal_access_token(body, id), with(add_personal_access_token));
+      return request(decode_add_personal_access_token(body, id));
     case Rpc::RemovePersonalAccessToken:
-      return call(ok(api::RemovePersonalAccessTokenRequest{id, m.param(1)}),
-                  with(remove_personal_access_token));
+      return request(api::RemovePersonalAccessTokenRequest{id, m.param(1)});
     case Rpc::AddOrg:
-      return call(decode_add_org(body), with(add_org));
+      return request(decode_add_org(body));
     case Rpc::ListUserChanges:
-      return call(decode_list_user_changes(body, id), with(list_user_changes));
+      return request(decode_list_user_changes(body, id));
     case Rpc::ListEvents:
-      return call(decode_list_events(body), [&](const auto& req) {
-        auto res = list_events(b, ctx, req);
-        // Ours, beside ZITADEL's message: where the next page starts (afterPosition).
-        if (res.ok()) headers["x-next-position"] = std::to_string(res->next_position);
-        return res;
-      });
+      return request(decode_list_events(body));
     // Empty requests: the body is still read, so that malformed JSON is refused.
     case Rpc::ListEventTypes:
-      return call(decode_empty<api::ListEventTypesRequest>(body), with(list_event_types));
+      return empty_request<api::ListEventTypesRequest>(body);
     case Rpc::ListAggregateTypes:
-      return call(decode_empty<api::ListAggregateTypesRequest>(body), with(list_aggregate_types));
+      return empty_request<api::ListAggregateTypesRequest>(body);
     case Rpc::GetMyOrg:
-      return call(ok(api::GetMyOrgRequest{}), with(get_my_org));
+      return request(api::GetMyOrgRequest{});
     case Rpc::AddOrgMember:
-    case Rpc::AddIAMMember: {
-      const auto kind =
-          m.rpc == Rpc::AddOrgMember ? domain::ScopeKind::Org : domain::ScopeKind::Instance;
-      return call(decode_member(body),
-                  [&](const auto& req) { return add_member(b, ctx, kind, req); });
-    }
+    case Rpc::AddIAMMember:
+      return request(decode_member(body));
     case Rpc::UpdateOrgMember:
-    case Rpc::UpdateIAMMember: {
-      const auto kind =
-          m.rpc == Rpc::UpdateOrgMember ? domain::ScopeKind::Org : domain::ScopeKind::Instance;
-      return call(decode_member(body, id),
-                  [&](const auto& req) { return change_member(b, ctx, kind, req); });
-    }
+    case Rpc::UpdateIAMMember:
+      return request(decode_member(body, id));
     case Rpc::RemoveOrgMember:
-    case Rpc::RemoveIAMMember: {
-      const auto kind =
-          m.rpc == Rpc::RemoveOrgMember ? domain::ScopeKind::Org : domain::ScopeKind::Instance;
-      return call(ok(api::RemoveMemberRequest{id}),
-                  [&](const auto& req) { return remove_member(b, ctx, kind, req); });
-    }
+    case Rpc::RemoveIAMMember:
+      return request(api::RemoveMemberRequest{id});
     default:
-      return Error{domain::Code::Unimplemented, "", kMethodNotAllowed};
+      return Error{domain::Code::Internal, "", "no REST decoder for the call"};
   }
 }
 
@@ -169,20 +138,16 @@ domain::Result<std::string> request_id_of(const http::HttpRequest& req) {
 }
 
 // The sequence a response reports, which is the ETag of the object it is about.
-std::optional<std::uint64_t> sequence_of(const json& body) {
-  const json* details = nullptr;
-  if (auto d = body.find("details"); d != body.end()) details = &*d;
-  if (auto u = body.find("user"); u != body.end() && u->contains("details")) {
-    details = &(*u)["details"];
-  }
-  if (!details || !details->is_object()) return std::nullopt;
-  auto seq = details->find("sequence");
-  if (seq == details->end() || !seq->is_string()) return std::nullopt;
-  try {
-    return std::stoull(seq->get<std::string>());
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
+std::optional<std::uint64_t> sequence_of(const pipeline::Response& r) {
+  const api::ObjectDetails* d = std::visit(
+      [](const auto& m) -> const api::ObjectDetails* {
+        if constexpr (requires { m.details; }) return &m.details;
+        if constexpr (requires { m.user.details; }) return &m.user.details;
+        return nullptr;
+      },
+      r);
+  if (!d || d->sequence == 0) return std::nullopt;
+  return d->sequence;
 }
 
 using Answer = std::function<void(http::HttpResponse)>;
@@ -224,17 +189,7 @@ bool RestApi::operations_endpoint(const http::HttpRequest& req,
     answer(std::move(res));
   } else {
     auto check = [record, answer](runtime::DbSession& db) {
-      try {
-        pqxx::read_transaction tx(db.connection());
-        auto pending = eventstore::pending_migrations(tx, eventstore::embedded_migrations());
-        if (!pending.empty()) {
-          return answer(failure(*record, Error{domain::Code::Unavailable, "READY-migrations",
-                                               "migrations not applied: " + pending.front() +
-                                                   (pending.size() > 1 ? " and others" : "")}));
-        }
-      } catch (const std::exception& e) {
-        return answer(failure(*record, db.failure(e)));
-      }
+      if (auto not_ready = handlers::readiness(db)) return answer(failure(*record, *not_ready));
       answer(json_response({{"status", "ready"}}));
     };
     if (!pool_.try_submit(std::move(check))) {
@@ -275,65 +230,39 @@ void RestApi::operator()(http::HttpRequest req, http::Responder respond) {
 
   auto route = match_route(req.method, req.target);
   if (!route.ok()) return answer(failure(*record, route.error()));
-  record->rpc = std::string(api::rpc_name(route->rpc));
+  record->rpc = std::string(pipeline::rpc_entry(route->rpc).method);
 
-  handlers::Credentials credentials{header(req, "authorization"), header(req, "x-zitadel-orgid")};
-  auto if_match = header(req, "if-match");
-  std::optional<api::IdempotencyKey> idempotency;
-  if (const std::string* key = req.header("idempotency-key"); key && api::is_write(route->rpc)) {
-    if (auto bad = handlers::validate_idempotency_key(*key)) return answer(failure(*record, *bad));
-    idempotency = api::IdempotencyKey{
-        *key,
-        handlers::request_hash(record->rpc, route->params, credentials.org_id.value_or(""),
-                               if_match.value_or(""), req.body),
-        record->rpc};
-  }
-
-  auto job = [m = std::move(*route), credentials = std::move(credentials),
-              body = std::move(req.body), if_match = std::move(if_match),
-              idempotency = std::move(idempotency), record, answer, &ids = ids_,
-              &cache = auth_cache_](runtime::DbSession& db) {
-    handlers::Backend backend{db, ids, cache};
-    // Authentication, permission, then the request's validation and the command.
-    auto ctx = handlers::authorize(backend, credentials, api::required_permission(m.rpc));
-    if (!ctx.ok()) return answer(failure(*record, ctx.error()));
-    record->caller = ctx->editor_id;
-    ctx->origin = {api::full_rpc_name(m.rpc), "rest", record->request_id};
-    auto expected = decode_if_match(if_match);  // part of the request's validation
-    if (!expected.ok()) return answer(failure(*record, expected.error()));
-    ctx->expected_sequence = *expected;
-    ctx->idempotency = idempotency;
-
-    std::map<std::string, std::string> headers;
-    auto result = dispatch(backend, *ctx, m, body, headers);
-    if (!result.ok()) {
-      // With a key, a failed call may be a retry of one that succeeded (or one that lost
-      // to a concurrent call with the key, on the key itself or on what that call wrote,
-      // such as a user name): it answers as that call did. No lookup on the way in: the
-      // key is claimed in the write's own transaction, so a first call costs nothing more.
-      if (ctx->idempotency) {
-        auto earlier = handlers::earlier_response(backend, *ctx);
-        if (!earlier.ok()) return answer(failure(*record, earlier.error()));
-        if (*earlier) {
-          http::HttpResponse res;
-          res.body = std::move(**earlier);
-          res.headers["idempotent-replayed"] = "true";
-          ++runtime::metrics().idempotent_replays;
-          return answer(std::move(res));
-        }
-      }
-      return answer(failure(*record, result.error()));
-    }
-    auto res = json_response(*result);
-    res.headers.merge(headers);
-    if (ctx->idempotency) handlers::remember_response(backend, *ctx, res.body);
-    if (auto seq = sequence_of(*result)) res.headers["etag"] = "\"" + std::to_string(*seq) + "\"";
-    answer(std::move(res));
+  pipeline::CallInput in{route->rpc,
+                         "rest",
+                         record->request_id,
+                         {header(req, "authorization"), header(req, "x-zitadel-orgid")},
+                         header(req, "if-match"),
+                         header(req, "idempotency-key"),
+                         route->params,
+                         std::move(req.body)};
+  auto decode = [m = std::move(*route)](const pipeline::CallInput& in) {
+    return decode_request(m, in.body);
   };
-  if (!pool_.try_submit(std::move(job))) {
-    answer(failure(*record, Error{domain::Code::ResourceExhausted, "",
-                                  "the service is at capacity; retry shortly"}));
-  }
+  pipeline_.submit(std::move(in), std::move(decode), [record, answer](pipeline::Outcome out) {
+    record->caller = std::move(out.caller);
+    if (out.replayed) {
+      http::HttpResponse res;
+      res.body = std::move(*out.json);
+      res.headers["idempotent-replayed"] = "true";
+      return answer(std::move(res));
+    }
+    if (!out.result.ok()) return answer(failure(*record, out.result.error()));
+    http::HttpResponse res;
+    res.body = out.json ? std::move(*out.json) : encode_json(*out.result);
+    // Ours, beside ZITADEL's message: where the next page starts (afterPosition).
+    if (const auto* events = std::get_if<api::ListEventsResponse>(&*out.result)) {
+      res.headers["x-next-position"] = std::to_string(events->next_position);
+    }
+    if (auto seq = sequence_of(*out.result)) {
+      res.headers["etag"] = "\"" + std::to_string(*seq) + "\"";
+    }
+    answer(std::move(res));
+  });
 }
 
 }  // namespace mu::rest

@@ -1,16 +1,15 @@
-// The REST/JSON transport: route, then hand the call to a database worker,
-// which authenticates and authorizes the caller, decodes the body, runs the
-// handler and encodes the answer. The handlers and the authorization are in
-// app/handlers and are shared with the transports to come (gRPC, gRPC-Web).
+// The REST/JSON transport: routes and protojson. It names the RPC from the
+// method and path, hands the call to the call pipeline (which authorizes,
+// decodes the body with the decoder given here, and runs the handler) and
+// writes the answer as JSON. Besides the API: /healthz, /readyz and /metrics.
 #pragma once
 
 #include <functional>
 #include <memory>
 
-#include "app/handlers/auth_cache.hpp"
 #include "app/http/http_types.hpp"
+#include "app/pipeline/call_pipeline.hpp"
 #include "app/runtime/worker_pool.hpp"
-#include "domain/ids.hpp"
 
 namespace mu::rest {
 
@@ -18,8 +17,9 @@ struct CallRecord;
 
 class RestApi {
  public:
-  RestApi(runtime::WorkerPool& pool, domain::IdGenerator& ids, handlers::AuthCache& auth_cache)
-      : pool_(pool), ids_(ids), auth_cache_(auth_cache) {}
+  // The pool serves /readyz, which is no call.
+  RestApi(pipeline::CallPipeline& pipeline, runtime::WorkerPool& pool)
+      : pipeline_(pipeline), pool_(pool) {}
 
   // A mu::http::RequestHandler: runs on an I/O thread and never blocks on the database.
   void operator()(http::HttpRequest request, http::Responder respond);
@@ -28,9 +28,8 @@ class RestApi {
   bool operations_endpoint(const http::HttpRequest& req, const std::shared_ptr<CallRecord>& record,
                            const std::function<void(http::HttpResponse)>& answer);
 
+  pipeline::CallPipeline& pipeline_;
   runtime::WorkerPool& pool_;
-  domain::IdGenerator& ids_;
-  handlers::AuthCache& auth_cache_;
 };
 
 }  // namespace mu::rest

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "app/handlers/rpc.hpp"
+#include "app/pipeline/rpc.hpp"
 #include "domain/result.hpp"
 
 namespace mu::rest {

@@ -1,0 +1,15 @@
+// Readiness (/readyz): PostgreSQL answers and every migration this build embeds
+// is applied. Nothing else is checked: a ready instance can serve every call.
+#pragma once
+
+#include <optional>
+
+#include "app/runtime/db_session.hpp"
+#include "domain/error.hpp"
+
+namespace mu::handlers {
+
+// nullopt when ready; otherwise Unavailable, saying why.
+std::optional<domain::Error> readiness(runtime::DbSession& db);
+
+}  // namespace mu::handlers

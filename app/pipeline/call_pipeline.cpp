@@ -1,0 +1,98 @@
+#include "app/pipeline/call_pipeline.hpp"
+
+#include <memory>
+
+#include "app/handlers/idempotency.hpp"
+#include "app/pipeline/preconditions.hpp"
+#include "app/pipeline/rpc_table.hpp"
+#include "app/runtime/metrics.hpp"
+
+namespace mu::pipeline {
+
+namespace {
+
+Outcome failed(domain::Error e, std::string caller = {}) {
+  Outcome out;
+  out.result = std::move(e);
+  out.caller = std::move(caller);
+  return out;
+}
+
+}  // namespace
+
+void CallPipeline::submit(CallInput in, Decoder decode, std::function<void(Outcome)> done) {
+  // The key's form is checked before a worker is taken: it needs no database.
+  if (in.idempotency_key && rpc_entry(in.rpc).writes) {
+    if (auto bad = handlers::validate_idempotency_key(*in.idempotency_key)) {
+      return done(failed(*bad));
+    }
+  }
+  // One allocation for what the job owns; the job itself must be copyable.
+  struct Job {
+    CallInput in;
+    Decoder decode;
+    std::function<void(Outcome)> done;
+  };
+  auto job = std::make_shared<Job>(Job{std::move(in), std::move(decode), done});
+  const bool queued = pool_.try_submit(
+      [this, job](runtime::DbSession& db) { job->done(run(db, job->in, job->decode)); });
+  if (!queued) {
+    done(failed(domain::Error{domain::Code::ResourceExhausted, "",
+                              "the service is at capacity; retry shortly"}));
+  }
+}
+
+Outcome CallPipeline::run(runtime::DbSession& db, const CallInput& in, const Decoder& decode) {
+  const auto& rpc = rpc_entry(in.rpc);
+  handlers::Backend backend{db, ids_, cache_};
+
+  // Authentication, permission, then the request's validation and the command.
+  auto ctx = handlers::authorize(backend, in.credentials, rpc.permission);
+  if (!ctx.ok()) return failed(ctx.error());
+  std::string caller = ctx->editor_id;
+  ctx->origin = {full_rpc_name(in.rpc), in.transport, in.request_id};
+  auto expected = decode_if_match(in.if_match);
+  if (!expected.ok()) return failed(expected.error(), caller);
+  ctx->expected_sequence = *expected;
+  if (in.idempotency_key && rpc.writes) {
+    ctx->idempotency = api::IdempotencyKey{
+        *in.idempotency_key,
+        handlers::request_hash(rpc.method, in.params, in.credentials.org_id.value_or(""),
+                               in.if_match.value_or(""), in.body),
+        std::string(rpc.method)};
+  }
+
+  auto request = decode(in);
+  if (!request.ok()) return failed(request.error(), caller);
+  auto result = rpc.handle(backend, *ctx, *request);
+
+  Outcome out;
+  out.caller = std::move(caller);
+  if (!result.ok()) {
+    // With a key, a failed call may be a retry of one that succeeded (or one that lost
+    // to a concurrent call with the key, on the key itself or on what that call wrote,
+    // such as a user name): it answers as that call did. No lookup on the way in: the
+    // key is claimed in the write's own transaction, so a first call costs nothing more.
+    if (ctx->idempotency) {
+      auto earlier = handlers::earlier_response(backend, *ctx);
+      if (!earlier.ok()) return failed(earlier.error(), out.caller);
+      if (*earlier) {
+        ++runtime::metrics().idempotent_replays;
+        out.json = std::move(**earlier);
+        out.replayed = true;
+        out.result = domain::Error{};  // unused: the replayed JSON is the answer
+        return out;
+      }
+    }
+    out.result = result.error();
+    return out;
+  }
+  if (ctx->idempotency) {
+    out.json = canonical_(*result);
+    handlers::remember_response(backend, *ctx, *out.json);
+  }
+  out.result = std::move(result);
+  return out;
+}
+
+}  // namespace mu::pipeline
