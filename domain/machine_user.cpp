@@ -229,7 +229,10 @@ std::vector<NewEvent> one(std::string_view type,
 }  // namespace
 
 Result<std::vector<NewEvent>> decide(const MachineUser& u, const AddMachineUser& c) {
-  if (u.exists()) return Error{Code::AlreadyExists, "COMMAND-k2una", "User already exists"};
+  // An id in use (a removed user's may be used again, as in ZITADEL).
+  if (u.exists()) {
+    return Error{Code::FailedPrecondition, "COMMAND-k2una", "Errors.User.AlreadyExisting"};
+  }
   return one(event_type::kMachineAdded,
              {{"userName", c.user_name},
               {"name", c.name},

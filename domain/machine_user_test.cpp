@@ -180,8 +180,9 @@ TEST_CASE("AddMachineUser validates and decides user.machine.added") {
       json{{"userName", "bot"}, {"name", "Bot"}, {"description", "desc"}, {"accessTokenType", 1}});
 
   const auto& e = error_of(decide(existing_user(), c));
-  CHECK(e.code == Code::AlreadyExists);
+  CHECK(e.code == Code::FailedPrecondition);
   CHECK(e.id == "COMMAND-k2una");
+  CHECK(e.message == "Errors.User.AlreadyExisting");
 
   auto removed = existing_user();
   apply(removed, event("user.removed", 2));

@@ -130,7 +130,13 @@ std::optional<Error> validate(const RemoveMember& c) {
 Result<std::vector<NewEvent>> decide(const MemberScope& s, const AddOrg& c) {
   if (s.exists)
     return Error{Code::AlreadyExists, "COMMAND-Bm2dx", "Organisation's name or id already taken"};
-  return std::vector<NewEvent>{{std::string(event_type::kOrgAdded), 1, {{"name", c.name}}}};
+  std::vector<NewEvent> events{{std::string(event_type::kOrgAdded), 1, {{"name", c.name}}}};
+  if (!c.creator_id.empty()) {
+    events.push_back({std::string(event_type::kOrgMemberAdded),
+                      1,
+                      {{"userId", c.creator_id}, {"roles", nlohmann::json::array({"ORG_OWNER"})}}});
+  }
+  return events;
 }
 
 Result<std::vector<NewEvent>> decide(const MemberScope& s, const AddMember& c) {

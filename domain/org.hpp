@@ -52,6 +52,8 @@ std::optional<MemberScope> from_snapshot_scope(const nlohmann::json& snapshot, i
 struct AddOrg {
   std::string org_id;
   std::string name;
+  // Who adds it becomes its ORG_OWNER, as in ZITADEL; empty: nobody (a system call).
+  std::string creator_id = {};
 };
 
 enum class ScopeKind { Org, Instance };

@@ -41,6 +41,17 @@ TEST_CASE("AddOrg") {
   CHECK(org().exists);
   CHECK(org().name == "ACME");
   CHECK(error_of(decide(org(), AddOrg{"o1", "ACME"})).code == Code::AlreadyExists);
+  // The caller who adds it becomes its ORG_OWNER, in the same append.
+  auto owned = decide(MemberScope{}, AddOrg{"o1", "ACME", "u7"});
+  REQUIRE(owned.ok());
+  REQUIRE(owned->size() == 2);
+  CHECK((*owned)[1].type == "org.member.added");
+  CHECK((*owned)[1].payload == json{{"userId", "u7"}, {"roles", {"ORG_OWNER"}}});
+  MemberScope after;
+  apply(after, event("org.added", 1, (*owned)[0].payload));
+  apply(after, event("org.member.added", 2, (*owned)[1].payload));
+  REQUIRE(after.members.count("u7"));
+  CHECK(after.members.at("u7") == std::vector<Role>{Role::OrgOwner});
   CHECK(org_name_unique_key("ACME") == org_name_unique_key("acme"));
 }
 

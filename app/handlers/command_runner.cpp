@@ -225,7 +225,8 @@ domain::Result<CommandOutcome> run(Backend& b, const std::string& type, const St
 domain::Result<CommandOutcome> run_user_command(Backend& b, const StreamRef& stream,
                                                 const Decision<MachineUser>& decide) {
   return run<UserStream>(b, std::string(domain::kUserAggregate), stream, decide,
-                         {domain::Code::AlreadyExists, "COMMAND-k2una", "User already exists"});
+                         // The user stream's unique key is its user name (per organization).
+                         {domain::Code::AlreadyExists, "V3-DKcYh", "Errors.User.AlreadyExists"});
 }
 
 domain::Result<CommandOutcome> run_scope_command(Backend& b, domain::ScopeKind kind,

@@ -41,7 +41,7 @@ domain::Result<api::MemberResponse> on_members(Backend& b, const api::CallContex
 
 domain::Result<api::AddOrgResponse> add_org(Backend& b, const api::CallContext& ctx,
                                             const api::AddOrgRequest& req) {
-  domain::AddOrg cmd{"", req.name};
+  domain::AddOrg cmd{"", req.name, ctx.editor_id};
   if (auto invalid = domain::validate(cmd)) return *invalid;
   cmd.org_id = b.ids.next();
   auto out = run_scope_command(

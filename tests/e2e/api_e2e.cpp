@@ -41,7 +41,8 @@ TEST_CASE("AddMachineUser and GetUserByID") {
     auto taken = s.call("POST", "/users/machine", json{{"userName", "BOT"}, {"name", "x"}});
     CHECK(taken.status == 409);
     CHECK(taken.body["code"] == 6);
-    CHECK(taken.body["details"][0]["id"] == "COMMAND-k2una");
+    CHECK(taken.body["details"][0]["id"] == "V3-DKcYh");
+    CHECK(taken.body["message"] == "Errors.User.AlreadyExists (V3-DKcYh)");
     CHECK(s.call("POST", "/users/machine", json{{"userName", "bot"}, {"name", "x"}}, s.org2())
               .status == 200);
   }
@@ -52,7 +53,20 @@ TEST_CASE("AddMachineUser and GetUserByID") {
     CHECK(own.body["userId"] == "my-id");
     auto dup = s.call("POST", "/users/machine",
                       json{{"userName", "b3"}, {"name", "x"}, {"userId", "my-id"}});
-    CHECK(dup.status == 409);
+    CHECK(dup.status == 400);  // FailedPrecondition, as ZITADEL answers an id in use
+    CHECK(dup.body["code"] == 9);
+    CHECK(dup.body["details"][0]["id"] == "COMMAND-k2una");
+    CHECK(dup.body["details"][0]["message"] == "Errors.User.AlreadyExisting");
+    // userId has presence: "" is not "generate one" but an invalid id.
+    const auto events = s.count_events();
+    auto empty =
+        s.call("POST", "/users/machine", json{{"userName", "b4"}, {"name", "x"}, {"userId", ""}});
+    CHECK(empty.status == 400);
+    CHECK(empty.body["code"] == 3);
+    CHECK(s.count_events() == events);
+    auto absent = s.call("POST", "/users/machine", json{{"userName", "b5"}, {"name", "x"}});
+    CHECK(absent.status == 200);
+    CHECK_FALSE(absent.body["userId"].get<std::string>().empty());
   }
   SECTION("another organization's user is not found") {
     auto other = s.call("GET", "/users/" + id, "", s.org2());

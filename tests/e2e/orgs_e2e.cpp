@@ -14,6 +14,17 @@ TEST_CASE("organizations: AddOrg for IAM owners only, unique names, GetMyOrg") {
   REQUIRE(org.status == 200);
   const std::string id = org.body["id"];
   CHECK(org.body["details"]["resourceOwner"] == id);
+  {  // As in ZITADEL, the caller becomes the new organization's ORG_OWNER, in one append.
+    pqxx::connection conn(s.database().url());
+    pqxx::nontransaction tx(conn);
+    auto events = tx.exec("SELECT event_type, payload::text FROM events WHERE aggregate_id = " +
+                          tx.quote(id) + " ORDER BY sequence");
+    REQUIRE(events.size() == 2);
+    CHECK(events[0][0].as<std::string>() == "org.added");
+    CHECK(events[1][0].as<std::string>() == "org.member.added");
+    CHECK(json::parse(events[1][1].as<std::string>()) ==
+          json{{"userId", s.admin_id()}, {"roles", {"ORG_OWNER"}}});
+  }
 
   auto mine = s.call("GET", "/management/v1/orgs/me", "", id);
   REQUIRE(mine.status == 200);
