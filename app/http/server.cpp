@@ -7,8 +7,11 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <csignal>
 #include <iostream>
 #include <mutex>
@@ -136,6 +139,10 @@ class Session : public std::enable_shared_from_this<Session> {
   auto executor() { return stream_.get_executor(); }
 
   void start() {
+    if (core_->options.on_http2) {
+      return asio::dispatch(executor(),
+                            beast::bind_front_handler(&Session::sniff, shared_from_this()));
+    }
     asio::dispatch(executor(),
                    beast::bind_front_handler(&Session::read_header, shared_from_this()));
   }
@@ -151,7 +158,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // On the session's strand, when the server starts draining.
   void close_if_idle() {
-    bool waiting = idle_ && buffer_.size() == 0 && !parser_->got_some();
+    bool waiting = idle_ && buffer_.size() == 0 && (!parser_ || !parser_->got_some());
     if (waiting || lingering_) stream_.close();
   }
 
@@ -159,6 +166,58 @@ class Session : public std::enable_shared_from_this<Session> {
   void force_close() { stream_.close(); }
 
  private:
+  // HTTP/2 with prior knowledge (h2c, what gRPC clients speak without TLS) opens
+  // with a fixed preface; HTTP/1.1 cannot. The first bytes are peeked, not read,
+  // so that whoever takes the connection sees them: an HTTP/2 connection's socket
+  // goes to on_http2, any other stays here.
+  static constexpr std::string_view kHttp2Preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+  void sniff() {
+    if (core_->draining) return shutdown();
+    idle_ = true;
+    if (!sniff_deadline_) {
+      sniff_deadline_ = std::chrono::steady_clock::now() + core_->options.read_timeout;
+    }
+    sniff_timer_.expires_at(*sniff_deadline_);
+    sniff_timer_.async_wait([self = shared_from_this()](error_code ec) {
+      if (!ec) self->stream_.close();  // nothing came in time
+    });
+    stream_.socket().async_wait(tcp::socket::wait_read,
+                                beast::bind_front_handler(&Session::on_sniff, shared_from_this()));
+  }
+
+  void on_sniff(error_code ec) {
+    sniff_timer_.cancel();
+    if (ec) return;
+    char head[kHttp2Preface.size()];
+    const auto n = ::recv(stream_.socket().native_handle(), head, sizeof head, MSG_PEEK);
+    if (n == 0) return shutdown();  // closed before a byte
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return sniff();
+      return;  // reset: the socket closes with us
+    }
+    const std::string_view got(head, static_cast<std::size_t>(n));
+    if (!kHttp2Preface.starts_with(got)) return read_header();  // HTTP/1.x
+    if (got.size() < kHttp2Preface.size()) {
+      // A part of the preface so far: look again shortly (waiting for readability
+      // would return at once, as the bytes already there are still unread).
+      sniff_timer_.expires_after(std::chrono::milliseconds(2));
+      return sniff_timer_.async_wait([self = shared_from_this()](error_code e) {
+        if (!e) self->sniff();
+      });
+    }
+    idle_ = false;
+    error_code ignored;
+    auto socket = stream_.release_socket();
+    const int fd = socket.release(ignored);
+    if (fd < 0) return;
+    try {
+      core_->options.on_http2(fd);
+    } catch (const std::exception& e) {
+      core_->report("http: handing an HTTP/2 connection over failed", e.what());
+    }
+  }
+
   void read_header() {
     if (core_->draining) return shutdown();
     parser_.emplace();
@@ -308,6 +367,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   std::shared_ptr<Core> core_;  // first: outlives the stream, whose socket lives in core_->ioc
   beast::tcp_stream stream_;
+  asio::steady_timer sniff_timer_{stream_.get_executor()};
+  std::optional<std::chrono::steady_clock::time_point> sniff_deadline_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bhttp::response<bhttp::empty_body> interim_;

@@ -19,6 +19,10 @@ struct ServerOptions {
   int io_threads = 2;
   std::size_t body_limit = 1024 * 1024;   // larger bodies: 413 in the error shape
   std::chrono::seconds read_timeout{30};  // before every read, idle keep-alive too
+  // When set, a connection that opens with the HTTP/2 preface (h2c with prior
+  // knowledge: gRPC) is handed over as a file descriptor, which the callee owns;
+  // HTTP/1.1 connections stay here. Runs on an I/O thread: it must not block.
+  std::function<void(int fd)> on_http2;
   // Where the server reports its own errors (what happened, the detail); stderr if unset.
   std::function<void(const std::string&, const std::string&)> log_error;
 };

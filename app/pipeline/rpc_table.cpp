@@ -121,6 +121,10 @@ std::optional<api::Rpc> rpc_of_grpc_path(std::string_view path) {
   return std::nullopt;
 }
 
+bool serves_service(std::string_view service) {
+  return service == kManagement || service == kAdmin;
+}
+
 std::string full_rpc_name(api::Rpc rpc) {
   const auto& e = rpc_entry(rpc);
   return std::string(e.service) + "/" + std::string(e.method);

@@ -32,6 +32,9 @@ const RpcEntry& rpc_entry(api::Rpc rpc);
 // or nullopt for a method this service does not serve.
 std::optional<api::Rpc> rpc_of_grpc_path(std::string_view path);
 
+// Whether some RPC of the table belongs to this gRPC service.
+bool serves_service(std::string_view service);
+
 // "zitadel.management.v1.ManagementService/UpdateMachine": what events record as their origin.
 std::string full_rpc_name(api::Rpc rpc);
 

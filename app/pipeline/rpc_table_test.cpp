@@ -34,4 +34,6 @@ TEST_CASE("a gRPC path names one RPC, or none") {
   CHECK_FALSE(rpc_of_grpc_path("/zitadel.management.v1.ManagementService"));
   CHECK_FALSE(rpc_of_grpc_path("/zitadel.management.v1.ManagementService/UpdateMachine/x"));
   CHECK_FALSE(rpc_of_grpc_path(""));
+  CHECK(serves_service("zitadel.admin.v1.AdminService"));
+  CHECK_FALSE(serves_service("zitadel.auth.v1.AuthService"));
 }

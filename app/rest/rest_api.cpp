@@ -1,6 +1,7 @@
 #include "app/rest/rest_api.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <functional>
@@ -160,12 +161,33 @@ http::HttpResponse text_response(int status, std::string body) {
   return res;
 }
 
+// REST bodies are JSON. grpc-gateway (ZITADEL's REST side) reads any body as
+// JSON whatever its Content-Type says, and curl -d sends
+// application/x-www-form-urlencoded: those stay accepted. A type that names
+// another encoding (gRPC-Web, protobuf, multipart, XML...) is 415 instead of
+// "invalid JSON", so that a client on the wrong route learns why.
+std::optional<Error> unsupported_content_type(const http::HttpRequest& req) {
+  const std::string* header = req.header("content-type");
+  if (!header) return std::nullopt;
+  std::string type = header->substr(0, header->find(';'));
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.pop_back();
+  while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.erase(0, 1);
+  for (auto& ch : type) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (type.empty() || type == "application/json" || type.ends_with("+json") ||
+      type == "text/plain" || type == "application/x-www-form-urlencoded") {
+    return std::nullopt;
+  }
+  return Error{domain::Code::InvalidArgument, "",
+               "unsupported Content-Type " + type + ": REST calls take application/json"};
+}
+
 // An error's answer; its code goes to the record for the metrics and the log line.
 http::HttpResponse failure(CallRecord& record, const Error& e) {
   record.code = static_cast<int>(e.code);
   auto res = error_response(e);
   // grpc-gateway answers a known path with another method 405 (code 12), not 501.
   if (e.code == domain::Code::Unimplemented && e.message == kMethodNotAllowed) res.status = 405;
+
   return res;
 }
 
@@ -231,6 +253,11 @@ void RestApi::operator()(http::HttpRequest req, http::Responder respond) {
   auto route = match_route(req.method, req.target);
   if (!route.ok()) return answer(failure(*record, route.error()));
   record->rpc = std::string(pipeline::rpc_entry(route->rpc).method);
+  if (auto bad = unsupported_content_type(req)) {
+    auto res = failure(*record, *bad);
+    res.status = 415;
+    return answer(std::move(res));
+  }
 
   pipeline::CallInput in{route->rpc,
                          "rest",

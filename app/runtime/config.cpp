@@ -29,7 +29,7 @@ Environment:
 
 constexpr const char* kServeHelp = R"(Usage: machine-users serve [flags]
 
-Applies pending migrations, then serves the REST API until SIGINT or SIGTERM,
+Applies pending migrations, then serves the API until SIGINT or SIGTERM,
 after which it stops accepting, finishes the calls in flight and exits 0.
 
 Flags (override the environment):
@@ -48,7 +48,12 @@ Flags (override the environment):
                          instance runs a sealer (env MU_SEAL_KEY; default none: no seals)
   --seal-log FILE        JSON-lines file every seal is appended to (env MU_SEAL_LOG)
   --seal-interval S      seconds between seals (env MU_SEAL_INTERVAL, default 60)
+  --cors-origins L       comma-separated browser origins allowed to call gRPC-Web, e.g.
+                         https://console.example.com, or * for any (env MU_CORS_ORIGINS;
+                         default none)
   -h, --help             this text
+
+REST, gRPC-Web and gRPC (HTTP/2 without TLS) share the one address.
 )";
 
 constexpr const char* kMigrateHelp = R"(Usage: machine-users migrate [flags]
@@ -164,6 +169,7 @@ domain::Result<Invocation> parse_command_line(const std::vector<std::string>& ar
   inv.setup.seal_key = c.seal_key;
   c.seal_log = env("MU_SEAL_LOG").value_or("");
   std::optional<std::string> seal_interval = env("MU_SEAL_INTERVAL");
+  std::string cors_list = env("MU_CORS_ORIGINS").value_or("");
   bool listen_from_flag = false;
 
   for (std::size_t i = 1; i < args.size(); ++i) {
@@ -194,10 +200,10 @@ domain::Result<Invocation> parse_command_line(const std::vector<std::string>& ar
       inv.audit_args.push_back(args[i]);  // the tool's own words and flags
       continue;
     }
-    const bool serve_only = flag == "--listen" || flag == "--db-connections" ||
-                            flag == "--io-threads" || flag == "--queue" ||
-                            flag == "--read-timeout" || flag == "--async-projections" ||
-                            flag == "--seal-log" || flag == "--seal-interval";
+    const bool serve_only =
+        flag == "--listen" || flag == "--db-connections" || flag == "--io-threads" ||
+        flag == "--queue" || flag == "--read-timeout" || flag == "--async-projections" ||
+        flag == "--seal-log" || flag == "--seal-interval" || flag == "--cors-origins";
     const bool setup_only =
         flag == "--org-name" || flag == "--admin-user" || flag == "--token-file";
     const bool serve_or_setup = flag == "--seal-key";
@@ -227,6 +233,8 @@ domain::Result<Invocation> parse_command_line(const std::vector<std::string>& ar
       c.seal_log = *value;
     } else if (flag == "--seal-interval") {
       seal_interval = *value;
+    } else if (flag == "--cors-origins") {
+      cors_list = *value;
     } else if (flag == "--async-projections") {
       async_list = *value;
     } else if (flag == "--listen") {
@@ -263,6 +271,27 @@ domain::Result<Invocation> parse_command_line(const std::vector<std::string>& ar
         return usage("projection \"" + name + "\" must run inline: it cannot run async");
       }
       c.async_projections.push_back(name);
+    }
+    start = end + 1;
+  }
+  for (std::size_t start = 0; start < cors_list.size();) {
+    auto end = cors_list.find(',', start);
+    if (end == std::string::npos) end = cors_list.size();
+    std::string origin = cors_list.substr(start, end - start);
+    while (!origin.empty() && origin.front() == ' ') origin.erase(0, 1);
+    while (!origin.empty() && origin.back() == ' ') origin.pop_back();
+    if (!origin.empty()) {
+      // An origin is scheme://host[:port], nothing after: a path or a trailing slash
+      // would never match what a browser sends.
+      const auto scheme = origin.find("://");
+      const bool ok = origin == "*" || (scheme != std::string::npos && scheme > 0 &&
+                                        origin.find('/', scheme + 3) == std::string::npos &&
+                                        origin.size() > scheme + 3);
+      if (!ok) {
+        return usage("--cors-origins takes origins like https://console.example.com, not \"" +
+                     origin + "\"");
+      }
+      c.cors_origins.push_back(origin);
     }
     start = end + 1;
   }

@@ -28,6 +28,8 @@ struct ServeConfig {
   std::string seal_key;
   std::string seal_log;
   int seal_interval_seconds = 60;
+  // Browser origins that may call gRPC-Web (CORS): exact origins, or "*". None by default.
+  std::vector<std::string> cors_origins;
 };
 
 struct SetupConfig {

@@ -130,6 +130,27 @@ TEST_CASE("seals: a key for serve and setup, a log and an interval for serve") {
         "unknown flag --seal-key for migrate (try migrate --help)");
 }
 
+TEST_CASE("CORS origins for gRPC-Web: none by default, a list by flag or environment") {
+  const auto env = env_of({{"DATABASE_URL", "postgresql://a/b"}});
+  auto inv = parse_command_line({"serve"}, env);
+  REQUIRE(inv.ok());
+  CHECK(inv->config.cors_origins.empty());
+  inv = parse_command_line({"serve", "--cors-origins", "https://a.example, http://b:8081"}, env);
+  REQUIRE(inv.ok());
+  CHECK(inv->config.cors_origins == std::vector<std::string>{"https://a.example", "http://b:8081"});
+  inv = parse_command_line(
+      {"serve"}, env_of({{"DATABASE_URL", "postgresql://a/b"}, {"MU_CORS_ORIGINS", "*"}}));
+  REQUIRE(inv.ok());
+  CHECK(inv->config.cors_origins == std::vector<std::string>{"*"});
+  for (const char* bad : {"https://a.example/", "a.example", "https://", "https://a/x"}) {
+    INFO(bad);
+    auto r = parse_command_line({"serve", "--cors-origins", bad}, env);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().message.starts_with("--cors-origins takes origins like"));
+  }
+  CHECK_FALSE(parse_command_line({"setup", "--cors-origins", "*"}, env).ok());
+}
+
 TEST_CASE("async projections: named by flag or environment, checked against the registry") {
   const auto env = env_of({{"DATABASE_URL", "postgresql://a/b"}});
   auto inv = parse_command_line({"serve", "--async-projections", "users"}, env);
