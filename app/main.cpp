@@ -14,6 +14,8 @@
 
 #include <pqxx/pqxx>
 
+#include "app/grpc/grpc_server.hpp"
+#include "app/grpc/grpc_web_api.hpp"
 #include "app/handlers/auth_cache.hpp"
 #include "app/handlers/command_runner.hpp"
 #include "app/handlers/first_run_setup.hpp"
@@ -165,6 +167,9 @@ int serve(const ServeConfig& c) {
                     [n = c.db_connections] { return static_cast<double>(n); });
   mu::pipeline::CallPipeline calls(pool, ids, auth_cache, mu::rest::encode_json);
   mu::rest::RestApi api(calls, pool);
+  mu::grpc::GrpcCalls grpc_calls(calls);
+  mu::grpc::GrpcWebApi grpc_web(grpc_calls, mu::grpc::CorsPolicy(c.cors_origins));
+  mu::grpc::GrpcServer grpc_server(grpc_calls);
 
   mu::http::ServerOptions options;
   options.address = c.listen_host;
@@ -174,15 +179,21 @@ int serve(const ServeConfig& c) {
   options.log_error = [](const std::string& what, const std::string& detail) {
     mu::runtime::log_error(what, detail);
   };
-  mu::http::Server server(options, [&api](mu::http::HttpRequest req, mu::http::Responder respond) {
-    api(std::move(req), std::move(respond));
-  });
+  // One port for all three: HTTP/2 connections go to gRPC, gRPC paths to gRPC-Web.
+  options.on_http2 = [&grpc_server](int fd) { grpc_server.adopt(fd); };
+  mu::http::Server server(
+      options, [&api, &grpc_web](mu::http::HttpRequest req, mu::http::Responder respond) {
+        if (mu::grpc::GrpcWebApi::handles(req)) return grpc_web(std::move(req), std::move(respond));
+        api(std::move(req), std::move(respond));
+      });
   server.start();
   const std::string url = "http://" + c.listen_host + ":" + std::to_string(server.port());
   mu::runtime::log_info(
       "listening on " + url,
       {{"address", url}, {"node_id", node_id}, {"db_connections", c.db_connections}});
   server.run_until_stopped();
+  // gRPC calls in flight finish first: they need the workers.
+  grpc_server.shutdown(std::chrono::seconds(10));
   pool.stop();
   metrics.clear_gauges();  // they read the pool, which goes now
   mu::runtime::log_info("stopped");

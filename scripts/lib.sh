@@ -25,6 +25,7 @@ MU_PACKAGES=(
   cmake g++ ninja-build pkg-config
   libboost1.81-dev libpqxx-dev nlohmann-json3-dev catch2 libssl-dev
   postgresql-15 curl
+  protobuf-compiler libprotobuf-dev protobuf-compiler-grpc libgrpc++-dev
 )
 
 mu_log() { printf '==> %s\n' "$*" >&2; }

@@ -1,0 +1,116 @@
+#include "app/grpc/grpc_calls.hpp"
+
+#include <memory>
+
+#include "app/grpc/proto_messages.hpp"
+#include "app/handlers/request_id.hpp"
+#include "app/pipeline/rpc_table.hpp"
+#include "app/runtime/log.hpp"
+#include "app/runtime/metrics.hpp"
+
+namespace mu::grpc {
+
+namespace {
+
+std::optional<std::string> find(const std::map<std::string, std::string>& md, const char* name) {
+  auto it = md.find(name);
+  return it == md.end() ? std::nullopt : std::optional<std::string>(it->second);
+}
+
+}  // namespace
+
+GrpcStatus status_of(const domain::Error& e) {
+  return GrpcStatus{e.code, e.full_message(), status_details_bin(e)};
+}
+
+void GrpcCalls::operator()(GrpcCall call, std::function<void(GrpcReply)> done) {
+  struct Record {
+    GrpcCall call;
+    std::string request_id;
+    std::string rpc;
+    std::string caller;
+  };
+  auto record = std::make_shared<Record>();
+  record->call = std::move(call);
+  const auto& in_call = record->call;
+
+  // Every answer carries the request id, is counted and is logged once.
+  auto answer = [record, done = std::move(done)](GrpcReply reply) {
+    reply.headers["x-request-id"] = record->request_id;
+    const auto seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - record->call.started)
+            .count();
+    const int code = static_cast<int>(reply.status.code);
+    runtime::metrics().observe_request(record->rpc.empty() ? "none" : record->rpc, code, seconds);
+    runtime::log_request({record->request_id, "POST", record->call.path, record->rpc,
+                          record->caller, 200, code, seconds * 1000.0, record->call.message.size(),
+                          reply.message.size()});
+    done(std::move(reply));
+  };
+  auto fail = [answer](const domain::Error& e) { answer(GrpcReply{status_of(e), {}, {}}); };
+
+  if (auto given = find(in_call.metadata, "x-request-id")) {
+    if (auto bad = handlers::check_request_id(*given)) {
+      record->request_id = "-";
+      return fail(*bad);
+    }
+    record->request_id = *given;
+  } else {
+    record->request_id = handlers::new_request_id();
+  }
+
+  const auto rpc = pipeline::rpc_of_grpc_path(in_call.path);
+  if (rpc) record->rpc = std::string(pipeline::rpc_entry(*rpc).method);
+  if (in_call.refused) return fail(*in_call.refused);
+  if (!rpc) {
+    // As grpc-go answers a method that no registered service has.
+    std::string_view path = in_call.path;
+    if (path.starts_with('/')) path.remove_prefix(1);
+    const auto slash = path.rfind('/');
+    if (slash == std::string_view::npos) {
+      return fail(domain::Error{domain::Code::Unimplemented, "",
+                                "malformed method name: \"" + in_call.path + "\""});
+    }
+    const auto service = std::string(path.substr(0, slash));
+    if (!pipeline::serves_service(service)) {
+      return fail(domain::Error{domain::Code::Unimplemented, "", "unknown service " + service});
+    }
+    return fail(domain::Error{
+        domain::Code::Unimplemented, "",
+        "unknown method " + std::string(path.substr(slash + 1)) + " for service " + service});
+  }
+
+  pipeline::CallInput in{
+      *rpc,
+      in_call.transport,
+      record->request_id,
+      {find(in_call.metadata, "authorization"), find(in_call.metadata, "x-zitadel-orgid")},
+      find(in_call.metadata, "if-match"),
+      find(in_call.metadata, "idempotency-key"),
+      {},
+      in_call.message};
+  auto decode = [rpc = *rpc](const pipeline::CallInput& in) {
+    return decode_proto_request(rpc, in.body);
+  };
+  pipeline_.submit(std::move(in), std::move(decode),
+                   [record, answer, fail, rpc = *rpc](pipeline::Outcome out) {
+                     record->caller = std::move(out.caller);
+                     GrpcReply reply;
+                     if (out.replayed) {
+                       // The earlier call's answer, kept as protojson: the same message again.
+                       auto bytes = proto_response_from_json(rpc, *out.json);
+                       if (!bytes.ok()) return fail(bytes.error());
+                       reply.message = std::move(*bytes);
+                       reply.headers["idempotent-replayed"] = "true";
+                       return answer(std::move(reply));
+                     }
+                     if (!out.result.ok()) return fail(out.result.error());
+                     reply.message = encode_proto_response(*out.result);
+                     if (const auto* events = std::get_if<api::ListEventsResponse>(&*out.result)) {
+                       reply.headers["x-next-position"] = std::to_string(events->next_position);
+                     }
+                     answer(std::move(reply));
+                   });
+}
+
+}  // namespace mu::grpc

@@ -1,0 +1,162 @@
+#include "app/grpc/grpc_web_framing.hpp"
+
+#include <openssl/evp.h>
+
+#include <cctype>
+
+namespace mu::grpc {
+
+namespace {
+
+constexpr unsigned char kTrailerFlag = 0x80;
+constexpr unsigned char kCompressedFlag = 0x01;
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+void put_frame(std::string& out, unsigned char flag, std::string_view payload) {
+  const auto n = static_cast<std::uint32_t>(payload.size());
+  out.push_back(static_cast<char>(flag));
+  out.push_back(static_cast<char>((n >> 24) & 0xff));
+  out.push_back(static_cast<char>((n >> 16) & 0xff));
+  out.push_back(static_cast<char>((n >> 8) & 0xff));
+  out.push_back(static_cast<char>(n & 0xff));
+  out.append(payload);
+}
+
+domain::Error internal(std::string message) {
+  return domain::Error{domain::Code::Internal, "", std::move(message)};
+}
+
+}  // namespace
+
+std::optional<WebEncoding> grpc_web_encoding(std::string_view content_type) {
+  const auto type = lower(trim(content_type.substr(0, content_type.find(';'))));
+  if (type == "application/grpc-web" || type == "application/grpc-web+proto") {
+    return WebEncoding::Binary;
+  }
+  if (type == "application/grpc-web-text" || type == "application/grpc-web-text+proto") {
+    return WebEncoding::Text;
+  }
+  return std::nullopt;
+}
+
+domain::Result<std::string> read_grpc_web_request(std::string_view body, WebEncoding encoding,
+                                                  std::string_view grpc_encoding) {
+  std::string decoded;
+  if (encoding == WebEncoding::Text) {
+    auto bytes = base64_decode(body);
+    if (!bytes) return internal("grpc-web-text: the body is not base64");
+    decoded = std::move(*bytes);
+    body = decoded;
+  }
+  if (body.empty()) return internal("grpc: the request carries no message");
+  if (body.size() < 5) return internal("grpc: unexpected EOF in the message header");
+  const auto flag = static_cast<unsigned char>(body[0]);
+  const std::uint32_t length =
+      (static_cast<std::uint32_t>(static_cast<unsigned char>(body[1])) << 24) |
+      (static_cast<std::uint32_t>(static_cast<unsigned char>(body[2])) << 16) |
+      (static_cast<std::uint32_t>(static_cast<unsigned char>(body[3])) << 8) |
+      static_cast<std::uint32_t>(static_cast<unsigned char>(body[4]));
+  if (flag & kTrailerFlag) return internal("grpc: a request carries no trailers");
+  if (length > kMaxMessageBytes) {
+    return domain::Error{domain::Code::ResourceExhausted, "",
+                         "grpc: received message larger than max (" + std::to_string(length) +
+                             " vs. " + std::to_string(kMaxMessageBytes) + ")"};
+  }
+  if (flag & kCompressedFlag) {
+    const auto negotiated = lower(trim(grpc_encoding));
+    if (negotiated.empty() || negotiated == "identity") {
+      return internal("grpc: compressed flag set with identity or empty encoding");
+    }
+    return domain::Error{
+        domain::Code::Unimplemented, "",
+        "grpc: Decompressor is not installed for grpc-encoding \"" + negotiated + "\""};
+  }
+  if (flag != 0) return internal("grpc: unknown frame flag " + std::to_string(flag));
+  if (body.size() - 5 < length) return internal("grpc: unexpected EOF: the message is truncated");
+  if (body.size() - 5 > length) {
+    // A unary call has one message: grpc-go answers a second one so.
+    return domain::Error{domain::Code::Unimplemented, "",
+                         "grpc: client streaming is not supported by a unary method"};
+  }
+  return std::string(body.substr(5));
+}
+
+std::string percent_encode_grpc_message(std::string_view message) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(message.size());
+  for (unsigned char c : message) {
+    if (c < 0x20 || c > 0x7e || c == '%') {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 0xf]);
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  return out;
+}
+
+std::string grpc_web_response_body(const GrpcStatus& status, std::string_view message,
+                                   WebEncoding encoding) {
+  std::string body;
+  if (status.code == domain::Code::Ok) put_frame(body, 0x00, message);
+  std::string trailers = "grpc-status:" + std::to_string(static_cast<int>(status.code)) + "\r\n";
+  trailers += "grpc-message:" + percent_encode_grpc_message(status.message) + "\r\n";
+  if (status.details_bin) {
+    trailers += "grpc-status-details-bin:" + base64_encode(*status.details_bin) + "\r\n";
+  }
+  put_frame(body, kTrailerFlag, trailers);
+  return encoding == WebEncoding::Text ? base64_encode(body) : body;
+}
+
+std::string base64_encode(std::string_view bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(bytes.data()),
+                                static_cast<int>(bytes.size()));
+  out.resize(static_cast<std::size_t>(n));
+  return out;
+}
+
+std::optional<std::string> base64_decode(std::string_view text) {
+  // Clients may send several padded chunks one after another (one per write):
+  // each chunk ends at its padding.
+  std::string out;
+  while (!text.empty()) {
+    std::size_t end = text.find('=');
+    if (end == std::string_view::npos) {
+      end = text.size();
+    } else {
+      while (end < text.size() && text[end] == '=') ++end;
+    }
+    const auto chunk = text.substr(0, end);
+    text.remove_prefix(end);
+    if (chunk.size() % 4 != 0) return std::nullopt;
+    std::string bytes(chunk.size() / 4 * 3, '\0');
+    const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(bytes.data()),
+                                  reinterpret_cast<const unsigned char*>(chunk.data()),
+                                  static_cast<int>(chunk.size()));
+    if (n < 0) return std::nullopt;
+    // EVP_DecodeBlock counts the padding's bytes too.
+    std::size_t padding = 0;
+    for (auto it = chunk.rbegin(); it != chunk.rend() && *it == '='; ++it) ++padding;
+    if (padding > 2) return std::nullopt;
+    bytes.resize(static_cast<std::size_t>(n) - padding);
+    out += bytes;
+  }
+  return out;
+}
+
+}  // namespace mu::grpc
