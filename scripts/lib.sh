@@ -3,6 +3,8 @@
 # itself (the callers use `set -euo pipefail`).
 #
 #   ensure_packages [PKG...]             install the Debian packages the project needs, and PKG...
+#   ensure_node_packages                 npm ci in tests/node (the wire tests' Node clients) when its
+#                                        lock file changed since the last install
 #   build_project DIR [CMAKE_ARGS...]    configure (Ninja, RelWithDebInfo) and build every target
 #   configure_project DIR [CMAKE_ARGS...] configure only
 #   build_targets DIR [TARGET...]        build TARGET... (default: every target)
@@ -67,6 +69,19 @@ ensure_packages() {
 }
 
 # ---- build --------------------------------------------------------------------
+
+ensure_node_packages() {
+  local dir="$MU_ROOT/tests/node" stamp sum
+  [[ -f "$dir/package-lock.json" ]] || return 0
+  # Node 20 and npm come with the machine; Debian's own are the fallback.
+  command -v npm >/dev/null 2>&1 || ensure_packages nodejs npm
+  stamp="$dir/node_modules/.installed-lock.sha256"
+  sum=$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)
+  if [[ -f "$stamp" && "$(cat "$stamp")" == "$sum" ]]; then return 0; fi
+  mu_log "installing the wire tests' npm packages (npm ci in tests/node)"
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) || mu_die "npm ci in tests/node failed"
+  printf '%s\n' "$sum" >"$stamp"
+}
 
 configure_project() {
   (($# >= 1)) || mu_die "usage: configure_project BUILD_DIR [CMAKE_ARGS...]"

@@ -85,9 +85,8 @@ domain::Result<std::string> read_grpc_web_request(std::string_view body, WebEnco
   if (flag != 0) return internal("grpc: unknown frame flag " + std::to_string(flag));
   if (body.size() - 5 < length) return internal("grpc: unexpected EOF: the message is truncated");
   if (body.size() - 5 > length) {
-    // A unary call has one message: grpc-go answers a second one so.
-    return domain::Error{domain::Code::Unimplemented, "",
-                         "grpc: client streaming is not supported by a unary method"};
+    // A unary call has one message (gRPC implementations answer more with Internal).
+    return internal("grpc: more than one message on a unary call");
   }
   return std::string(body.substr(5));
 }

@@ -5,8 +5,8 @@
 //
 // Framing errors answer as grpc-go does (ZITADEL serves gRPC-Web through grpc-go):
 // a message over the limit is ResourceExhausted, a compressed message without a
-// negotiated encoding is Internal, a truncated frame or a body without a message is
-// Internal.
+// negotiated encoding is Internal, a truncated frame, a body without a message or
+// with two is Internal.
 #pragma once
 
 #include <cstddef>
