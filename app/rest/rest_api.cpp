@@ -12,6 +12,7 @@
 #include "app/pipeline/rpc_table.hpp"
 #include "app/rest/error_body.hpp"
 #include "app/rest/messages_json.hpp"
+#include "app/rest/openapi.hpp"
 #include "app/rest/protojson.hpp"
 #include "app/rest/routes.hpp"
 #include "app/runtime/log.hpp"
@@ -194,15 +195,18 @@ http::HttpResponse failure(CallRecord& record, const Error& e) {
 }  // namespace
 
 // /healthz (the process serves), /readyz (PostgreSQL reachable and every migration
-// applied) and /metrics: GET without authentication, not API calls. True when the
-// request was one of them (and is answered).
+// applied), /metrics and /openapi.json (the REST routes' description): GET without
+// authentication, not API calls. True when the request was one of them (and is answered).
 bool RestApi::operations_endpoint(const http::HttpRequest& req,
                                   const std::shared_ptr<CallRecord>& record, const Answer& answer) {
   const std::string_view path = record->path;
-  if (path != "/healthz" && path != "/readyz" && path != "/metrics") return false;
+  if (path != "/healthz" && path != "/readyz" && path != "/metrics" && path != "/openapi.json")
+    return false;
   record->rpc = std::string(path.substr(1));
   if (req.method != "GET" && req.method != "HEAD") {
     answer(failure(*record, Error{domain::Code::Unimplemented, "", kMethodNotAllowed}));
+  } else if (path == "/openapi.json") {
+    answer(openapi_response());
   } else if (path == "/healthz") {
     answer(json_response({{"status", "ok"}}));
   } else if (path == "/metrics") {

@@ -1,0 +1,30 @@
+# Writes a C++ file defining one `const std::string_view` that holds a file's bytes,
+# so that the binary serves the file without knowing where the source tree is.
+#   cmake -DIN=file -DOUT=generated.cpp -DNAMESPACE=mu::rest -DNAME=kOpenApiJson -P embed_file.cmake
+# A .json file must parse: a broken document fails the build, not a request.
+foreach(arg IN ITEMS IN OUT NAMESPACE NAME)
+  if(NOT DEFINED ${arg})
+    message(FATAL_ERROR "embed_file.cmake needs -D${arg}=...")
+  endif()
+endforeach()
+file(READ ${IN} content)
+if(IN MATCHES "\\.json$")
+  string(JSON ignored ERROR_VARIABLE json_error TYPE "${content}")
+  if(json_error)
+    message(FATAL_ERROR "${IN} is not valid JSON: ${json_error}")
+  endif()
+endif()
+# The bytes go in a raw string literal; its closing sequence must not occur in them.
+set(delimiter "mu_embed")
+string(FIND "${content}" ")${delimiter}\"" clash)
+if(NOT clash EQUAL -1)
+  message(FATAL_ERROR "${IN} contains )${delimiter}\" and cannot be embedded as a raw string")
+endif()
+get_filename_component(name ${IN} NAME)
+set(body "// Generated from ${name} by cmake/embed_file.cmake. Do not edit.\n")
+string(APPEND body "#include <string_view>\n\nnamespace ${NAMESPACE} {\n\n")
+string(APPEND body "extern const std::string_view ${NAME};\n")
+string(APPEND body "const std::string_view ${NAME} = R\"${delimiter}(${content})${delimiter}\";\n\n")
+string(APPEND body "}  // namespace ${NAMESPACE}\n")
+file(WRITE ${OUT}.tmp "${body}")
+execute_process(COMMAND ${CMAKE_COMMAND} -E copy_if_different ${OUT}.tmp ${OUT})
