@@ -14,6 +14,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include "tests/support/exchange_recorder.hpp"
+
 namespace mu::testing {
 namespace {
 
@@ -113,15 +115,18 @@ HttpResult HttpClient::request(const std::string& method, const std::string& tar
     disconnect();
     connect();
   }
+  HttpResult result;
   try {
-    return exchange(wire, head);
+    result = exchange(wire, head);
   } catch (const ConnectionLost&) {
     // The server may close an idle connection just as we reuse it.
     if (!reused) throw;
+    disconnect();
+    connect();
+    result = exchange(wire, head);
   }
-  disconnect();
-  connect();
-  return exchange(wire, head);
+  record_exchange(method, target, headers, result);  // only with MU_RECORD_EXCHANGES set
+  return result;
 }
 
 void HttpClient::connect() {
