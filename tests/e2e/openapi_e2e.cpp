@@ -43,6 +43,11 @@ TEST_CASE("GET /openapi.json serves the checked-in document without authenticati
   auto post = s.http().request("POST", "/openapi.json", "{}");
   CHECK(post.status == 405);
   CHECK(json::parse(post.body)["code"] == 12);
+  // A body in another encoding on an API route: 415 (code 3), declared on every operation.
+  auto proto = s.http().request("POST", "/management/v1/users/machine", std::string("\x0a\x01x"),
+                                {{"authorization", "Bearer " + s.admin_token()},
+                                 {"content-type", "application/grpc-web+proto"}});
+  CHECK(proto.status == 415);
   // Not an API route: no alias under the prefixes.
   CHECK(s.http().request("GET", "/management/v1/openapi.json").status == 404);
 }
