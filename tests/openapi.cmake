@@ -21,16 +21,16 @@ add_test(NAME "wire: REST exchanges recording starts"
 set_tests_properties("wire: REST exchanges recording starts" PROPERTIES
                      FIXTURES_SETUP rest_exchanges)
 
-find_program(NODE_EXECUTABLE NAMES node nodejs)
+find_program(MU_NODE node)
 set(MU_NODE_TESTS ${CMAKE_CURRENT_SOURCE_DIR}/node)
 set(MU_OPENAPI_DOCUMENT ${PROJECT_SOURCE_DIR}/app/rest/openapi.json)
 set(MU_VALIDATE_TEST "wire: openapi.json is a valid OpenAPI document")
 set(MU_RESPONSES_TEST "wire: every e2e REST response matches openapi.json")
-if(NODE_EXECUTABLE)
+if(MU_NODE)
   add_test(NAME ${MU_VALIDATE_TEST}
-           COMMAND ${NODE_EXECUTABLE} ${MU_NODE_TESTS}/openapi_validate.mjs ${MU_OPENAPI_DOCUMENT})
+           COMMAND ${MU_NODE} ${MU_NODE_TESTS}/openapi_validate.mjs ${MU_OPENAPI_DOCUMENT})
   add_test(NAME ${MU_RESPONSES_TEST}
-           COMMAND ${NODE_EXECUTABLE} ${MU_NODE_TESTS}/openapi_responses.mjs ${MU_EXCHANGES_FILE}
+           COMMAND ${MU_NODE} ${MU_NODE_TESTS}/openapi_responses.mjs ${MU_EXCHANGES_FILE}
                    ${MU_OPENAPI_DOCUMENT})
 else()
   # Registered all the same, so that every run says why they did not run.
