@@ -15,7 +15,7 @@ TEST_CASE("event and aggregate types have ZITADEL's keys and English texts") {
   CHECK(aggregate_type_message("project") == "AggregateTypes.project");
 }
 
-TEST_CASE("a change query's limit is 1 to 1000; 0 means 1000") {
+TEST_CASE("a change query's limit is 1 to 1000, and 0 means 1000") {
   CHECK(page_size(0) == 1000);
   CHECK(page_size(1) == 1);
   CHECK(page_size(1000) == 1000);

@@ -25,6 +25,7 @@ inline constexpr std::string_view kUserDelete = "user.delete";
 inline constexpr std::string_view kOrgRead = "org.read";
 inline constexpr std::string_view kOrgCreate = "org.create";
 inline constexpr std::string_view kOrgMemberWrite = "org.member.write";
+inline constexpr std::string_view kOrgMemberDelete = "org.member.delete";
 inline constexpr std::string_view kIamMemberWrite = "iam.member.write";
 inline constexpr std::string_view kEventsRead = "events.read";
 }  // namespace permission

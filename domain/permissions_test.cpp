@@ -32,6 +32,9 @@ TEST_CASE("the role table") {
   CHECK_FALSE(holds(Role::OrgUserManager, p::kOrgMemberWrite));
   CHECK_FALSE(holds(Role::OrgUserManager, p::kOrgRead));
   CHECK(holds(Role::OrgOwner, p::kOrgMemberWrite));
+  CHECK(holds(Role::OrgOwner, p::kOrgMemberDelete));
+  CHECK_FALSE(holds(Role::OrgUserManager, p::kOrgMemberDelete));
+  CHECK_FALSE(holds(Role::IamOwnerViewer, p::kOrgMemberDelete));
   CHECK_FALSE(holds(Role::OrgOwner, p::kOrgCreate));
   CHECK_FALSE(holds(Role::OrgOwner, p::kIamMemberWrite));
   CHECK(holds(Role::IamOwner, p::kOrgCreate));

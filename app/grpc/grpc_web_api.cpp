@@ -6,14 +6,6 @@ namespace mu::grpc {
 
 namespace {
 
-http::HttpResponse text(int status, std::string body) {
-  http::HttpResponse res;
-  res.status = status;
-  res.content_type = "text/plain; charset=utf-8";
-  res.body = std::move(body);
-  return res;
-}
-
 std::string header_or_empty(const http::HttpRequest& req, const char* name) {
   const std::string* v = req.header(name);
   return v ? *v : std::string();
@@ -30,23 +22,23 @@ void GrpcWebApi::operator()(http::HttpRequest req, http::Responder respond) {
   const bool cors = cors_.allows(origin);
 
   if (req.method == "OPTIONS") {
-    if (!cors) return respond(text(403, "CORS: origin not allowed\n"));
-    http::HttpResponse res = text(204, "");
+    if (!cors) return respond(http::text_response(403, "CORS: origin not allowed\n"));
+    http::HttpResponse res = http::text_response(204, "");
     res.content_type.clear();
     res.headers = cors_.preflight_headers(origin);
     return respond(std::move(res));
   }
   // What grpc-go's HTTP handler answers requests that are no gRPC calls.
   if (req.method != "POST") {
-    auto res = text(405, "gRPC-Web requires POST\n");
+    auto res = http::text_response(405, "gRPC-Web requires POST\n");
     res.headers["allow"] = "POST, OPTIONS";
     return respond(std::move(res));
   }
   const std::string* type = req.header("content-type");
   const auto encoding = type ? grpc_web_encoding(*type) : std::nullopt;
   if (!encoding) {
-    return respond(
-        text(415, "invalid gRPC request content-type \"" + (type ? *type : "") + "\"\n"));
+    return respond(http::text_response(
+        415, "invalid gRPC request content-type \"" + (type ? *type : "") + "\"\n"));
   }
 
   GrpcCall call;

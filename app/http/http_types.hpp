@@ -8,8 +8,8 @@
 namespace mu::http {
 
 struct HttpRequest {
-  std::string method;  // "GET", "PUT", ...
-  std::string target;  // path and query, as received
+  std::string method;                          // "GET", "PUT", ...
+  std::string target;                          // path and query, as received
   std::map<std::string, std::string> headers;  // names lower-cased
   std::string body;
 
@@ -25,6 +25,15 @@ struct HttpResponse {
   std::string body;
   std::map<std::string, std::string> headers;  // extra headers
 };
+
+// A plain-text answer (operations endpoints, transport-level refusals).
+inline HttpResponse text_response(int status, std::string body) {
+  HttpResponse res;
+  res.status = status;
+  res.content_type = "text/plain; charset=utf-8";
+  res.body = std::move(body);
+  return res;
+}
 
 // Called on an I/O thread. It must not block: long work goes elsewhere, and
 // `respond` may be called later from any thread, exactly once.

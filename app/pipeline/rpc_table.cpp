@@ -76,7 +76,7 @@ constexpr std::array kTable{
              in_scope<AddMemberRequest, add_member, kOrg>},
     RpcEntry{Rpc::UpdateOrgMember, kManagement, "UpdateOrgMember", perm::kOrgMemberWrite, true,
              in_scope<AddMemberRequest, change_member, kOrg>},
-    RpcEntry{Rpc::RemoveOrgMember, kManagement, "RemoveOrgMember", perm::kOrgMemberWrite, true,
+    RpcEntry{Rpc::RemoveOrgMember, kManagement, "RemoveOrgMember", perm::kOrgMemberDelete, true,
              in_scope<RemoveMemberRequest, remove_member, kOrg>},
     RpcEntry{Rpc::AddIAMMember, kAdmin, "AddIAMMember", perm::kIamMemberWrite, true,
              in_scope<AddMemberRequest, add_member, kInstance>},

@@ -14,6 +14,8 @@ TEST_CASE("the RPC table names every call as ZITADEL's services do") {
   CHECK(full_rpc_name(Rpc::AddIAMMember) == "zitadel.admin.v1.AdminService/AddIAMMember");
   CHECK(rpc_entry(Rpc::GetUserByID).permission == mu::domain::permission::kUserRead);
   CHECK(rpc_entry(Rpc::RemoveUser).permission == mu::domain::permission::kUserDelete);
+  // As the contract has it: removing a member is its own permission.
+  CHECK(rpc_entry(Rpc::RemoveOrgMember).permission == mu::domain::permission::kOrgMemberDelete);
   CHECK(rpc_entry(Rpc::UpdateMachine).writes);
   CHECK_FALSE(rpc_entry(Rpc::ListEvents).writes);
 }

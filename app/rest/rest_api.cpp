@@ -145,6 +145,7 @@ std::optional<std::uint64_t> sequence_of(const pipeline::Response& r) {
       [](const auto& m) -> const api::ObjectDetails* {
         if constexpr (requires { m.details; }) return &m.details;
         if constexpr (requires { m.user.details; }) return &m.user.details;
+        if constexpr (requires { m.org.details; }) return &m.org.details;
         return nullptr;
       },
       r);
@@ -153,14 +154,6 @@ std::optional<std::uint64_t> sequence_of(const pipeline::Response& r) {
 }
 
 using Answer = std::function<void(http::HttpResponse)>;
-
-http::HttpResponse text_response(int status, std::string body) {
-  http::HttpResponse res;
-  res.status = status;
-  res.content_type = "text/plain; charset=utf-8";
-  res.body = std::move(body);
-  return res;
-}
 
 // REST bodies are JSON. grpc-gateway (ZITADEL's REST side) reads any body as
 // JSON whatever its Content-Type says, and curl -d sends
@@ -210,7 +203,7 @@ bool RestApi::operations_endpoint(const http::HttpRequest& req,
   } else if (path == "/healthz") {
     answer(json_response({{"status", "ok"}}));
   } else if (path == "/metrics") {
-    auto res = text_response(200, runtime::metrics().render());
+    auto res = http::text_response(200, runtime::metrics().render());
     res.content_type = "text/plain; version=0.0.4; charset=utf-8";
     answer(std::move(res));
   } else {

@@ -8,7 +8,7 @@ using mu::runtime::WorkerPool;
 
 // Jobs here never touch their session, so no database is needed: the session
 // connects lazily, on first use.
-TEST_CASE("a full queue refuses at once; queued jobs still run at stop") {
+TEST_CASE("a full queue refuses at once, and queued jobs still run at stop") {
   WorkerPool pool("postgresql://unused@127.0.0.1:1/none", 1, 2);
   std::promise<void> release;
   std::shared_future<void> gate = release.get_future().share();

@@ -222,7 +222,7 @@ TEST_CASE("a database that went away is Unavailable (503), without SQL in the an
   CHECK(s.call("GET", "/users/" + id).status == 503);
 }
 
-TEST_CASE("an idle connection is closed after the read timeout; keep-alive holds until then") {
+TEST_CASE("an idle connection is closed after the read timeout, and keep-alive holds until then") {
   Service s({"--read-timeout", "1"});
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};

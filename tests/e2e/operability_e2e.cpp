@@ -130,7 +130,7 @@ TEST_CASE("GET answers the sequence as ETag, which If-Match accepts") {
   CHECK(stale.status == 409);
 }
 
-TEST_CASE("healthz, readyz and metrics need no token; readyz follows the database") {
+TEST_CASE("healthz, readyz and metrics need no token, and readyz follows the database") {
   Service s;
   CHECK(s.call_as("", "GET", "/healthz").status == 200);
   auto ready = s.call_as("", "GET", "/readyz");

@@ -31,6 +31,12 @@ TEST_CASE("organizations: AddOrg for IAM owners only, unique names, GetMyOrg") {
   CHECK(mine.body["org"]["id"] == id);
   CHECK(mine.body["org"]["name"] == "ACME");
   CHECK(mine.body["org"]["state"] == "ORG_STATE_ACTIVE");
+  // Its ETag is its sequence, as for every answer about one object.
+  auto raw =
+      s.http().request("GET", "/management/v1/orgs/me", "",
+                       {{"authorization", "Bearer " + s.admin_token()}, {"x-zitadel-orgid", id}});
+  CHECK(raw.header("etag") ==
+        "\"" + mine.body["org"]["details"]["sequence"].get<std::string>() + "\"");
   CHECK(s.call("GET", "/orgs/me").body["org"]["id"] ==
         s.org1());  // without the header: the caller's own
 

@@ -74,7 +74,7 @@ TEST_CASE("UpdateMachine succeeds with the contract's response shape") {
   }
 }
 
-TEST_CASE("UpdateMachine is a full replace; only changed fields are recorded") {
+TEST_CASE("UpdateMachine is a full replace, and only changed fields are recorded") {
   Service s;
   auto added = s.call(
       "POST", "/users/machine",

@@ -11,7 +11,7 @@
 
 using namespace mu;
 
-TEST_CASE("the append chains each event's hash to the one before; verify recomputes them",
+TEST_CASE("the append chains each event's hash to the one before, and verify recomputes them",
           "[audit]") {
   testing::TestDatabase db;
   pqxx::connection conn(db.url());

@@ -224,7 +224,7 @@ TEST_CASE("PAT events add and delete token rows", "[projection][auth]") {
   CHECK(left[0][0].as<std::string>() == "t2");
 }
 
-TEST_CASE("user.removed deletes the user's tokens and memberships; a re-added id gets none back",
+TEST_CASE("user.removed deletes the user's tokens and memberships, and a re-added id gets none back",
           "[projection][auth]") {
   testing::TestDatabase db;
   pqxx::connection conn(db.url());
@@ -304,7 +304,7 @@ TEST_CASE("auth read models: re-applying events is harmless and a reset replay r
   }
 }
 
-TEST_CASE("apply advances current_states of orgs, members and pats; reset zeroes them",
+TEST_CASE("apply advances current_states of orgs, members and pats, and reset zeroes them",
           "[projection][auth]") {
   testing::TestDatabase db;
   pqxx::connection conn(db.url());
