@@ -1,6 +1,12 @@
 -- wrk script: GET /users/{id} on a pool of users (USER_IDS, TOKEN in the environment).
 local ids = {}
-for id in string.gmatch(os.getenv("USER_IDS") or "", "[^,]+") do ids[#ids + 1] = id end
+-- USER_IDS_FILE (one id a line) for large pools: the environment holds 128 KiB a variable.
+local ids_file = os.getenv("USER_IDS_FILE")
+if ids_file then
+  for id in io.lines(ids_file) do ids[#ids + 1] = id end
+else
+  for id in string.gmatch(os.getenv("USER_IDS") or "", "[^,]+") do ids[#ids + 1] = id end
+end
 local token = os.getenv("TOKEN") or ""
 local counter = 0
 

@@ -3,8 +3,17 @@
 -- Usage: wrk -t2 -c32 -d20s -s bench/update_machine.lua http://127.0.0.1:8080
 --        with USER_IDS (comma-separated) and TOKEN in the environment.
 local ids = {}
-for id in string.gmatch(os.getenv("USER_IDS") or "", "[^,]+") do ids[#ids + 1] = id end
+-- USER_IDS_FILE (one id a line) for large pools: the environment holds 128 KiB a variable.
+local ids_file = os.getenv("USER_IDS_FILE")
+if ids_file then
+  for id in io.lines(ids_file) do ids[#ids + 1] = id end
+else
+  for id in string.gmatch(os.getenv("USER_IDS") or "", "[^,]+") do ids[#ids + 1] = id end
+end
 local token = os.getenv("TOKEN") or ""
+-- A run of wrk starts counting again: RUN_ID keeps a second run (after a warm-up) from
+-- sending a user the name it already has, which would be NotChanged, not a write.
+local run = os.getenv("RUN_ID") or ""
 local counter = 0
 -- Each wrk thread has its own Lua state: a thread number keeps the names distinct.
 local threads = 0
@@ -16,7 +25,7 @@ end
 request = function()
   counter = counter + 1
   local id = ids[(counter % #ids) + 1]
-  local body = '{"name":"bench ' .. tostring(tid) .. "-" .. counter .. '","description":"wrk"}'
+  local body = '{"name":"bench ' .. run .. tostring(tid) .. "-" .. counter .. '","description":"wrk"}'
   return wrk.format("PUT", "/management/v1/users/" .. id .. "/machine",
                     {["authorization"] = "Bearer " .. token, ["content-type"] = "application/json"}, body)
 end
