@@ -15,6 +15,7 @@ local token = os.getenv("TOKEN") or ""
 -- sending a user the name it already has, which would be NotChanged, not a write.
 local run = os.getenv("RUN_ID") or ""
 local counter = 0
+local nthreads = tonumber(os.getenv("WRK_THREADS") or "2")
 -- Each wrk thread has its own Lua state: a thread number keeps the names distinct.
 local threads = 0
 setup = function(thread)
@@ -24,7 +25,10 @@ end
 
 request = function()
   counter = counter + 1
-  local id = ids[(counter % #ids) + 1]
+  -- Each thread takes its own users (every WRK_THREADS-th, from its number on): threads that
+  -- count alike must not rename one user at once, which would measure lock waits and
+  -- retries on one stream instead of the call.
+  local id = ids[((counter * nthreads + tid - 1) % #ids) + 1]
   local body = '{"name":"bench ' .. run .. tostring(tid) .. "-" .. counter .. '","description":"wrk"}'
   return wrk.format("PUT", "/management/v1/users/" .. id .. "/machine",
                     {["authorization"] = "Bearer " .. token, ["content-type"] = "application/json"}, body)
