@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <functional>
@@ -153,6 +154,30 @@ std::optional<std::uint64_t> sequence_of(const pipeline::Response& r) {
   return d->sequence;
 }
 
+// The same for a response kept as protojson (an idempotent replay): details.sequence, a
+// uint64 written as a string, in the message or in its user or org.
+std::optional<std::uint64_t> sequence_of_json(const std::string& body) {
+  const json parsed = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (!parsed.is_object()) return std::nullopt;
+  for (const char* holder : {"", "user", "org"}) {
+    const json* msg = &parsed;
+    if (*holder) {
+      auto it = parsed.find(holder);
+      if (it == parsed.end() || !it->is_object()) continue;
+      msg = &*it;
+    }
+    auto details = msg->find("details");
+    if (details == msg->end() || !details->is_object()) continue;
+    auto seq = details->find("sequence");
+    if (seq == details->end() || !seq->is_string()) continue;
+    std::uint64_t n = 0;
+    const auto& text = seq->get_ref<const std::string&>();
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec == std::errc{} && end == text.data() + text.size() && n > 0) return n;
+  }
+  return std::nullopt;
+}
+
 using Answer = std::function<void(http::HttpResponse)>;
 
 // REST bodies are JSON. grpc-gateway (ZITADEL's REST side) reads any body as
@@ -273,6 +298,10 @@ void RestApi::operator()(http::HttpRequest req, http::Responder respond) {
       http::HttpResponse res;
       res.body = std::move(*out.json);
       res.headers["idempotent-replayed"] = "true";
+      // As the first answer had it.
+      if (auto seq = sequence_of_json(res.body)) {
+        res.headers["etag"] = "\"" + std::to_string(*seq) + "\"";
+      }
       return answer(std::move(res));
     }
     if (!out.result.ok()) return answer(failure(*record, out.result.error()));

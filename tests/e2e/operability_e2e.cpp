@@ -51,6 +51,8 @@ TEST_CASE("Idempotency-Key: a retry replays the first response and appends nothi
   CHECK(again.status == 200);
   CHECK(again.body == first.body);
   CHECK(again.header("idempotent-replayed") == "true");
+  CHECK_FALSE(first.header("etag").empty());
+  CHECK(again.header("etag") == first.header("etag"));  // the replay's too
   CHECK(s.count_events(id) == before + 1);
 
   // The same key with another request is refused and changes nothing.
