@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "app/grpc/proto_codec.hpp"
 #include "app/grpc/proto_messages.hpp"
 #include "app/handlers/request_id.hpp"
 #include "app/pipeline/rpc_table.hpp"
@@ -20,7 +21,7 @@ std::optional<std::string> find(const std::map<std::string, std::string>& md, co
 }  // namespace
 
 GrpcStatus status_of(const domain::Error& e) {
-  return GrpcStatus{e.code, e.full_message(), status_details_bin(e)};
+  return GrpcStatus{e.code, e.full_message(), status_details(e)};
 }
 
 void GrpcCalls::operator()(GrpcCall call, std::function<void(GrpcReply)> done) {
@@ -29,8 +30,10 @@ void GrpcCalls::operator()(GrpcCall call, std::function<void(GrpcReply)> done) {
     std::string request_id;
     std::string rpc;
     std::string caller;
+    std::size_t bytes_in = 0;
   };
   auto record = std::make_shared<Record>();
+  record->bytes_in = call.message.size();
   record->call = std::move(call);
   const auto& in_call = record->call;
 
@@ -43,21 +46,18 @@ void GrpcCalls::operator()(GrpcCall call, std::function<void(GrpcReply)> done) {
     const int code = static_cast<int>(reply.status.code);
     runtime::metrics().observe_request(record->rpc.empty() ? "none" : record->rpc, code, seconds);
     runtime::log_request({record->request_id, "POST", record->call.path, record->rpc,
-                          record->caller, 200, code, seconds * 1000.0, record->call.message.size(),
+                          record->caller, 200, code, seconds * 1000.0, record->bytes_in,
                           reply.message.size()});
     done(std::move(reply));
   };
   auto fail = [answer](const domain::Error& e) { answer(GrpcReply{status_of(e), {}, {}}); };
 
-  if (auto given = find(in_call.metadata, "x-request-id")) {
-    if (auto bad = handlers::check_request_id(*given)) {
-      record->request_id = "-";
-      return fail(*bad);
-    }
-    record->request_id = *given;
-  } else {
-    record->request_id = handlers::new_request_id();
+  auto request_id = handlers::resolve_request_id(find(in_call.metadata, "x-request-id"));
+  if (!request_id.ok()) {
+    record->request_id = "-";
+    return fail(request_id.error());
   }
+  record->request_id = std::move(*request_id);
 
   const auto rpc = pipeline::rpc_of_grpc_path(in_call.path);
   if (rpc) record->rpc = std::string(pipeline::rpc_entry(*rpc).method);
@@ -88,7 +88,7 @@ void GrpcCalls::operator()(GrpcCall call, std::function<void(GrpcReply)> done) {
       find(in_call.metadata, "if-match"),
       find(in_call.metadata, "idempotency-key"),
       {},
-      in_call.message};
+      std::move(record->call.message)};  // the pipeline owns the bytes from here
   auto decode = [rpc = *rpc](const pipeline::CallInput& in) {
     return decode_proto_request(rpc, in.body);
   };

@@ -101,8 +101,4 @@ domain::Result<std::string> proto_response_from_json(Rpc rpc, std::string_view j
   return message->SerializeAsString();
 }
 
-std::optional<std::string> status_details_bin(const domain::Error& e) {
-  return status_details(e);
-}
-
 }  // namespace mu::grpc

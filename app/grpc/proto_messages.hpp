@@ -16,7 +16,5 @@ namespace mu::grpc {
 domain::Result<pipeline::Request> decode_proto_request(api::Rpc rpc, std::string_view bytes);
 std::string encode_proto_response(const pipeline::Response& response);
 domain::Result<std::string> proto_response_from_json(api::Rpc rpc, std::string_view json);
-// grpc-status-details-bin's bytes for an error with an id; nullopt without one.
-std::optional<std::string> status_details_bin(const domain::Error& e);
 
 }  // namespace mu::grpc

@@ -23,4 +23,10 @@ std::string new_request_id() {
   return std::string(id);
 }
 
+domain::Result<std::string> resolve_request_id(const std::optional<std::string>& given) {
+  if (!given) return new_request_id();
+  if (auto bad = check_request_id(*given)) return *bad;
+  return *given;
+}
+
 }  // namespace mu::handlers

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "domain/error.hpp"
+#include "domain/result.hpp"
 
 namespace mu::handlers {
 
@@ -15,5 +16,8 @@ std::optional<domain::Error> check_request_id(std::string_view given);
 
 // 16 lower-case hex digits, random.
 std::string new_request_id();
+
+// The call's id: the caller's when given (checked as above), else a new one.
+domain::Result<std::string> resolve_request_id(const std::optional<std::string>& given);
 
 }  // namespace mu::handlers

@@ -29,3 +29,11 @@ TEST_CASE("generated request ids are 16 hex digits and do not repeat") {
   }
   CHECK(seen.size() == 1000);
 }
+
+TEST_CASE("a call's request id is the caller's when valid, else a new one") {
+  using mu::handlers::resolve_request_id;
+  CHECK(*resolve_request_id(std::string("abc-1")) == "abc-1");
+  CHECK(resolve_request_id(std::nullopt)->size() == 16);
+  CHECK_FALSE(resolve_request_id(std::string("")).ok());
+  CHECK_FALSE(resolve_request_id(std::string(129, 'a')).ok());
+}

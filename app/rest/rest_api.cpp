@@ -130,16 +130,6 @@ std::optional<std::string> header(const http::HttpRequest& req, const char* name
   return v ? std::optional<std::string>(*v) : std::nullopt;
 }
 
-// X-Request-Id as the caller sent it (at most 128 printable ASCII characters), or
-// one of ours: 16 hex digits.
-domain::Result<std::string> request_id_of(const http::HttpRequest& req) {
-  if (const std::string* given = req.header("x-request-id")) {
-    if (auto bad = handlers::check_request_id(*given)) return *bad;
-    return *given;
-  }
-  return handlers::new_request_id();
-}
-
 // The sequence a response reports, which is the ETag of the object it is about.
 std::optional<std::uint64_t> sequence_of(const pipeline::Response& r) {
   const api::ObjectDetails* d = std::visit(
@@ -263,7 +253,7 @@ void RestApi::operator()(http::HttpRequest req, http::Responder respond) {
     respond(std::move(res));
   };
 
-  auto request_id = request_id_of(req);
+  auto request_id = handlers::resolve_request_id(header(req, "x-request-id"));
   if (!request_id.ok()) {
     record->request_id = "-";
     return answer(failure(*record, request_id.error()));
