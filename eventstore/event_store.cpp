@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <set>
 #include <utility>
 
+#include "domain/jsonb_text.hpp"
 #include "domain/time.hpp"
 
 namespace mu::eventstore {
@@ -140,7 +142,7 @@ head AS (
          -- A new stream's creation is its first event's instant.
          (SELECT at FROM chain WHERE ord = 1), (SELECT hash FROM last)
   ON CONFLICT (aggregate_type, aggregate_id) DO NOTHING
-  RETURNING s.owner, s.created_at
+  RETURNING s.owner, s.created_at, s.last_hash AS hash, s.updated_at AS at
 ))sql";
 
 constexpr const char* kBatchExistingHead = R"sql(
@@ -159,7 +161,7 @@ head AS (
          last_hash = (SELECT hash FROM last)
    WHERE s.aggregate_type = $1::text AND s.aggregate_id = $2::text AND s.sequence = $3::bigint
      AND EXISTS (SELECT 1 FROM cur) AND s.last_hash IS NOT DISTINCT FROM (SELECT last_hash FROM cur)
-  RETURNING s.owner, s.created_at
+  RETURNING s.owner, s.created_at, s.last_hash AS hash, s.updated_at AS at
 ))sql";
 
 // Events without an owner in the request take the stream's.
@@ -195,10 +197,12 @@ claimed AS (
   RETURNING u.unique_type, u.unique_value
 )
 SELECT 0 AS kind, sequence, position, us, owner AS a, NULL::text AS b, tx,
-       (SELECT (extract(epoch FROM head.created_at) * 1000000)::bigint FROM head) AS created_us
+       (SELECT (extract(epoch FROM head.created_at) * 1000000)::bigint FROM head) AS created_us,
+       (SELECT head.hash FROM head) AS head_hash,
+       (SELECT (extract(epoch FROM head.at) * 1000000)::bigint FROM head) AS head_us
   FROM ev
 UNION ALL
-SELECT 1, NULL, NULL, NULL, unique_type, unique_value, NULL, NULL FROM claimed
+SELECT 1, NULL, NULL, NULL, unique_type, unique_value, NULL, NULL, NULL, NULL FROM claimed
 )sql";
 
 std::vector<domain::StoredEvent> to_events(const pqxx::result& result) {
@@ -253,13 +257,26 @@ void poison(pqxx::transaction_base& tx) {
   }
 }
 
+// A bytea column as PostgreSQL's text output writes it (\x and hex digits).
+std::optional<domain::Hash> hash_of(const pqxx::field& f) {
+  if (f.is_null()) return std::nullopt;
+  const std::string_view text(f.c_str(), f.size());
+  domain::Hash h;
+  if (text.size() != 66 || text.substr(0, 2) != "\\x" || !domain::from_hex(text.substr(2), h)) {
+    return std::nullopt;
+  }
+  return h;
+}
+
 }  // namespace
 
 EventStore::EventStore(pqxx::connection_base& conn) {
   // libpqxx prepares lazily on first use; preparing the same definitions again (another
   // EventStore on this connection) is allowed.
   const std::string load_head =
-      "SELECT sequence, owner, snapshot::text, snapshot_revision FROM streams "
+      "SELECT sequence, owner, snapshot::text, snapshot_revision, last_hash, "
+      "(extract(epoch FROM created_at) * 1000000)::bigint, "
+      "(extract(epoch FROM updated_at) * 1000000)::bigint FROM streams "
       "WHERE aggregate_type = $1 AND aggregate_id = $2";
   conn.prepare(kLoadHead, load_head);
   conn.prepare(kLoadHeadLocked, load_head + " FOR UPDATE");
@@ -291,6 +308,9 @@ std::optional<StreamHead> EventStore::load_head(pqxx::transaction_base& tx,
   head.owner = row[1].as<std::string>();
   if (!row[2].is_null()) head.snapshot = nlohmann::json::parse(row[2].as<std::string>());
   head.snapshot_revision = row[3].as<int>();
+  head.last_hash = hash_of(row[4]);
+  head.created_us = row[5].as<long long>();
+  head.updated_us = row[6].as<long long>();
   return head;
 }
 
@@ -350,6 +370,8 @@ Appended EventStore::append(pqxx::transaction_base& tx, const AppendRequest& req
 
   std::vector<domain::StoredEvent> stored;
   domain::Timestamp stream_created_at{};
+  std::optional<domain::Hash> head_hash;
+  long long head_us = 0;
   std::set<std::pair<std::string, std::string>> claimed;
   for (const auto& row : result) {
     if (row[0].as<int>() == 1) {
@@ -371,6 +393,8 @@ Appended EventStore::append(pqxx::transaction_base& tx, const AppendRequest& req
     e.created_at = domain::from_unix_micros(row[3].as<long long>());
     e.tx_id = static_cast<std::uint64_t>(row[6].as<std::int64_t>());
     stream_created_at = domain::from_unix_micros(row[7].as<long long>());
+    head_hash = hash_of(row[8]);
+    head_us = row[9].as<long long>();
     stored.push_back(std::move(e));
   }
   if (stored.empty()) {
@@ -386,7 +410,156 @@ Appended EventStore::append(pqxx::transaction_base& tx, const AppendRequest& req
   }
   std::sort(stored.begin(), stored.end(),
             [](const auto& a, const auto& b) { return a.sequence < b.sequence; });
-  return {std::move(stored), stream_created_at};
+  return {std::move(stored), stream_created_at, head_hash, head_us};
+}
+
+namespace {
+
+// append_one's statement. Its parameters, the shares' six first (StatementShares):
+//   $7 the head's hash now, $8 the event's hash, $9 event type, $10 revision, $11 creator,
+//   $12 snapshot (JSON null: none), $13 snapshot revision, $14 rpc, $15 transport,
+//   $16 request id.
+// The head's update comes first and decides, as in every append: when the head is no longer
+// at the sequence and hash the command decided on, nothing is written and no row returned.
+std::string one_statement_sql(const StatementShares& shares) {
+  std::string sql = R"sql(
+WITH head AS (
+  UPDATE streams AS s
+     SET sequence = $3::bigint,
+         snapshot = nullif($12::jsonb, 'null'::jsonb),
+         snapshot_revision = $13::integer,
+         updated_at = greatest(clock_timestamp(),
+                               'epoch'::timestamptz + $5::bigint * interval '1 microsecond'),
+         last_hash = $8::bytea
+   WHERE s.aggregate_type = $1::text AND s.aggregate_id = $2::text
+     AND s.sequence = $3::bigint - 1 AND s.last_hash = $7::bytea
+  RETURNING s.created_at, s.updated_at
+),
+ev AS (
+  INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, revision, payload,
+                      creator, owner, created_at, rpc, transport, request_id, hash)
+  SELECT $1::text, $2::text, $3::bigint, $9::text, $10::smallint, $4::jsonb, $11::text,
+         $6::text, 'epoch'::timestamptz + $5::bigint * interval '1 microsecond', $14::text,
+         $15::text, $16::text, $8::bytea
+    FROM head
+  RETURNING position, tx_id::text::bigint AS tx
+))sql";
+  for (std::size_t i = 0; i < shares.shares.size(); ++i) {
+    sql += ",\nshare_" + std::to_string(i) + " AS (" + shares.shares[i] + ")";
+  }
+  return sql + R"sql(
+SELECT ev.position, ev.tx, (extract(epoch FROM head.created_at) * 1000000)::bigint,
+       (extract(epoch FROM head.updated_at) * 1000000)::bigint
+  FROM ev CROSS JOIN head)sql";
+}
+
+long long now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string bytea_param(const domain::Hash& h) {
+  return "\\x" + domain::to_hex(h);
+}
+
+}  // namespace
+
+bool EventStore::one_statement_fits(const AppendRequest& request, const StreamHead& head) {
+  return request.events.size() == 1 && request.expected_sequence > 0 &&
+         request.expected_sequence == head.sequence && head.last_hash.has_value() &&
+         request.claim.empty() && request.release.empty() &&
+         domain::jsonb_text(request.events.front().payload).has_value();
+}
+
+Appended EventStore::append_one(pqxx::connection_base& conn, const AppendRequest& request,
+                                const StreamHead& head, const StatementShares& shares) {
+  if (!one_statement_fits(request, head)) {
+    throw std::invalid_argument("append_one: the request does not fit one statement");
+  }
+  const auto& in = request.events.front();
+  const std::string payload = *domain::jsonb_text(in.payload);
+  const std::string owner = request.owner.empty() ? head.owner : request.owner;
+  const std::uint64_t sequence = head.sequence + 1;
+  // Within a stream, time grows with the sequence, as the transaction path's does.
+  const long long created_us = std::max(now_us(), head.updated_us + 1);
+
+  thread_local domain::Sha256 sha;
+  domain::HashedFields f;
+  f.aggregate_type = request.aggregate_type;
+  f.aggregate_id = request.aggregate_id;
+  f.sequence = sequence;
+  f.event_type = in.type;
+  f.revision = in.revision;
+  f.payload = payload;
+  f.creator = request.creator;
+  f.owner = owner;
+  f.created_us = created_us;
+  f.rpc = request.origin.rpc;
+  f.transport = request.origin.transport;
+  f.request_id = request.origin.request_id;
+  const domain::Hash hash = sha.event_hash(f, domain::bytes_of(*head.last_hash));
+
+  const std::string name = "mu_es_one_" + shares.key;
+  if (prepared_one_.insert(name).second) conn.prepare(name, one_statement_sql(shares));
+  const int pid = conn.backendpid();
+  pqxx::result result;
+  try {
+    pqxx::nontransaction tx(conn);
+    result = tx.exec_prepared(
+        name, request.aggregate_type, request.aggregate_id, static_cast<std::int64_t>(sequence),
+        payload, created_us, owner, bytea_param(*head.last_hash), bytea_param(hash), in.type,
+        in.revision, request.creator, request.snapshot.dump(), request.snapshot_revision,
+        request.origin.rpc, request.origin.transport, request.origin.request_id);
+  } catch (const pqxx::broken_connection&) {
+    throw LostAppend(pid, sequence, hash);
+  } catch (const pqxx::unique_violation&) {
+    throw ConcurrencyConflict("stream " + request.aggregate_type + "/" + request.aggregate_id +
+                              " was written concurrently");
+  } catch (const pqxx::transaction_rollback&) {
+    throw ConcurrencyConflict("stream " + request.aggregate_type + "/" + request.aggregate_id +
+                              " was written concurrently");
+  }
+  if (result.empty()) {
+    throw ConcurrencyConflict("stream " + request.aggregate_type + "/" + request.aggregate_id +
+                              " is no longer at sequence " + std::to_string(head.sequence));
+  }
+  const auto& row = result[0];
+  domain::StoredEvent e;
+  e.aggregate_type = request.aggregate_type;
+  e.aggregate_id = request.aggregate_id;
+  e.sequence = sequence;
+  e.position = row[0].as<std::int64_t>();
+  e.tx_id = static_cast<std::uint64_t>(row[1].as<std::int64_t>());
+  e.type = in.type;
+  e.revision = in.revision;
+  e.payload = in.payload;
+  e.creator = request.creator;
+  e.owner = owner;
+  e.created_at = domain::from_unix_micros(created_us);
+  Appended out;
+  out.events.push_back(std::move(e));
+  out.stream_created_at = domain::from_unix_micros(row[2].as<long long>());
+  out.last_hash = hash;
+  out.updated_us = row[3].as<long long>();
+  return out;
+}
+
+TransactionStatus settle_lost_append(pqxx::connection_base& conn, const LostAppend& lost,
+                                     const std::string& aggregate_type,
+                                     const std::string& aggregate_id) {
+  pqxx::nontransaction tx(conn);
+  // First whether the process that ran it is done with it (gone, or idle: an autocommit
+  // statement commits before its process goes idle); only then is the absence of the
+  // event final. In the other order, it could commit between the two reads.
+  const auto running = tx.exec_params(
+      "SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND state IS DISTINCT FROM 'idle'",
+      lost.backend_pid);
+  if (!running.empty()) return TransactionStatus::InProgress;
+  const auto found = tx.exec_params(
+      "SELECT 1 FROM events WHERE aggregate_type = $1 AND aggregate_id = $2 AND hash = $3::bytea",
+      aggregate_type, aggregate_id, bytea_param(lost.hash));
+  return found.empty() ? TransactionStatus::Aborted : TransactionStatus::Committed;
 }
 
 domain::StoredEvent event_from_row(const pqxx::row& row) {

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -16,6 +17,8 @@
 #include <pqxx/pqxx>
 
 #include "domain/event.hpp"
+#include "domain/event_hash.hpp"
+#include "eventstore/transaction_status.hpp"
 
 namespace mu::eventstore {
 
@@ -25,6 +28,9 @@ struct StreamHead {
   std::string owner;
   nlohmann::json snapshot;  // null when the stream has none
   int snapshot_revision = 0;
+  std::optional<domain::Hash> last_hash;  // the last event's hash (none before migration 0009)
+  long long created_us = 0;  // the stream's creation (its first event's time), µs since the epoch
+  long long updated_us = 0;  // its last append, at or after its last event's time
 };
 
 // A value that must be unique within its type, e.g. {"usernames", "<org>:<name>"}.
@@ -54,6 +60,33 @@ struct AppendRequest {
 struct Appended {
   std::vector<domain::StoredEvent> events;
   domain::Timestamp stream_created_at{};
+  std::optional<domain::Hash> last_hash;  // the stream head's hash after the append
+  long long updated_us = 0;               // the stream head's updated_at after it
+};
+
+// The parameters a read model's share of a one-statement append (append_one) may use, and
+// the CTE it may read: each share is the body of a data-modifying CTE such as
+//   UPDATE users_read_model SET ... FROM ev WHERE id = $2 AND sequence < $3::bigint
+// reading `ev` (the inserted event: position) so that it writes nothing when the append
+// wrote nothing.
+//   $1 aggregate_type, $2 aggregate_id, $3 the event's sequence, $4 its payload (jsonb),
+//   $5 its created_at as microseconds since the epoch (bigint), $6 its owner.
+struct StatementShares {
+  std::string key;                  // names the prepared statement: one per distinct list
+  std::vector<std::string> shares;  // the CTE bodies, in reduction order
+};
+
+// The broken connection of a one-statement append: the statement may or may not have
+// committed. settle_lost_append() finds out.
+struct LostAppend : std::runtime_error {
+  LostAppend(int pid, std::uint64_t seq, domain::Hash h)
+      : std::runtime_error("the connection was lost during a one-statement append"),
+        backend_pid(pid),
+        sequence(seq),
+        hash(h) {}
+  int backend_pid;         // the server process that ran it
+  std::uint64_t sequence;  // the event's sequence
+  domain::Hash hash;       // its hash: stored if and only if the statement committed
 };
 
 // The stream moved since expected_sequence: reload, decide again.
@@ -106,6 +139,29 @@ class EventStore {
   // with the events) and returns the stored events. Throws ConcurrencyConflict
   // or UniqueKeyTaken; the caller's transaction is then unusable.
   Appended append(pqxx::transaction_base& tx, const AppendRequest& request);
+
+  // Whether append_one can take this request on this head: one event on an existing stream
+  // whose hash chain is known, no unique keys, a payload whose jsonb text domain::jsonb_text
+  // knows.
+  static bool one_statement_fits(const AppendRequest& request, const StreamHead& head);
+
+  // One event in one autocommit statement, the write path of the common command: the head
+  // moves from `head` (its sequence and hash: a head that moved is ConcurrencyConflict and
+  // nothing is written), the event is inserted with its hash computed here, and the read
+  // models' shares reduce it, all committed together. Needs one_statement_fits. Throws
+  // LostAppend when the connection breaks meanwhile.
+  Appended append_one(pqxx::connection_base& conn, const AppendRequest& request,
+                      const StreamHead& head, const StatementShares& shares);
+
+ private:
+  std::set<std::string> prepared_one_;  // the append_one statements prepared on the connection
 };
+
+// What became of a LostAppend, asked on a new connection: InProgress while the process that
+// ran it still runs a statement (the caller asks again until its deadline), then Committed
+// when its event (by hash) is stored, else Aborted.
+TransactionStatus settle_lost_append(pqxx::connection_base& conn, const LostAppend& lost,
+                                     const std::string& aggregate_type,
+                                     const std::string& aggregate_id);
 
 }  // namespace mu::eventstore

@@ -183,6 +183,15 @@ void reduce(pqxx::transaction_base& tx, const domain::StoredEvent& e) {
 
 }  // namespace
 
+std::optional<std::string> auth_statement_share(std::string_view aggregate_type,
+                                                std::string_view event_type) {
+  if (aggregate_type != domain::kUserAggregate) return std::nullopt;
+  if (event_type == et::kPatAdded || event_type == et::kPatRemoved || event_type == et::kRemoved) {
+    return std::nullopt;  // as reduce_user above
+  }
+  return "";
+}
+
 std::vector<domain::Membership> memberships_from_json(const nlohmann::json& rows) {
   std::vector<domain::Membership> out;
   if (!rows.is_array()) return out;

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -34,6 +35,11 @@ struct OrgView {
 
   friend bool operator==(const OrgView&, const OrgView&) = default;
 };
+
+// Their share of a one-statement append (see users_statement_share): "" for the user events
+// they ignore, nullopt for every event they reduce (those take the transaction path).
+std::optional<std::string> auth_statement_share(std::string_view aggregate_type,
+                                                std::string_view event_type);
 
 class AuthProjections {
  public:

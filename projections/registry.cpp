@@ -1,5 +1,6 @@
 #include "projections/registry.hpp"
 
+#include <cctype>
 #include <mutex>
 
 #include <nlohmann/json.hpp>
@@ -44,7 +45,8 @@ const std::vector<ProjectionInfo>& registry() {
                      [fold](pqxx::transaction_base& tx, const std::string& table) {
                        fold->copy_into(tx, table);
                      }};
-       }},
+       },
+       users_statement_share},
       // Authentication reads these right after the write that changes them.
       {"auth",
        1,
@@ -59,7 +61,8 @@ const std::vector<ProjectionInfo>& registry() {
            auth->apply_inline(tx, e);
          };
        },
-       {}},
+       {},
+       auth_statement_share},
   };
   return all;
 }
@@ -98,6 +101,26 @@ void record_inline_checkpoints(pqxx::transaction_base& tx) {
 std::optional<Fold> make_fold(const ProjectionInfo& info) {
   if (!info.fold) return std::nullopt;
   return info.fold();
+}
+
+std::optional<eventstore::StatementShares> statement_shares(std::string_view aggregate_type,
+                                                            std::string_view event_type) {
+  if (any_async()) return std::nullopt;
+  eventstore::StatementShares out;
+  out.key = std::string(aggregate_type) + "_" + std::string(event_type);
+  for (const auto& p : registry()) {
+    if (!p.statement_share) return std::nullopt;
+    auto share = p.statement_share(aggregate_type, event_type);
+    if (!share) return std::nullopt;
+    if (share->empty()) continue;
+    out.key += "_" + p.name;
+    out.shares.push_back(std::move(*share));
+  }
+  // A prepared statement's name: letters, digits and underscores.
+  for (auto& c : out.key) {
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+  }
+  return out;
 }
 
 bool any_async() {

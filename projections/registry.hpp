@@ -14,6 +14,7 @@
 
 #include <pqxx/pqxx>
 
+#include "eventstore/event_store.hpp"
 #include "projections/catch_up.hpp"
 
 namespace mu::projections {
@@ -49,6 +50,12 @@ struct ProjectionInfo {
       reducer;
   // Its whole-history fold, for projections that have one (else rebuilds go in batches).
   std::function<Fold()> fold;
+  // Its share of a one-statement append of one event of this type to a stream of this
+  // aggregate type (eventstore::StatementShares): the SQL reducing it on the live tables,
+  // "" when the read model ignores such events, nullopt when it cannot reduce them there.
+  std::function<std::optional<std::string>(std::string_view aggregate_type,
+                                           std::string_view event_type)>
+      statement_share;
 };
 
 // Every read model, in the order they are reduced.
@@ -61,6 +68,12 @@ Mode mode_of(std::string_view name);
 bool any_async();
 
 std::optional<Fold> make_fold(const ProjectionInfo& info);
+
+// The shares of every read model that runs inline in this process, for a one-statement
+// append of one such event; nullopt when one of them cannot take part, or when any
+// projection runs async here (its runner is woken by a NOTIFY in the append's transaction).
+std::optional<eventstore::StatementShares> statement_shares(std::string_view aggregate_type,
+                                                            std::string_view event_type);
 
 // Moves the current_states rows of every projection that runs inline in this process
 // to the last visible position: each visible event was reduced in its own transaction.

@@ -33,21 +33,31 @@ constexpr const char* kAddedSql =
     "'epoch'::timestamptz + $7::bigint * interval '1 microsecond', $8, $9) "
     "ON CONFLICT (id) DO NOTHING";
 
-// The payload of user.machine.changed holds only the fields that changed.
-constexpr const char* kChangedSql =
-    "UPDATE users_read_model SET "
-    "name = coalesce($2::jsonb->>'name', name), "
-    "description = coalesce($2::jsonb->>'description', description), "
-    "access_token_type = coalesce(($2::jsonb->>'accessTokenType')::smallint, access_token_type), "
-    "change_date = 'epoch'::timestamptz + $3::bigint * interval '1 microsecond', "
-    "sequence = $4, position = $5 "
-    "WHERE id = $1 AND sequence < $4";
+// The SET clauses of a change and of a state change, written once for the per-event
+// statements below and for the one-statement append's share (users_statement_share), which
+// name their parameters differently. The payload of user.machine.changed holds only the
+// fields that changed.
+std::string changed_set(const std::string& payload, const std::string& at_us,
+                        const std::string& seq, const std::string& position) {
+  return "name = coalesce(" + payload + "::jsonb->>'name', name), " + "description = coalesce(" +
+         payload + "::jsonb->>'description', description), " + "access_token_type = coalesce((" +
+         payload + "::jsonb->>'accessTokenType')::smallint, access_token_type), " +
+         "change_date = 'epoch'::timestamptz + " + at_us + "::bigint * interval '1 microsecond', " +
+         "sequence = " + seq + ", position = " + position;
+}
 
-constexpr const char* kStateSql =
-    "UPDATE users_read_model SET state = $2::smallint, "
-    "change_date = 'epoch'::timestamptz + $3::bigint * interval '1 microsecond', "
-    "sequence = $4, position = $5 "
-    "WHERE id = $1 AND sequence < $4";
+std::string state_set(const std::string& state, const std::string& at_us, const std::string& seq,
+                      const std::string& position) {
+  return "state = " + state + "::smallint, change_date = 'epoch'::timestamptz + " + at_us +
+         "::bigint * interval '1 microsecond', sequence = " + seq + ", position = " + position;
+}
+
+const std::string kChangedSql = "UPDATE users_read_model SET " +
+                                changed_set("$2", "$3", "$4", "$5") +
+                                " WHERE id = $1 AND sequence < $4";
+
+const std::string kStateSql = "UPDATE users_read_model SET " + state_set("$2", "$3", "$4", "$5") +
+                              " WHERE id = $1 AND sequence < $4";
 
 constexpr const char* kRemovedSql = "DELETE FROM users_read_model WHERE id = $1 AND sequence < $2";
 
@@ -62,8 +72,8 @@ constexpr const char* kViewColumns =
     "(extract(epoch FROM creation_date) * 1000000)::bigint, "
     "(extract(epoch FROM change_date) * 1000000)::bigint, sequence, position";
 
-std::string returning_view(const char* sql) {
-  return std::string(sql) + " RETURNING " + kViewColumns;
+std::string returning_view(const std::string& sql) {
+  return sql + " RETURNING " + kViewColumns;
 }
 
 // Writes only when it moves, so an idle service does not write at all.
@@ -129,6 +139,26 @@ pqxx::result reduce(pqxx::transaction_base& tx, const domain::StoredEvent& e,
 }
 
 }  // namespace
+
+std::optional<std::string> users_statement_share(std::string_view aggregate_type,
+                                                 std::string_view event_type) {
+  if (aggregate_type != domain::kUserAggregate) return "";
+  // The one statement's parameters (eventstore::StatementShares): $2 id, $3 sequence,
+  // $4 payload, $5 created_at (µs); `ev` is the inserted event.
+  const std::string where =
+      " FROM ev WHERE users_read_model.id = $2::text AND users_read_model.sequence < $3::bigint";
+  if (event_type == et::kMachineChanged) {
+    return "UPDATE users_read_model SET " + changed_set("$4", "$5", "$3::bigint", "ev.position") +
+           where;
+  }
+  if (const auto state = domain::state_after(event_type)) {
+    return "UPDATE users_read_model SET " +
+           state_set(std::to_string(static_cast<int>(*state)), "$5", "$3::bigint", "ev.position") +
+           where;
+  }
+  if (event_type == et::kMachineAdded || event_type == et::kRemoved) return std::nullopt;
+  return "";  // not this read model's business
+}
 
 UsersProjection::UsersProjection(pqxx::connection_base& conn, std::string table)
     : table_(std::move(table)) {

@@ -7,6 +7,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <pqxx/pqxx>
@@ -34,6 +35,12 @@ struct UserView {
 
   friend bool operator==(const UserView&, const UserView&) = default;
 };
+
+// The read model's share of a one-statement append of one event (eventstore::
+// StatementShares): the SQL that reduces it, "" when the read model ignores it, nullopt
+// when only the per-event reducer can (a creation or removal). On the live table.
+std::optional<std::string> users_statement_share(std::string_view aggregate_type,
+                                                 std::string_view event_type);
 
 class UsersProjection {
  public:
