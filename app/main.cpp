@@ -99,7 +99,8 @@ int setup(const Invocation& inv) {
   mu::domain::IdGenerator ids(node_id);
   mu::runtime::DbSession db(inv.config.database_url);
   mu::handlers::AuthCache cache;
-  mu::handlers::Backend backend{db, ids, cache};
+  mu::handlers::UserWriteModels users(16);
+  mu::handlers::Backend backend{db, ids, cache, users};
   auto out = mu::handlers::first_run_setup(backend, inv.setup.org_name, inv.setup.admin_user);
   if (!out.ok()) throw std::runtime_error("setup failed: " + out.error().full_message());
   write_secret_file(inv.setup.token_file, out->token);
@@ -165,7 +166,8 @@ int serve(const ServeConfig& c) {
                     [&pool] { return static_cast<double>(pool.queued()); });
   metrics.set_gauge("mu_worker_pool_size", "Database workers (one connection each).",
                     [n = c.db_connections] { return static_cast<double>(n); });
-  mu::pipeline::CallPipeline calls(pool, ids, auth_cache, mu::rest::encode_json);
+  mu::handlers::UserWriteModels user_write_models(c.write_cache_entries);
+  mu::pipeline::CallPipeline calls(pool, ids, auth_cache, user_write_models, mu::rest::encode_json);
   mu::rest::RestApi api(calls, pool);
   mu::grpc::GrpcCalls grpc_calls(calls);
   mu::grpc::GrpcWebApi grpc_web(grpc_calls, mu::grpc::CorsPolicy(c.cors_origins));

@@ -1,17 +1,22 @@
 // What a handler may use: its worker's database session, the shared id
-// generator and the shared authentication cache.
+// generator, the shared authentication cache and the users' recent write models.
 #pragma once
 
 #include "app/handlers/auth_cache.hpp"
+#include "app/handlers/write_model_cache.hpp"
 #include "app/runtime/db_session.hpp"
 #include "domain/ids.hpp"
+#include "domain/machine_user.hpp"
 
 namespace mu::handlers {
+
+using UserWriteModels = WriteModelCache<domain::MachineUser>;
 
 struct Backend {
   runtime::DbSession& db;
   domain::IdGenerator& ids;
   AuthCache& auth_cache;
+  UserWriteModels& users;
 };
 
 }  // namespace mu::handlers

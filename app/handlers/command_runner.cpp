@@ -76,10 +76,17 @@ Loaded<Stream> load(runtime::DbSession& db, pqxx::transaction_base& tx, const st
   return {state, head->sequence};
 }
 
+// The append of the decided events, and the write model after them (folded by the same
+// apply), which the stream head keeps as its snapshot.
 template <class Stream>
-eventstore::AppendRequest append_request(const std::string& type, const StreamRef& stream,
-                                         const Loaded<Stream>& loaded,
-                                         std::vector<domain::NewEvent> events) {
+struct Planned {
+  eventstore::AppendRequest request;
+  typename Stream::State after;
+};
+
+template <class Stream>
+Planned<Stream> append_request(const std::string& type, const StreamRef& stream,
+                               const Loaded<Stream>& loaded, std::vector<domain::NewEvent> events) {
   eventstore::AppendRequest req;
   req.aggregate_type = type;
   req.aggregate_id = stream.id;
@@ -88,7 +95,6 @@ eventstore::AppendRequest append_request(const std::string& type, const StreamRe
   req.origin = stream.origin;
   req.expected_sequence = loaded.sequence;
 
-  // The snapshot is the write model after the events, folded by the same apply.
   typename Stream::State after = loaded.state;
   std::uint64_t seq = loaded.sequence;
   for (const auto& e : events) {
@@ -107,7 +113,21 @@ eventstore::AppendRequest append_request(const std::string& type, const StreamRe
   req.snapshot_revision = Stream::kRevision;
   req = Stream::keys(std::move(req), loaded.state, events);
   req.events = std::move(events);
-  return req;
+  return {std::move(req), std::move(after)};
+}
+
+// What the stream head is after an append: the write-model cache's entry.
+template <class Stream>
+typename WriteModelCache<typename Stream::State>::Entry cache_entry(
+    typename Stream::State after, const eventstore::Appended& appended) {
+  typename WriteModelCache<typename Stream::State>::Entry entry{std::move(after), {}};
+  const auto& last = appended.events.back();
+  entry.head.sequence = last.sequence;
+  entry.head.owner = last.owner;
+  entry.head.last_hash = appended.last_hash;
+  entry.head.created_us = domain::to_unix_micros(appended.stream_created_at);
+  entry.head.updated_us = appended.updated_us;
+  return entry;
 }
 
 void back_off(int attempt) {
@@ -141,13 +161,23 @@ eventstore::TransactionStatus settle_in_doubt(runtime::DbSession& db, std::uint6
   }
 }
 
+// Called with each committed append and the write model after it.
+template <class Stream>
+using OnCommitted =
+    std::function<void(const eventstore::Appended&, const typename Stream::State& after)>;
+
+// The transaction path: any command, any number of events, keys, idempotency.
 template <class Stream>
 domain::Result<CommandOutcome> run(Backend& b, const std::string& type, const StreamRef& stream,
                                    const Decision<typename Stream::State>& decide,
-                                   const domain::Error& taken, const BeforeDecide& before = {}) {
+                                   const domain::Error& taken, const BeforeDecide& before = {},
+                                   int first_attempt = 1,
+                                   const OnCommitted<Stream>& committed = {}) {
   runtime::DbSession& db = b.db;
-  for (int attempt = 1; attempt <= kMaxCommandAttempts; ++attempt) {
+  for (int attempt = first_attempt; attempt <= kMaxCommandAttempts; ++attempt) {
     CommandOutcome out;
+    eventstore::Appended appended;
+    typename Stream::State after{};
     bool changes_auth = false;
     try {
       pqxx::work tx(db.connection());
@@ -163,10 +193,11 @@ domain::Result<CommandOutcome> run(Backend& b, const std::string& type, const St
       }
       auto decided = decide(loaded.state);
       if (!decided.ok()) return decided.error();
-      auto request = append_request<Stream>(type, stream, loaded, std::move(decided).value());
+      auto planned = append_request<Stream>(type, stream, loaded, std::move(decided).value());
+      after = std::move(planned.after);
 
-      auto appended = db.store().append(tx, request);
-      out.events = std::move(appended.events);
+      appended = db.store().append(tx, planned.request);
+      out.events = appended.events;
       out.stream_created_at = appended.stream_created_at;
       db.reduce_inline(tx, out.events);
       changes_auth = std::any_of(out.events.begin(), out.events.end(), [](const auto& e) {
@@ -214,19 +245,174 @@ domain::Result<CommandOutcome> run(Backend& b, const std::string& type, const St
     }
     if (changes_auth) b.auth_cache.clear();
     runtime::metrics().events_appended += out.events.size();
+    // After an in-doubt COMMIT settled as committed, `appended` lacks nothing: it came
+    // back before the COMMIT.
+    if (committed) committed(appended, after);
     return out;
   }
   return domain::Error{domain::Code::Aborted, "COMMAND-CONFLICT",
                        "the object was changed concurrently too often; try again"};
 }
 
+using UserEntry = UserWriteModels::Entry;
+
+// The connection broke during a one-statement append: reconnect and find out whether it
+// committed (eventstore::settle_lost_append), until known or the deadline passes.
+eventstore::TransactionStatus settle_lost_append(runtime::DbSession& db,
+                                                 const eventstore::LostAppend& lost,
+                                                 const std::string& type, const std::string& id) {
+  using eventstore::TransactionStatus;
+  const auto deadline = std::chrono::steady_clock::now() + kInDoubtDeadline;
+  for (;;) {
+    try {
+      db.reset();
+      const auto status = eventstore::settle_lost_append(db.connection(), lost, type, id);
+      if (status != TransactionStatus::InProgress) return status;
+    } catch (const std::exception& e) {
+      (void)db.failure(e);  // not reachable yet: try again until the deadline
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return TransactionStatus::Unknown;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+// The outcome of a one-statement append found committed after its connection broke: its
+// event and its stream's creation, read back.
+domain::Result<CommandOutcome> committed_one(runtime::DbSession& db, const std::string& type,
+                                             const std::string& id,
+                                             const eventstore::LostAppend& lost) {
+  try {
+    pqxx::nontransaction tx(db.connection());
+    const auto head = db.store().load_head(tx, type, id);
+    const auto events = db.store().read_stream(tx, type, id, lost.sequence - 1);
+    if (!head || events.empty() || events.front().sequence != lost.sequence) {
+      throw std::runtime_error("the committed event is not there to read back");
+    }
+    CommandOutcome out;
+    out.events = {events.front()};
+    out.stream_created_at = domain::from_unix_micros(head->created_us);
+    runtime::metrics().events_appended += 1;
+    return out;
+  } catch (const std::exception& e) {
+    return db.failure(e);
+  }
+}
+
+// The write model of a user from its stream head alone (one autocommit read), or nullopt
+// when the head has no usable snapshot (the transaction path then folds the events).
+std::optional<UserEntry> load_user(runtime::DbSession& db, const std::string& type,
+                                   const std::string& id) {
+  pqxx::nontransaction tx(db.connection());
+  auto head = db.store().load_head(tx, type, id);
+  if (!head) return std::nullopt;
+  auto state = UserStream::from_snapshot(head->snapshot, head->snapshot_revision);
+  if (!state || state->sequence != head->sequence) return std::nullopt;
+  return UserEntry{std::move(*state), std::move(*head)};
+}
+
+// The one-statement path of a user command: the write model from the cache (or one read),
+// the decision, then one autocommit statement that appends the one event and reduces it
+// into the inline read models (eventstore::EventStore::append_one). nullopt: the command
+// takes the transaction path instead, which is always right; this one only when it can
+// answer with certainty (see the cases below).
+// `conflicted`: the stream moved under it (the transaction path should then lock at once).
+std::optional<domain::Result<CommandOutcome>> run_user_one_statement(
+    Backend& b, const std::string& type, const StreamRef& stream,
+    const Decision<MachineUser>& decide, bool& conflicted) {
+  // A key is claimed in the events' transaction: that needs the transaction path.
+  if (stream.idempotency) return std::nullopt;
+  runtime::DbSession& db = b.db;
+  auto entry = b.users.find(stream.id);
+  const bool cached = entry.has_value();
+  try {
+    if (!cached) entry = load_user(db, type, stream.id);
+  } catch (const std::exception& e) {
+    return domain::Result<CommandOutcome>(db.failure(e));
+  }
+  if (!entry) return std::nullopt;  // no stream, or no usable snapshot
+  // A cached entry may be stale: only the transaction path's read may refuse the call.
+  if (stream.expected_sequence && *stream.expected_sequence != entry->head.sequence) {
+    return std::nullopt;
+  }
+  auto decided = decide(entry->state);
+  if (!decided.ok()) {
+    if (cached) return std::nullopt;
+    return domain::Result<CommandOutcome>(decided.error());
+  }
+  auto events = std::move(decided).value();
+  // Events that change who may call are announced in the transaction (NOTIFY), and the
+  // inline read models must all be able to take the event in SQL.
+  if (events.size() != 1 || domain::affects_authentication(events.front().type)) {
+    return std::nullopt;
+  }
+  const auto shares = projections::statement_shares(type, events.front().type);
+  if (!shares) return std::nullopt;
+  auto planned = append_request<UserStream>(
+      type, stream, Loaded<UserStream>{entry->state, entry->head.sequence}, std::move(events));
+  if (!eventstore::EventStore::one_statement_fits(planned.request, entry->head)) {
+    return std::nullopt;
+  }
+
+  eventstore::Appended appended;
+  try {
+    appended = db.store().append_one(db.connection(), planned.request, entry->head, *shares);
+  } catch (const eventstore::ConcurrencyConflict&) {
+    // Another call (here or in another instance) moved the stream: decide again on what
+    // the transaction path reads, under the head's lock.
+    b.users.forget(stream.id);
+    ++runtime::metrics().command_conflicts;
+    ++runtime::metrics().command_retries;
+    conflicted = true;
+    return std::nullopt;
+  } catch (const eventstore::LostAppend& lost) {
+    b.users.forget(stream.id);
+    ++runtime::metrics().in_doubt_commits;
+    switch (settle_lost_append(db, lost, type, stream.id)) {
+      case eventstore::TransactionStatus::Committed:
+        return committed_one(db, type, stream.id, lost);
+      case eventstore::TransactionStatus::Aborted:
+        return std::nullopt;  // nothing was written: the transaction path runs it
+      default:
+        return domain::Result<CommandOutcome>(domain::Error{
+            domain::Code::Unavailable, "COMMAND-InDoubt",
+            "the database connection was lost while the write was under way and its outcome "
+            "is unknown; read the object to see whether it was applied, or retry with an "
+            "Idempotency-Key"});
+    }
+  } catch (const std::exception& e) {
+    b.users.forget(stream.id);
+    return domain::Result<CommandOutcome>(db.failure(e));
+  }
+  b.users.remember(stream.id, cache_entry<UserStream>(std::move(planned.after), appended));
+  runtime::metrics().events_appended += 1;
+  ++runtime::metrics().one_statement_commands;
+  CommandOutcome out;
+  out.events = std::move(appended.events);
+  out.stream_created_at = appended.stream_created_at;
+  return domain::Result<CommandOutcome>(std::move(out));
+}
+
 }  // namespace
 
 domain::Result<CommandOutcome> run_user_command(Backend& b, const StreamRef& stream,
                                                 const Decision<MachineUser>& decide) {
-  return run<UserStream>(b, std::string(domain::kUserAggregate), stream, decide,
-                         // The user stream's unique key is its user name (per organization).
-                         {domain::Code::AlreadyExists, "V3-DKcYh", "Errors.User.AlreadyExists"});
+  const std::string type(domain::kUserAggregate);
+  bool conflicted = false;
+  if (auto done = run_user_one_statement(b, type, stream, decide, conflicted)) {
+    return std::move(*done);
+  }
+  return run<UserStream>(
+      b, type, stream, decide,
+      // The user stream's unique key is its user name (per organization).
+      {domain::Code::AlreadyExists, "V3-DKcYh", "Errors.User.AlreadyExists"}, {},
+      // After losing a race in the one-statement path, the head is read under its lock.
+      conflicted ? 2 : 1, [&](const eventstore::Appended& appended, const MachineUser& after) {
+        if (appended.last_hash) {
+          b.users.remember(stream.id, cache_entry<UserStream>(after, appended));
+        } else {
+          b.users.forget(stream.id);
+        }
+      });
 }
 
 domain::Result<CommandOutcome> run_scope_command(Backend& b, domain::ScopeKind kind,

@@ -44,7 +44,7 @@ void CallPipeline::submit(CallInput in, Decoder decode, std::function<void(Outco
 
 Outcome CallPipeline::run(runtime::DbSession& db, const CallInput& in, const Decoder& decode) {
   const auto& rpc = rpc_entry(in.rpc);
-  handlers::Backend backend{db, ids_, cache_};
+  handlers::Backend backend{db, ids_, cache_, users_};
 
   // Authentication, permission, then the request's validation and the command.
   auto ctx = handlers::authorize(backend, in.credentials, rpc.permission);

@@ -17,6 +17,7 @@
 
 #include "app/handlers/auth_cache.hpp"
 #include "app/handlers/authorization.hpp"
+#include "app/handlers/backend.hpp"
 #include "app/pipeline/messages.hpp"
 #include "app/pipeline/rpc.hpp"
 #include "app/runtime/worker_pool.hpp"
@@ -57,8 +58,8 @@ using CanonicalJson = std::function<std::string(const Response&)>;
 class CallPipeline {
  public:
   CallPipeline(runtime::WorkerPool& pool, domain::IdGenerator& ids, handlers::AuthCache& cache,
-               CanonicalJson canonical)
-      : pool_(pool), ids_(ids), cache_(cache), canonical_(std::move(canonical)) {}
+               handlers::UserWriteModels& users, CanonicalJson canonical)
+      : pool_(pool), ids_(ids), cache_(cache), users_(users), canonical_(std::move(canonical)) {}
 
   // Never blocks. `done` runs exactly once: on a worker, or at once on the
   // caller's thread when the call is refused before (bad key, every worker busy).
@@ -71,6 +72,7 @@ class CallPipeline {
   runtime::WorkerPool& pool_;
   domain::IdGenerator& ids_;
   handlers::AuthCache& cache_;
+  handlers::UserWriteModels& users_;
   CanonicalJson canonical_;
 };
 

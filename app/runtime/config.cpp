@@ -39,6 +39,9 @@ Flags (override the environment):
   --db-connections N     database worker threads, one connection each (default 8)
   --io-threads N         HTTP I/O threads (default 2)
   --queue N              calls waiting for a worker before 429 is answered (default 1024)
+  --write-cache N        users whose write models are kept in memory, so that a command
+                         on one of them is one database statement (default 20000,
+                         about 0.5 KiB each)
   --read-timeout S       seconds a connection may take to send a request, or stay idle
                          between requests, before it is closed (default 30)
   --async-projections L  comma-separated projections to reduce asynchronously, after
@@ -200,10 +203,11 @@ domain::Result<Invocation> parse_command_line(const std::vector<std::string>& ar
       inv.audit_args.push_back(args[i]);  // the tool's own words and flags
       continue;
     }
-    const bool serve_only =
-        flag == "--listen" || flag == "--db-connections" || flag == "--io-threads" ||
-        flag == "--queue" || flag == "--read-timeout" || flag == "--async-projections" ||
-        flag == "--seal-log" || flag == "--seal-interval" || flag == "--cors-origins";
+    const bool serve_only = flag == "--listen" || flag == "--db-connections" ||
+                            flag == "--io-threads" || flag == "--queue" ||
+                            flag == "--write-cache" || flag == "--read-timeout" ||
+                            flag == "--async-projections" || flag == "--seal-log" ||
+                            flag == "--seal-interval" || flag == "--cors-origins";
     const bool setup_only =
         flag == "--org-name" || flag == "--admin-user" || flag == "--token-file";
     const bool serve_or_setup = flag == "--seal-key";
@@ -246,6 +250,7 @@ domain::Result<Invocation> parse_command_line(const std::vector<std::string>& ar
       if (flag == "--db-connections") c.db_connections = *n;
       if (flag == "--io-threads") c.io_threads = *n;
       if (flag == "--queue") c.queue_capacity = static_cast<std::size_t>(*n);
+      if (flag == "--write-cache") c.write_cache_entries = static_cast<std::size_t>(*n);
       if (flag == "--read-timeout") c.read_timeout_seconds = *n;
     }
   }

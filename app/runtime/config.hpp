@@ -19,7 +19,9 @@ struct ServeConfig {
   int db_connections = 8;             // worker threads, one connection each
   int io_threads = 2;                 // HTTP threads
   std::size_t queue_capacity = 1024;  // calls waiting for a worker before 429
-  int read_timeout_seconds = 30;      // before every read, idle keep-alive included
+  // Users whose write models (state, sequence, hash) are kept in memory for commands.
+  std::size_t write_cache_entries = 20000;
+  int read_timeout_seconds = 30;  // before every read, idle keep-alive included
   // Projections this process reduces asynchronously (and runs a runner for); the
   // others are reduced inline in the commands' transactions.
   std::vector<std::string> async_projections;

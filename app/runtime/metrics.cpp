@@ -72,6 +72,9 @@ std::string Metrics::render() const {
           command_retries);
   counter(out, "mu_in_doubt_commits_total", "COMMITs whose connection was lost under way.",
           in_doubt_commits);
+  counter(out, "mu_one_statement_commands_total",
+          "Commands written with one autocommit statement (the write-model cache's path).",
+          one_statement_commands);
   counter(out, "mu_idempotent_replays_total",
           "Writes answered from an earlier call with the same Idempotency-Key.",
           idempotent_replays);
