@@ -702,6 +702,66 @@ TEST_CASE("faults: a commit cut off mid-way is answered with the truth and never
   CHECK_FALSE(proxy.commit_cut_armed());
 }
 
+TEST_CASE("faults: a one-statement write cut off mid-way is answered with the truth, once",
+          "[faults]") {
+  TestDatabase db;
+  FirstRun first(db.url());
+  TcpProxy proxy(port_of(db.url()));
+  ServerProcess server(via_port(db.url(), proxy.port()));
+  HttpClient http("127.0.0.1", server.port());
+  const std::string user = add_user(http, first.token, "cut-statement");
+  const std::map<std::string, std::string> headers = {{"authorization", auth(first.token)}};
+  // Without an Idempotency-Key a change of the name is one autocommit statement.
+  REQUIRE(http.request("PUT", "/management/v1/users/" + user + "/machine",
+                       json{{"name", "warm"}}.dump(), headers)
+              .status == 200);
+
+  for (int round = 1; round <= 3; ++round) {
+    INFO("round " << round);
+    const long long before = count_events(db.url(), user);
+    const std::string name = "statement cut " + std::to_string(round);
+    const int cuts = proxy.commit_cuts();
+    proxy.cut_after_statement("mu_es_one_");
+    const auto sent = Clock::now();
+    mu::testing::HttpResult r;
+    try {
+      r = http.request("PUT", "/management/v1/users/" + user + "/machine",
+                       json{{"name", name}}.dump(), headers);
+    } catch (const std::exception& e) {
+      FAIL("no answer (a hang or a dropped connection): " << e.what());
+    }
+    INFO("answer after " << ms_between(sent, Clock::now()) << " ms: " << r.status << " " << r.body);
+    INFO("server output:\n" << tail(server.output()));
+    REQUIRE(proxy.commit_cuts() == cuts + 1);  // the statement was cut off (else: tests nothing)
+    REQUIRE(proxy.wait_commit_cuts_settled(cuts + 1, milliseconds(6000)));
+    REQUIRE(proxy.last_commit_outcome() == "SELECT 1");  // PostgreSQL ran it and committed
+    // In, exactly once: the service must not write it again on finding the connection gone.
+    CHECK(count_events(db.url(), user) == before + 1);
+    const auto stored = events_of(db.url(), {user});
+    REQUIRE(stored.count({user, before + 1}) == 1);
+    CHECK(stored.at({user, before + 1}).value("name", std::string()) == name);
+
+    CHECK(r.status != 500);
+    const json body = parse_or_null(r.body);
+    if (r.status == 200) {
+      REQUIRE(body.is_object());
+      CHECK(sequence_of(body) == before + 1);
+    } else if (r.status == 503) {
+      REQUIRE(body.is_object());
+      CHECK(body.value("code", 0) == 14);
+      CHECK(lower(body.value("message", std::string())).find("unknown") != std::string::npos);
+    } else if (r.status != 500) {
+      FAIL_CHECK("neither 200 (committed) nor 503 code 14 (outcome unknown)");
+    }
+    auto got = http.request("GET", "/management/v1/users/" + user, "", headers);
+    REQUIRE(got.status == 200);
+    const json user_body = json::parse(got.body);
+    CHECK(user_body["user"]["machine"]["name"] == name);
+    CHECK(user_body["user"]["details"]["sequence"] == std::to_string(before + 1));
+  }
+  CHECK_FALSE(proxy.statement_cut_armed());
+}
+
 // ---- d. SIGTERM under a load ------------------------------------------------------------
 
 TEST_CASE("faults: SIGTERM under a load answers the calls in flight and exits 0", "[faults]") {

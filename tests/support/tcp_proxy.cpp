@@ -191,6 +191,14 @@ void TcpProxy::cut_after_commit() {
   commit_armed_ = true;
 }
 
+void TcpProxy::cut_after_statement(const std::string& prefix) {
+  {
+    std::lock_guard lock(mutex_);
+    statement_prefix_ = prefix;
+  }
+  statement_armed_ = true;
+}
+
 bool TcpProxy::wait_commit_cuts_settled(int n, std::chrono::milliseconds timeout) {
   std::unique_lock lock(mutex_);
   return commit_settled_.wait_for(lock, timeout, [&] { return commit_cuts_settled_ >= n; });
@@ -272,6 +280,7 @@ void TcpProxy::serve(const std::shared_ptr<Connection>& c) {
   bool passthrough = false;  // gave up parsing (unexpected bytes): forward as they come
   std::string pending;       // from the client, not forwarded yet
   BackendFrames backend;
+  bool cut_at_sync = false;  // an armed statement was bound: cut after its Sync
   char buf[64 * 1024];
 
   // Forwards what is complete in `pending`; false when the connection should end.
@@ -310,8 +319,27 @@ void TcpProxy::serve(const std::shared_ptr<Connection>& c) {
       }
       const std::size_t total = std::size_t{length} + 1;
       if (pending.size() < total) return true;
-      const bool cut =
+      bool cut =
           type == 'Q' && is_commit(pending.substr(5, length - 4)) && commit_armed_.exchange(false);
+      if (type == 'B' && statement_armed_.load()) {
+        // Bind: the portal's name, then the prepared statement's, each NUL-terminated.
+        const std::string body = pending.substr(5, length - 4);
+        const auto portal_end = body.find('\0');
+        const std::string statement =
+            portal_end == std::string::npos ? "" : body.substr(portal_end + 1).c_str();
+        std::string prefix;
+        {
+          std::lock_guard lock(mutex_);
+          prefix = statement_prefix_;
+        }
+        if (statement.rfind(prefix, 0) == 0 && statement_armed_.exchange(false)) {
+          cut_at_sync = true;
+        }
+      }
+      if (type == 'S' && cut_at_sync) {
+        cut_at_sync = false;
+        cut = true;
+      }
       if (!send_all(server, pending.data(), total)) return false;
       pending.erase(0, total);
       if (cut) {

@@ -37,6 +37,12 @@ class TcpProxy {
   // the server, then the client side is closed at once and the server's reply is
   // read (so the commit has run when the proxy closes that side too) and dropped.
   void cut_after_commit();
+  // The same for an autocommit statement, which commits itself: the next execution of a
+  // prepared statement whose name starts with `prefix` (its Bind ... Sync) is forwarded,
+  // then the client side is closed and the server's answer drained and dropped. Counted
+  // as a commit cut below (commit_cuts, wait_commit_cuts_settled, last_commit_outcome).
+  void cut_after_statement(const std::string& prefix);
+  bool statement_cut_armed() const { return statement_armed_.load(); }
   // Whether cut_after_commit() is still waiting for its COMMIT.
   bool commit_cut_armed() const { return commit_armed_.load(); }
   // Waits (at most `timeout`) until `n` commit cuts have settled: the server's
@@ -73,6 +79,8 @@ class TcpProxy {
 
   std::atomic<bool> refusing_{false};
   std::atomic<bool> commit_armed_{false};
+  std::atomic<bool> statement_armed_{false};
+  std::string statement_prefix_;  // guarded by mutex_
   std::atomic<int> cuts_{0};
   std::atomic<int> commit_cuts_{0};
   std::atomic<int> connections_{0};
