@@ -167,6 +167,9 @@ int serve(const ServeConfig& c) {
   metrics.set_gauge("mu_worker_pool_size", "Database workers (one connection each).",
                     [n = c.db_connections] { return static_cast<double>(n); });
   mu::handlers::UserWriteModels user_write_models(c.write_cache_entries);
+  metrics.set_gauge("mu_write_cache_entries",
+                    "Users whose write models this instance keeps (--write-cache bounds it).",
+                    [&user_write_models] { return static_cast<double>(user_write_models.size()); });
   mu::pipeline::CallPipeline calls(pool, ids, auth_cache, user_write_models, mu::rest::encode_json);
   mu::rest::RestApi api(calls, pool);
   mu::grpc::GrpcCalls grpc_calls(calls);

@@ -623,6 +623,58 @@ TEST_CASE("faults: database connections cut and refused answer 503 code 14 meanw
 
 // ---- c. a COMMIT whose answer never arrives --------------------------------------------
 
+// A PUT of a new name; no answer at all (a hang, a dropped connection) fails the test.
+mu::testing::HttpResult put_name(HttpClient& http, const std::string& user, const std::string& name,
+                                 const std::map<std::string, std::string>& headers) {
+  try {
+    return http.request("PUT", "/management/v1/users/" + user + "/machine",
+                        json{{"name", name}}.dump(), headers);
+  } catch (const std::exception& e) {
+    FAIL("no answer (a hang or a dropped connection): " << e.what());
+  }
+  return {};
+}
+
+// A write whose commit was cut off, and which PostgreSQL then committed: in exactly once.
+void check_stored_once(const std::string& url, const std::string& user, long long before,
+                       const std::string& name) {
+  CHECK(count_events(url, user) == before + 1);
+  const auto stored = events_of(url, {user});
+  REQUIRE(stored.count({user, before + 1}) == 1);
+  CHECK(stored.at({user, before + 1}).value("name", std::string()) == name);
+}
+
+// The answer to it: 200 with the committed event's details (the truth), or, only when the
+// outcome could not be settled, 503 code 14 saying so; never 500. True for a 503.
+bool check_cut_answer(const mu::testing::HttpResult& r, long long sequence) {
+  CHECK(r.status != 500);
+  const json body = parse_or_null(r.body);
+  if (r.status == 200) {
+    REQUIRE(body.is_object());
+    CHECK(sequence_of(body) == sequence);
+  } else if (r.status == 503) {
+    REQUIRE(body.is_object());
+    CHECK(body.value("code", 0) == 14);
+    CHECK(lower(body.value("message", std::string())).find("unknown") != std::string::npos);
+    return true;
+  } else if (r.status != 500) {  // (a 500 failed above already)
+    FAIL_CHECK("neither 200 (committed) nor 503 code 14 (outcome unknown)");
+  }
+  return false;
+}
+
+// The service goes on: it reads what was committed.
+void check_read_back(HttpClient& http, const std::string& token, const std::string& user,
+                     long long sequence, const std::string& name) {
+  auto got =
+      http.request("GET", "/management/v1/users/" + user, "", {{"authorization", auth(token)}});
+  INFO("GET after: " << got.status << " " << got.body);
+  REQUIRE(got.status == 200);
+  const json user_body = json::parse(got.body);
+  CHECK(user_body["user"]["machine"]["name"] == name);
+  CHECK(user_body["user"]["details"]["sequence"] == std::to_string(sequence));
+}
+
 TEST_CASE("faults: a commit cut off mid-way is answered with the truth and never with 500",
           "[faults]") {
   TestDatabase db;
@@ -647,13 +699,7 @@ TEST_CASE("faults: a commit cut off mid-way is answered with the truth and never
     const int cuts = proxy.commit_cuts();
     proxy.cut_after_commit();
     const auto sent = Clock::now();
-    mu::testing::HttpResult r;
-    try {
-      r = http.request("PUT", "/management/v1/users/" + user + "/machine",
-                       json{{"name", name}}.dump(), headers);
-    } catch (const std::exception& e) {
-      FAIL("no answer (a hang or a dropped connection): " << e.what());
-    }
+    const auto r = put_name(http, user, name, headers);
     INFO("answer after " << ms_between(sent, Clock::now()) << " ms: " << r.status << " " << r.body);
     INFO("server output:\n" << tail(server.output()));
     REQUIRE(proxy.commit_cuts() == cuts + 1);  // the COMMIT was cut off (else this tests nothing)
@@ -661,23 +707,9 @@ TEST_CASE("faults: a commit cut off mid-way is answered with the truth and never
     REQUIRE(proxy.wait_commit_cuts_settled(cuts + 1, milliseconds(6000)));
     REQUIRE(proxy.last_commit_outcome() == "COMMIT");
     // The proxy let the COMMIT through: the change is in, exactly once.
-    CHECK(count_events(db.url(), user) == before + 1);
-    const auto stored = events_of(db.url(), {user});
-    REQUIRE(stored.count({user, before + 1}) == 1);
-    CHECK(stored.at({user, before + 1}).value("name", std::string()) == name);
-
-    CHECK(r.status != 500);
-    const json body = parse_or_null(r.body);
-    if (r.status == 200) {
-      // The truth: committed, with the details of the event that was committed.
-      REQUIRE(body.is_object());
-      CHECK(sequence_of(body) == before + 1);
-    } else if (r.status == 503) {
-      // Only when the outcome could not be settled: Unavailable, saying so.
-      REQUIRE(body.is_object());
-      CHECK(body.value("code", 0) == 14);
-      const std::string message = lower(body.value("message", std::string()));
-      CHECK(message.find("unknown") != std::string::npos);
+    check_stored_once(db.url(), user, before, name);
+    if (check_cut_answer(r, before + 1)) {
+      const std::string message = lower(parse_or_null(r.body).value("message", std::string()));
       CHECK(message.find("idempotency-key") != std::string::npos);
       // ... and a retry with the same key is safe: it does not apply the change twice.
       auto retry = http.request("PUT", "/management/v1/users/" + user + "/machine",
@@ -687,17 +719,8 @@ TEST_CASE("faults: a commit cut off mid-way is answered with the truth and never
       CHECK(count_events(db.url(), user) == before + 1);
       const json again = parse_or_null(retry.body);
       if (retry.status == 200 && again.is_object()) CHECK(sequence_of(again) == before + 1);
-    } else if (r.status != 500) {  // (a 500 failed above already)
-      FAIL_CHECK("neither 200 (committed) nor 503 code 14 (outcome unknown)");
     }
-    // The service goes on: it reads what was committed.
-    auto got = http.request("GET", "/management/v1/users/" + user, "",
-                            {{"authorization", auth(first.token)}});
-    INFO("GET after: " << got.status << " " << got.body);
-    REQUIRE(got.status == 200);
-    const json user_body = json::parse(got.body);
-    CHECK(user_body["user"]["machine"]["name"] == name);
-    CHECK(user_body["user"]["details"]["sequence"] == std::to_string(before + 1));
+    check_read_back(http, first.token, user, before + 1, name);
   }
   CHECK_FALSE(proxy.commit_cut_armed());
 }
@@ -723,41 +746,16 @@ TEST_CASE("faults: a one-statement write cut off mid-way is answered with the tr
     const int cuts = proxy.commit_cuts();
     proxy.cut_after_statement("mu_es_one_");
     const auto sent = Clock::now();
-    mu::testing::HttpResult r;
-    try {
-      r = http.request("PUT", "/management/v1/users/" + user + "/machine",
-                       json{{"name", name}}.dump(), headers);
-    } catch (const std::exception& e) {
-      FAIL("no answer (a hang or a dropped connection): " << e.what());
-    }
+    const auto r = put_name(http, user, name, headers);
     INFO("answer after " << ms_between(sent, Clock::now()) << " ms: " << r.status << " " << r.body);
     INFO("server output:\n" << tail(server.output()));
     REQUIRE(proxy.commit_cuts() == cuts + 1);  // the statement was cut off (else: tests nothing)
     REQUIRE(proxy.wait_commit_cuts_settled(cuts + 1, milliseconds(6000)));
     REQUIRE(proxy.last_commit_outcome() == "SELECT 1");  // PostgreSQL ran it and committed
     // In, exactly once: the service must not write it again on finding the connection gone.
-    CHECK(count_events(db.url(), user) == before + 1);
-    const auto stored = events_of(db.url(), {user});
-    REQUIRE(stored.count({user, before + 1}) == 1);
-    CHECK(stored.at({user, before + 1}).value("name", std::string()) == name);
-
-    CHECK(r.status != 500);
-    const json body = parse_or_null(r.body);
-    if (r.status == 200) {
-      REQUIRE(body.is_object());
-      CHECK(sequence_of(body) == before + 1);
-    } else if (r.status == 503) {
-      REQUIRE(body.is_object());
-      CHECK(body.value("code", 0) == 14);
-      CHECK(lower(body.value("message", std::string())).find("unknown") != std::string::npos);
-    } else if (r.status != 500) {
-      FAIL_CHECK("neither 200 (committed) nor 503 code 14 (outcome unknown)");
-    }
-    auto got = http.request("GET", "/management/v1/users/" + user, "", headers);
-    REQUIRE(got.status == 200);
-    const json user_body = json::parse(got.body);
-    CHECK(user_body["user"]["machine"]["name"] == name);
-    CHECK(user_body["user"]["details"]["sequence"] == std::to_string(before + 1));
+    check_stored_once(db.url(), user, before, name);
+    check_cut_answer(r, before + 1);
+    check_read_back(http, first.token, user, before + 1, name);
   }
   CHECK_FALSE(proxy.statement_cut_armed());
 }
