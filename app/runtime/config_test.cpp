@@ -24,10 +24,11 @@ TEST_CASE("serve takes its settings from the environment, flags override") {
   CHECK(inv->config.database_url == "postgresql://a/b");
   CHECK(inv->config.listen_host == "127.0.0.1");
   CHECK(inv->config.listen_port == 8080);
+  CHECK(inv->config.write_cache_entries == 20000);
 
   inv = parse_command_line(
       {"serve", "--database-url", "postgresql://c/d", "--listen=0.0.0.0:9000", "--db-connections",
-       "4", "--read-timeout", "5"},
+       "4", "--read-timeout", "5", "--write-cache", "100"},
       env_of({{"DATABASE_URL", "postgresql://a/b"}, {"LISTEN_ADDRESS", "1.2.3.4:1"}}));
   REQUIRE(inv.ok());
   CHECK(inv->config.database_url == "postgresql://c/d");
@@ -35,6 +36,7 @@ TEST_CASE("serve takes its settings from the environment, flags override") {
   CHECK(inv->config.listen_port == 9000);
   CHECK(inv->config.db_connections == 4);
   CHECK(inv->config.read_timeout_seconds == 5);
+  CHECK(inv->config.write_cache_entries == 100);
 }
 
 TEST_CASE("bad command lines are one clear line") {
@@ -49,6 +51,8 @@ TEST_CASE("bad command lines are one clear line") {
         "flag --listen needs a value");
   CHECK(parse_command_line({"serve", "--db-connections", "0"}, env).error().message ==
         "flag --db-connections needs a positive number, not \"0\"");
+  CHECK(parse_command_line({"migrate", "--write-cache", "5"}, env).error().message ==
+        "unknown flag --write-cache for migrate (try migrate --help)");
   CHECK(parse_command_line({"serve", "--listen", "nope"}, env).error().message ==
         "--listen \"nope\" is not HOST:PORT");
   CHECK(parse_command_line({"serve"}, env_of({})).error().message ==
