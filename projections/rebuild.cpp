@@ -200,21 +200,33 @@ std::vector<RowDifference> verify(pqxx::connection& conn, const ProjectionInfo& 
     drop.commit();
     return out;
   }
-  // In place, then rolled back: copies of the live rows first, then the rebuild.
+  // In place, then rolled back: copies of the live rows first, then the rebuild. Its reset
+  // writes the projection's current_states rows, which a serving instance's checkpoint
+  // keeper moves every 250 ms: in this repeatable-read transaction that can be a
+  // serialization failure, after which the check runs again on a new snapshot (it writes
+  // nothing that stays, so running it again is harmless).
   const auto reduce = make_reducer(conn, p);
   AuthProjections auth(conn);
-  pqxx::transaction<pqxx::isolation_level::repeatable_read> tx(conn);
-  for (const auto& t : p.tables) {
-    tx.exec("CREATE TEMP TABLE " + tx.quote_name(t + "_live") +
-            " ON COMMIT DROP AS SELECT * FROM " + tx.quote_name(t));
+  constexpr int kAttempts = 5;
+  for (int attempt = 1;; ++attempt) {
+    try {
+      out.clear();
+      pqxx::transaction<pqxx::isolation_level::repeatable_read> tx(conn);
+      for (const auto& t : p.tables) {
+        tx.exec("CREATE TEMP TABLE " + tx.quote_name(t + "_live") +
+                " ON COMMIT DROP AS SELECT * FROM " + tx.quote_name(t));
+      }
+      auth.reset(tx);
+      const std::string checkpoint = p.name + "@verify";
+      reset_checkpoint(tx, checkpoint);
+      drain(tx, checkpoint, reduce, progress, {});
+      for (const auto& t : p.tables) diff_tables(tx, t, t + "_live", t, out);
+      tx.abort();
+      return out;
+    } catch (const pqxx::serialization_failure&) {
+      if (attempt == kAttempts) throw;
+    }
   }
-  auth.reset(tx);
-  const std::string checkpoint = p.name + "@verify";
-  reset_checkpoint(tx, checkpoint);
-  drain(tx, checkpoint, reduce, progress, {});
-  for (const auto& t : p.tables) diff_tables(tx, t, t + "_live", t, out);
-  tx.abort();
-  return out;
 }
 
 }  // namespace mu::projections

@@ -1,9 +1,14 @@
 // The authentication read models (orgs, members, pats) and the one-query token lookup:
 // events appended with the real event store in, rows out.
+#include <chrono>
+#include <thread>
+
 #include <catch2/catch.hpp>
 
 #include "eventstore/event_store.hpp"
 #include "projections/auth_projections.hpp"
+#include "projections/rebuild.hpp"
+#include "projections/registry.hpp"
 #include "projections/token_lookup.hpp"
 #include "projections/users_projection.hpp"
 #include "store_helpers.hpp"
@@ -224,8 +229,9 @@ TEST_CASE("PAT events add and delete token rows", "[projection][auth]") {
   CHECK(left[0][0].as<std::string>() == "t2");
 }
 
-TEST_CASE("user.removed deletes the user's tokens and memberships, and a re-added id gets none back",
-          "[projection][auth]") {
+TEST_CASE(
+    "user.removed deletes the user's tokens and memberships, and a re-added id gets none back",
+    "[projection][auth]") {
   testing::TestDatabase db;
   pqxx::connection conn(db.url());
   add_user(conn, "u1");
@@ -409,4 +415,45 @@ TEST_CASE("no grant for an unknown hash, a revoked token, a removed or unknown u
   CHECK(testing::count_rows(conn, "SELECT count(*) FROM pats_read_model WHERE token_id = 't3'") ==
         1);
   CHECK_FALSE(lookup(conn, "cc33"));
+}
+
+TEST_CASE("verify of the auth read models runs again when current_states moves under it",
+          "[projections]") {
+  // A serving instance's checkpoint keeper moves current_states every 250 ms; the in-place
+  // verify resets those rows in its repeatable-read transaction. Here the keeper's update
+  // is held open until the verify has taken its snapshot and waits on the row: its commit
+  // then makes the verify's update a serialization failure, and the verify must start again
+  // rather than fail.
+  testing::TestDatabase db;
+  pqxx::connection conn(db.url());
+  pqxx::connection keeper_conn(db.url());
+  pqxx::work keeper(keeper_conn);
+  keeper.exec("UPDATE current_states SET updated_at = now() WHERE projection = 'orgs'");
+
+  const auto* auth = projections::find_projection("auth");
+  REQUIRE(auth);
+  std::vector<projections::RowDifference> diffs;
+  std::string error;
+  std::thread verifier([&] {
+    try {
+      diffs = projections::verify(conn, *auth);
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+  });
+  // Commit once the verify waits on the row (it has taken its snapshot by then).
+  pqxx::connection watch(db.url());
+  for (int i = 0; i < 500; ++i) {
+    pqxx::nontransaction q(watch);
+    if (!q.exec("SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = "
+                "current_database()")
+             .empty()) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  keeper.commit();
+  verifier.join();
+  CHECK(error == "");
+  CHECK(diffs.empty());
 }
