@@ -257,7 +257,10 @@ domain::Result<CommandOutcome> run(Backend& b, const std::string& type, const St
 using UserEntry = UserWriteModels::Entry;
 
 // The connection broke during a one-statement append: reconnect and find out whether it
-// committed (eventstore::settle_lost_append), until known or the deadline passes.
+// committed (eventstore::settle_lost_append), until known or the deadline passes. When the
+// database cannot be reached at all the answer is Unknown at once: every call in flight
+// when the database went away lands here, and holding each worker for the whole deadline
+// would keep the calls behind them from their quick 503.
 eventstore::TransactionStatus settle_lost_append(runtime::DbSession& db,
                                                  const eventstore::LostAppend& lost,
                                                  const std::string& type, const std::string& id) {
@@ -266,10 +269,16 @@ eventstore::TransactionStatus settle_lost_append(runtime::DbSession& db,
   for (;;) {
     try {
       db.reset();
+      db.connection();
+    } catch (const std::exception& e) {
+      (void)db.failure(e);
+      return TransactionStatus::Unknown;
+    }
+    try {
       const auto status = eventstore::settle_lost_append(db.connection(), lost, type, id);
       if (status != TransactionStatus::InProgress) return status;
     } catch (const std::exception& e) {
-      (void)db.failure(e);  // not reachable yet: try again until the deadline
+      (void)db.failure(e);  // lost again meanwhile: try again until the deadline
     }
     if (std::chrono::steady_clock::now() >= deadline) return TransactionStatus::Unknown;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
