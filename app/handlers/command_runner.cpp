@@ -143,18 +143,28 @@ using BeforeDecide = std::function<void(pqxx::transaction_base&)>;
 // A claimed key was taken by a call that committed first.
 struct KeyTaken {};
 
-// The connection was lost during COMMIT: reconnect and ask PostgreSQL what became
-// of the transaction, until it is known or the deadline passes.
-eventstore::TransactionStatus settle_in_doubt(runtime::DbSession& db, std::uint64_t tx_id) {
+// A write whose connection broke before its outcome came back (during COMMIT, or during a
+// one-statement append): reconnect and ask `probe` what became of it, until known or the
+// deadline passes. When the database cannot be reached at all the answer is Unknown at
+// once: in an outage every call in flight lands here, and holding each worker for the whole
+// deadline would keep the calls behind them from their quick 503.
+using Probe = std::function<eventstore::TransactionStatus(pqxx::connection_base&)>;
+eventstore::TransactionStatus settle(runtime::DbSession& db, const Probe& probe) {
   using eventstore::TransactionStatus;
   const auto deadline = std::chrono::steady_clock::now() + kInDoubtDeadline;
   for (;;) {
     try {
       db.reset();
-      const auto status = eventstore::transaction_status(db.connection(), tx_id);
+      db.connection();
+    } catch (const std::exception& e) {
+      (void)db.failure(e);
+      return TransactionStatus::Unknown;
+    }
+    try {
+      const auto status = probe(db.connection());
       if (status != TransactionStatus::InProgress) return status;
     } catch (const std::exception& e) {
-      (void)db.failure(e);  // not reachable yet: try again until the deadline
+      (void)db.failure(e);  // lost again meanwhile: try again until the deadline
     }
     if (std::chrono::steady_clock::now() >= deadline) return TransactionStatus::Unknown;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -229,7 +239,9 @@ domain::Result<CommandOutcome> run(Backend& b, const std::string& type, const St
     } catch (const pqxx::in_doubt_error&) {
       ++runtime::metrics().in_doubt_commits;
       // The events may or may not be in. Answer the truth, not a guess.
-      switch (settle_in_doubt(db, out.events.back().tx_id)) {
+      switch (settle(db, [tx_id = out.events.back().tx_id](pqxx::connection_base& c) {
+        return eventstore::transaction_status(c, tx_id);
+      })) {
         case eventstore::TransactionStatus::Committed:
           break;  // as if COMMIT had answered
         case eventstore::TransactionStatus::Aborted:
@@ -255,35 +267,6 @@ domain::Result<CommandOutcome> run(Backend& b, const std::string& type, const St
 }
 
 using UserEntry = UserWriteModels::Entry;
-
-// The connection broke during a one-statement append: reconnect and find out whether it
-// committed (eventstore::settle_lost_append), until known or the deadline passes. When the
-// database cannot be reached at all the answer is Unknown at once: every call in flight
-// when the database went away lands here, and holding each worker for the whole deadline
-// would keep the calls behind them from their quick 503.
-eventstore::TransactionStatus settle_lost_append(runtime::DbSession& db,
-                                                 const eventstore::LostAppend& lost,
-                                                 const std::string& type, const std::string& id) {
-  using eventstore::TransactionStatus;
-  const auto deadline = std::chrono::steady_clock::now() + kInDoubtDeadline;
-  for (;;) {
-    try {
-      db.reset();
-      db.connection();
-    } catch (const std::exception& e) {
-      (void)db.failure(e);
-      return TransactionStatus::Unknown;
-    }
-    try {
-      const auto status = eventstore::settle_lost_append(db.connection(), lost, type, id);
-      if (status != TransactionStatus::InProgress) return status;
-    } catch (const std::exception& e) {
-      (void)db.failure(e);  // lost again meanwhile: try again until the deadline
-    }
-    if (std::chrono::steady_clock::now() >= deadline) return TransactionStatus::Unknown;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-}
 
 // The outcome of a one-statement append found committed after its connection broke: its
 // event and its stream's creation, read back.
@@ -376,7 +359,9 @@ std::optional<domain::Result<CommandOutcome>> run_user_one_statement(
   } catch (const eventstore::LostAppend& lost) {
     b.users.forget(stream.id);
     ++runtime::metrics().in_doubt_commits;
-    switch (settle_lost_append(db, lost, type, stream.id)) {
+    switch (settle(db, [&](pqxx::connection_base& c) {
+      return eventstore::settle_lost_append(c, lost, type, stream.id);
+    })) {
       case eventstore::TransactionStatus::Committed:
         return committed_one(db, type, stream.id, lost);
       case eventstore::TransactionStatus::Aborted:
