@@ -47,6 +47,19 @@ eventstore::AppendRequest change(const std::string& id, std::uint64_t expected, 
   return r;
 }
 
+// A database with user u1 (as a command creates it), the store, and the shares of a change.
+struct OneUser {
+  testing::TestDatabase db;
+  pqxx::connection conn{db.url()};
+  EventStore store{conn};
+  std::optional<eventstore::StatementShares> shares;
+  OneUser() {
+    add_user(conn, "u1");
+    shares = projections::statement_shares("user", "user.machine.changed");
+    REQUIRE(shares);
+  }
+};
+
 }  // namespace
 
 TEST_CASE("jsonb text: what domain::jsonb_text prints is what PostgreSQL prints", "[eventstore]") {
@@ -66,12 +79,8 @@ TEST_CASE("jsonb text: what domain::jsonb_text prints is what PostgreSQL prints"
 
 TEST_CASE("append_one: one event, its hash chained as verify recomputes, read models reduced",
           "[eventstore]") {
-  testing::TestDatabase db;
-  pqxx::connection conn(db.url());
-  add_user(conn, "u1");
-  EventStore store(conn);
-  const auto shares = projections::statement_shares("user", "user.machine.changed");
-  REQUIRE(shares);
+  OneUser f;
+  auto& [db, conn, store, shares] = f;
   CHECK(shares->shares.size() == 1);  // the users read model's; authentication ignores it
 
   auto head = head_of(conn, "u1");
@@ -117,12 +126,8 @@ TEST_CASE("append_one: one event, its hash chained as verify recomputes, read mo
 
 TEST_CASE("append_one on a head that moved is a ConcurrencyConflict and writes nothing",
           "[eventstore]") {
-  testing::TestDatabase db;
-  pqxx::connection conn(db.url());
-  add_user(conn, "u1");
-  EventStore store(conn);
-  const auto shares = projections::statement_shares("user", "user.machine.changed");
-  REQUIRE(shares);
+  OneUser f;
+  auto& [db, conn, store, shares] = f;
   const auto stale = head_of(conn, "u1");
   store.append_one(conn, change("u1", 1, {{"name", "won"}}), stale, *shares);
 
