@@ -14,7 +14,7 @@
 
 #include <pqxx/pqxx>
 
-#include "app/grpc/grpc_server.hpp"
+#include "app/grpc/grpc_h2_service.hpp"
 #include "app/grpc/grpc_web_api.hpp"
 #include "app/handlers/auth_cache.hpp"
 #include "app/handlers/command_runner.hpp"
@@ -174,7 +174,10 @@ int serve(const ServeConfig& c) {
   mu::rest::RestApi api(calls, pool);
   mu::grpc::GrpcCalls grpc_calls(calls);
   mu::grpc::GrpcWebApi grpc_web(grpc_calls, mu::grpc::CorsPolicy(c.cors_origins));
-  mu::grpc::GrpcServer grpc_server(grpc_calls);
+  mu::grpc::GrpcH2Service grpc_h2(grpc_calls);
+  metrics.set_gauge("mu_grpc_buffered_bytes",
+                    "Bytes of gRPC request messages held now, over all HTTP/2 streams.",
+                    [&grpc_h2] { return static_cast<double>(grpc_h2.buffered()); });
 
   mu::http::ServerOptions options;
   options.address = c.listen_host;
@@ -185,7 +188,9 @@ int serve(const ServeConfig& c) {
     mu::runtime::log_error(what, detail);
   };
   // One port for all three: HTTP/2 connections go to gRPC, gRPC paths to gRPC-Web.
-  options.on_http2 = [&grpc_server](int fd) { grpc_server.adopt(fd); };
+  options.http2 = [&grpc_h2](mu::http::H2Fields headers, mu::http::H2Responder respond) {
+    return grpc_h2.open(std::move(headers), std::move(respond));
+  };
   mu::http::Server server(
       options, [&api, &grpc_web](mu::http::HttpRequest req, mu::http::Responder respond) {
         if (mu::grpc::GrpcWebApi::handles(req)) return grpc_web(std::move(req), std::move(respond));
@@ -196,9 +201,9 @@ int serve(const ServeConfig& c) {
   mu::runtime::log_info(
       "listening on " + url,
       {{"address", url}, {"node_id", node_id}, {"db_connections", c.db_connections}});
+  // Returns once the calls in flight, gRPC's too (its connections are the server's
+  // sessions), are answered: they need the workers, which stop next.
   server.run_until_stopped();
-  // gRPC calls in flight finish first: they need the workers.
-  grpc_server.shutdown(std::chrono::seconds(10));
   pool.stop();
   metrics.clear_gauges();  // they read the pool, which goes now
   mu::runtime::log_info("stopped");

@@ -9,7 +9,6 @@ namespace mu::grpc {
 namespace {
 
 constexpr unsigned char kTrailerFlag = 0x80;
-constexpr unsigned char kCompressedFlag = 0x01;
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -59,36 +58,9 @@ domain::Result<std::string> read_grpc_web_request(std::string_view body, WebEnco
     decoded = std::move(*bytes);
     body = decoded;
   }
-  if (body.empty()) return internal("grpc: the request carries no message");
-  if (body.size() < 5) return internal("grpc: unexpected EOF in the message header");
-  const auto flag = static_cast<unsigned char>(body[0]);
-  const std::uint32_t length =
-      (static_cast<std::uint32_t>(static_cast<unsigned char>(body[1])) << 24) |
-      (static_cast<std::uint32_t>(static_cast<unsigned char>(body[2])) << 16) |
-      (static_cast<std::uint32_t>(static_cast<unsigned char>(body[3])) << 8) |
-      static_cast<std::uint32_t>(static_cast<unsigned char>(body[4]));
-  if (flag & kTrailerFlag) return internal("grpc: a request carries no trailers");
-  if (length > kMaxMessageBytes) {
-    return domain::Error{domain::Code::ResourceExhausted, "",
-                         "grpc: received message larger than max (" + std::to_string(length) +
-                             " vs. " + std::to_string(kMaxMessageBytes) + ")"};
-  }
-  if (flag & kCompressedFlag) {
-    const auto negotiated = lower(trim(grpc_encoding));
-    if (negotiated.empty() || negotiated == "identity") {
-      return internal("grpc: compressed flag set with identity or empty encoding");
-    }
-    return domain::Error{
-        domain::Code::Unimplemented, "",
-        "grpc: Decompressor is not installed for grpc-encoding \"" + negotiated + "\""};
-  }
-  if (flag != 0) return internal("grpc: unknown frame flag " + std::to_string(flag));
-  if (body.size() - 5 < length) return internal("grpc: unexpected EOF: the message is truncated");
-  if (body.size() - 5 > length) {
-    // A unary call has one message (gRPC implementations answer more with Internal).
-    return internal("grpc: more than one message on a unary call");
-  }
-  return std::string(body.substr(5));
+  UnaryMessageReader reader(grpc_encoding);
+  reader.feed(body);
+  return reader.finish();
 }
 
 std::string percent_encode_grpc_message(std::string_view message) {

@@ -3,10 +3,7 @@
 // application/grpc-web(+proto) carries the frames as bytes, application/
 // grpc-web-text(+proto) as base64 (for browsers that cannot read binary bodies).
 //
-// Framing errors answer as grpc-go does (ZITADEL serves gRPC-Web through grpc-go):
-// a message over the limit is ResourceExhausted, a compressed message without a
-// negotiated encoding is Internal, a truncated frame, a body without a message or
-// with two is Internal.
+// The request's message is read by UnaryMessageReader, as gRPC's over HTTP/2 is.
 #pragma once
 
 #include <cstddef>
@@ -14,14 +11,11 @@
 #include <string>
 #include <string_view>
 
+#include "app/grpc/unary_message_reader.hpp"
 #include "domain/error.hpp"
 #include "domain/result.hpp"
 
 namespace mu::grpc {
-
-// The request's size limit, as grpc-go's default would be 4 MiB; ours is the
-// REST body limit: 1 MiB.
-inline constexpr std::size_t kMaxMessageBytes = 1024 * 1024;
 
 enum class WebEncoding { Binary, Text };
 

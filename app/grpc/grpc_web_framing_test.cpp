@@ -63,8 +63,11 @@ TEST_CASE("a gRPC-Web request's one message") {
     CHECK(code_of(compressed) == Code::Internal);
     CHECK(compressed.error().message ==
           "grpc: compressed flag set with identity or empty encoding");
-    CHECK(code_of(read_grpc_web_request(frame(1, "abc", 3), WebEncoding::Binary, "gzip")) ==
+    CHECK(code_of(read_grpc_web_request(frame(1, "abc", 3), WebEncoding::Binary, "snappy")) ==
           Code::Unimplemented);
+    // gzip is spoken, and bytes that are not gzip are Internal.
+    CHECK(code_of(read_grpc_web_request(frame(1, "abc", 3), WebEncoding::Binary, "gzip")) ==
+          Code::Internal);
     // A trailer frame, and two messages on a unary call.
     CHECK(code_of(read_grpc_web_request(frame(0x80, "", 0), WebEncoding::Binary)) ==
           Code::Internal);

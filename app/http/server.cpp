@@ -3,10 +3,13 @@
 // session per connection on its own strand with one request in flight.
 #include "app/http/server.hpp"
 
+#include "app/http/h2_connection.hpp"
+
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -139,7 +142,7 @@ class Session : public std::enable_shared_from_this<Session> {
   auto executor() { return stream_.get_executor(); }
 
   void start() {
-    if (core_->options.on_http2) {
+    if (core_->options.http2) {
       return asio::dispatch(executor(),
                             beast::bind_front_handler(&Session::sniff, shared_from_this()));
     }
@@ -158,64 +161,123 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // On the session's strand, when the server starts draining.
   void close_if_idle() {
+    if (auto h2 = h2_.lock()) return h2->drain();
     bool waiting = idle_ && buffer_.size() == 0 && (!parser_ || !parser_->got_some());
     if (waiting || lingering_) stream_.close();
   }
 
   // Only while no I/O thread runs.
-  void force_close() { stream_.close(); }
+  void force_close() {
+    if (auto h2 = h2_.lock()) h2->force_close();
+    stream_.close();
+  }
 
  private:
   // HTTP/2 with prior knowledge (h2c, what gRPC clients speak without TLS) opens
   // with a fixed preface; HTTP/1.1 cannot. The first bytes are peeked, not read,
-  // so that whoever takes the connection sees them: an HTTP/2 connection's socket
-  // goes to on_http2, any other stays here.
+  // so that the HTTP/2 side sees them: an HTTP/2 connection goes to the H2Handler,
+  // any other stays here.
   static constexpr std::string_view kHttp2Preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
   void sniff() {
     if (core_->draining) return shutdown();
     idle_ = true;
-    if (!sniff_deadline_) {
-      sniff_deadline_ = std::chrono::steady_clock::now() + core_->options.read_timeout;
-    }
-    sniff_timer_.expires_at(*sniff_deadline_);
+    sniff_deadline_ = std::chrono::steady_clock::now() + core_->options.read_timeout;
+    arm_sniff_timer();
+    wait_for_bytes();
+  }
+
+  void arm_sniff_timer() {
+    sniff_timer_.expires_at(sniff_deadline_);
     sniff_timer_.async_wait([self = shared_from_this()](error_code ec) {
-      if (!ec) self->stream_.close();  // nothing came in time
+      if (!ec) self->stream_.close();  // not enough came in time
     });
+  }
+
+  // Waits for readability: the epoll reactor wakes it on new bytes or the peer's
+  // FIN, never for bytes it has already seen, so a stalled peer costs nothing.
+  // Each wait has a number; a wait overtaken by a newer one is ignored.
+  void wait_for_bytes() {
+    const unsigned n = ++sniff_wait_;
     stream_.socket().async_wait(tcp::socket::wait_read,
-                                beast::bind_front_handler(&Session::on_sniff, shared_from_this()));
+                                [self = shared_from_this(), n](error_code ec) {
+                                  if (n == self->sniff_wait_) self->on_sniff(ec);
+                                });
+    // Bytes or a FIN that came between the last look and this wait raised their
+    // wake-up before the wait existed: look once more now that it does.
+    if (peek_count() != sniffed_ || peer_hung_up()) {
+      ++sniff_wait_;
+      asio::post(executor(), [self = shared_from_this()] { self->on_sniff({}); });
+    }
+  }
+
+  long peek_count() {
+    char head[kHttp2Preface.size()];
+    const auto n =
+        ::recv(stream_.socket().native_handle(), head, sizeof head, MSG_PEEK | MSG_DONTWAIT);
+    return n < 0 ? 0 : n;  // nothing yet, or an error that peer_hung_up() sees
+  }
+
+  bool peer_hung_up() {
+    pollfd p{stream_.socket().native_handle(), POLLRDHUP, 0};
+    return ::poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
   }
 
   void on_sniff(error_code ec) {
-    sniff_timer_.cancel();
-    if (ec) return;
+    if (ec) {  // closed by the timer, or reset
+      sniff_timer_.cancel();
+      return;
+    }
     char head[kHttp2Preface.size()];
-    const auto n = ::recv(stream_.socket().native_handle(), head, sizeof head, MSG_PEEK);
-    if (n == 0) return shutdown();  // closed before a byte
+    const auto n = ::recv(stream_.socket().native_handle(), head, sizeof head,
+                          MSG_PEEK | MSG_DONTWAIT);
+    if (n == 0) {  // closed before a byte
+      sniff_timer_.cancel();
+      return shutdown();
+    }
     if (n < 0) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return sniff();
-      return;  // reset: the socket closes with us
+      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return wait_for_bytes();
+      sniff_timer_.cancel();
+      return stream_.close();  // reset
     }
     const std::string_view got(head, static_cast<std::size_t>(n));
-    if (!kHttp2Preface.starts_with(got)) return read_header();  // HTTP/1.x
-    if (got.size() < kHttp2Preface.size()) {
-      // A part of the preface so far: look again shortly (waiting for readability
-      // would return at once, as the bytes already there are still unread).
-      sniff_timer_.expires_after(std::chrono::milliseconds(2));
-      return sniff_timer_.async_wait([self = shared_from_this()](error_code e) {
-        if (!e) self->sniff();
-      });
+    if (!kHttp2Preface.starts_with(got)) {  // HTTP/1.x
+      sniff_timer_.cancel();
+      return read_header();
     }
+    if (got.size() == kHttp2Preface.size()) {
+      sniff_timer_.cancel();
+      return to_http2();
+    }
+    // A part of the preface so far. A peer that hung up will never complete it:
+    // let the descriptor go at once.
+    if (peer_hung_up()) {
+      sniff_timer_.cancel();
+      return stream_.close();
+    }
+    if (sniffed_ == 0) {
+      // Clients send the preface in one go; one that trickles it gets a short bound.
+      sniff_deadline_ = std::min(sniff_deadline_, std::chrono::steady_clock::now() +
+                                                      core_->options.preface_timeout);
+      arm_sniff_timer();
+    }
+    sniffed_ = n;
+    wait_for_bytes();
+  }
+
+  void to_http2() {
     idle_ = false;
-    error_code ignored;
-    auto socket = stream_.release_socket();
-    const int fd = socket.release(ignored);
-    if (fd < 0) return;
-    try {
-      core_->options.on_http2(fd);
-    } catch (const std::exception& e) {
-      core_->report("http: handing an HTTP/2 connection over failed", e.what());
-    }
+    H2Hooks hooks;
+    hooks.post = [core = core_, ex = executor()](std::function<void()> work) {
+      std::lock_guard lock(core->mu);
+      if (core->open) asio::post(ex, std::move(work));
+    };
+    hooks.report = [core = core_](const std::string& what, const std::string& detail) {
+      core->report(what, detail);
+    };
+    hooks.idle_timeout = core_->options.http2_idle_timeout;
+    h2_ = H2Connection::start(stream_.release_socket(), core_->options.http2, std::move(hooks),
+                              shared_from_this());
   }
 
   void read_header() {
@@ -368,7 +430,10 @@ class Session : public std::enable_shared_from_this<Session> {
   std::shared_ptr<Core> core_;  // first: outlives the stream, whose socket lives in core_->ioc
   beast::tcp_stream stream_;
   asio::steady_timer sniff_timer_{stream_.get_executor()};
-  std::optional<std::chrono::steady_clock::time_point> sniff_deadline_;
+  std::chrono::steady_clock::time_point sniff_deadline_;
+  unsigned sniff_wait_ = 0;  // the number of the wait that counts
+  long sniffed_ = 0;         // bytes of the preface seen so far
+  std::weak_ptr<H2Connection> h2_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bhttp::response<bhttp::empty_body> interim_;

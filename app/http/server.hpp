@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "app/http/h2_types.hpp"
 #include "app/http/http_types.hpp"
 
 namespace mu::http {
@@ -20,9 +21,14 @@ struct ServerOptions {
   std::size_t body_limit = 1024 * 1024;   // larger bodies: 413 in the error shape
   std::chrono::seconds read_timeout{30};  // before every read, idle keep-alive too
   // When set, a connection that opens with the HTTP/2 preface (h2c with prior
-  // knowledge: gRPC) is handed over as a file descriptor, which the callee owns;
-  // HTTP/1.1 connections stay here. Runs on an I/O thread: it must not block.
-  std::function<void(int fd)> on_http2;
+  // knowledge: gRPC) is served as HTTP/2, its streams going to this handler;
+  // HTTP/1.1 connections go to the RequestHandler.
+  H2Handler http2;
+  // An HTTP/2 connection without open streams for this long is closed (GOAWAY).
+  std::chrono::seconds http2_idle_timeout{300};
+  // A connection that has sent part of the HTTP/2 preface and then nothing more
+  // for this long is closed: clients send the 24-byte preface in one go.
+  std::chrono::milliseconds preface_timeout{2000};
   // Where the server reports its own errors (what happened, the detail); stderr if unset.
   std::function<void(const std::string&, const std::string&)> log_error;
 };

@@ -1,0 +1,127 @@
+#include "app/grpc/unary_message_reader.hpp"
+
+#include <zlib.h>
+
+#include <cctype>
+
+namespace mu::grpc {
+
+namespace {
+
+constexpr unsigned char kCompressedFlag = 0x01;
+constexpr unsigned char kTrailerFlag = 0x80;
+
+domain::Error internal(std::string message) {
+  return domain::Error{domain::Code::Internal, "", std::move(message)};
+}
+
+std::string lower_trimmed(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+domain::Error too_large(std::size_t got, std::size_t limit, const char* what) {
+  return domain::Error{domain::Code::ResourceExhausted, "",
+                       std::string("grpc: received message ") + what + "larger than max (" +
+                           std::to_string(got) + " vs. " + std::to_string(limit) + ")"};
+}
+
+}  // namespace
+
+UnaryMessageReader::UnaryMessageReader(std::string_view grpc_encoding, std::size_t limit)
+    : encoding_(lower_trimmed(grpc_encoding)), limit_(limit) {
+  if (encoding_ == "identity") encoding_.clear();
+  // grpc-go refuses an encoding it has no decompressor for before reading a message.
+  if (!encoding_.empty() && encoding_ != "gzip") {
+    error_ = domain::Error{domain::Code::Unimplemented, "",
+                           "grpc: Decompressor is not installed for grpc-encoding \"" +
+                               encoding_ + "\""};
+  }
+}
+
+std::optional<domain::Error> UnaryMessageReader::fail(domain::Error e) {
+  error_ = std::move(e);
+  header_.clear();
+  header_.shrink_to_fit();
+  message_.clear();
+  message_.shrink_to_fit();
+  return error_;
+}
+
+std::optional<domain::Error> UnaryMessageReader::feed(std::string_view bytes) {
+  if (error_) return error_;
+  while (!bytes.empty()) {
+    if (complete_) return fail(internal("grpc: more than one message on a unary call"));
+    if (!have_header_) {
+      const std::size_t take = std::min<std::size_t>(5 - header_.size(), bytes.size());
+      header_.append(bytes.substr(0, take));
+      bytes.remove_prefix(take);
+      if (header_.size() < 5) return std::nullopt;
+      const auto flag = static_cast<unsigned char>(header_[0]);
+      length_ = (static_cast<std::uint32_t>(static_cast<unsigned char>(header_[1])) << 24) |
+                (static_cast<std::uint32_t>(static_cast<unsigned char>(header_[2])) << 16) |
+                (static_cast<std::uint32_t>(static_cast<unsigned char>(header_[3])) << 8) |
+                static_cast<std::uint32_t>(static_cast<unsigned char>(header_[4]));
+      have_header_ = true;
+      if (flag & kTrailerFlag) return fail(internal("grpc: a request carries no trailers"));
+      if (length_ > limit_) return fail(too_large(length_, limit_, ""));
+      if (flag & kCompressedFlag) {
+        if (encoding_.empty()) {
+          return fail(internal("grpc: compressed flag set with identity or empty encoding"));
+        }
+        compressed_ = true;
+      } else if (flag != 0) {
+        return fail(internal("grpc: unknown frame flag " + std::to_string(flag)));
+      }
+      message_.reserve(length_);
+      if (length_ == 0) complete_ = true;
+      continue;
+    }
+    const std::size_t take = std::min<std::size_t>(length_ - message_.size(), bytes.size());
+    message_.append(bytes.substr(0, take));
+    bytes.remove_prefix(take);
+    if (message_.size() == length_) complete_ = true;
+  }
+  return std::nullopt;
+}
+
+domain::Result<std::string> UnaryMessageReader::finish() {
+  if (error_) return *error_;
+  if (header_.empty()) return internal("grpc: the request carries no message");
+  if (!have_header_) return internal("grpc: unexpected EOF in the message header");
+  if (!complete_) return internal("grpc: unexpected EOF: the message is truncated");
+  if (compressed_) return gunzip(message_, limit_);
+  return std::move(message_);
+}
+
+domain::Result<std::string> gunzip(std::string_view bytes, std::size_t limit) {
+  z_stream z{};
+  if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) {
+    return internal("grpc: failed to decompress the received message: no inflater");
+  }
+  std::string out;
+  char chunk[16 * 1024];
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data()));
+  z.avail_in = static_cast<uInt>(bytes.size());
+  int rv = Z_OK;
+  while (rv == Z_OK) {
+    z.next_out = reinterpret_cast<Bytef*>(chunk);
+    z.avail_out = sizeof chunk;
+    rv = inflate(&z, Z_NO_FLUSH);
+    out.append(chunk, sizeof chunk - z.avail_out);
+    if (out.size() > limit) {
+      inflateEnd(&z);
+      return too_large(out.size(), limit, "after decompression ");
+    }
+    if (rv == Z_BUF_ERROR && z.avail_in == 0) break;  // input ended before the stream did
+  }
+  const bool whole = rv == Z_STREAM_END && z.avail_in == 0;
+  inflateEnd(&z);
+  if (!whole) return internal("grpc: failed to decompress the received message: not valid gzip");
+  return out;
+}
+
+}  // namespace mu::grpc
