@@ -194,10 +194,13 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
 
-  // Waits for readability: the epoll reactor wakes it on new bytes or the peer's
-  // FIN, never for bytes it has already seen, so a stalled peer costs nothing.
-  // Each wait has a number; a wait overtaken by a newer one is ignored.
+  // Waits for readability with the socket's low-water mark one byte past what was
+  // seen: the reactor re-arms its descriptor for every wait, and readability of
+  // bytes already seen would wake it at once, again and again. With the mark, only
+  // a new byte or the peer's FIN (readable whatever the mark) wakes it, so a
+  // stalled peer costs nothing. Each wait has a number; an overtaken one is ignored.
   void wait_for_bytes() {
+    if (sniffed_ > 0) set_low_water_mark(static_cast<int>(sniffed_) + 1);
     const unsigned n = ++sniff_wait_;
     stream_.socket().async_wait(tcp::socket::wait_read,
                                 [self = shared_from_this(), n](error_code ec) {
@@ -209,6 +212,11 @@ class Session : public std::enable_shared_from_this<Session> {
       ++sniff_wait_;
       asio::post(executor(), [self = shared_from_this()] { self->on_sniff({}); });
     }
+  }
+
+  // Back to 1 before the socket is read for real.
+  void set_low_water_mark(int bytes) {
+    ::setsockopt(stream_.socket().native_handle(), SOL_SOCKET, SO_RCVLOWAT, &bytes, sizeof bytes);
   }
 
   long peek_count() {
@@ -243,10 +251,12 @@ class Session : public std::enable_shared_from_this<Session> {
     const std::string_view got(head, static_cast<std::size_t>(n));
     if (!kHttp2Preface.starts_with(got)) {  // HTTP/1.x
       sniff_timer_.cancel();
+      if (sniffed_ > 0) set_low_water_mark(1);
       return read_header();
     }
     if (got.size() == kHttp2Preface.size()) {
       sniff_timer_.cancel();
+      if (sniffed_ > 0) set_low_water_mark(1);
       return to_http2();
     }
     // A part of the preface so far. A peer that hung up will never complete it:

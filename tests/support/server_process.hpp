@@ -29,6 +29,7 @@ class ServerProcess {
   ServerProcess& operator=(const ServerProcess&) = delete;
 
   unsigned short port() const { return port_; }
+  pid_t pid() const { return pid_; }
   // Sends `signal` and waits; returns the exit code (128 + signal when killed by it).
   int stop(int signal = 15);
   // What the process wrote to stdout and stderr so far.
