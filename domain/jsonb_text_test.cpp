@@ -5,7 +5,7 @@
 using mu::domain::jsonb_text;
 using nlohmann::json;
 
-TEST_CASE("jsonb text: keys by length, then bytes; jsonb's spacing") {
+TEST_CASE("jsonb text: keys sorted by length then by bytes, with jsonb's spacing") {
   const auto j = json::parse(R"({"name":"a","description":"","accessTokenType":1,"x":null})");
   CHECK(*jsonb_text(j) == R"({"x": null, "name": "a", "description": "", "accessTokenType": 1})");
   CHECK(*jsonb_text(json::parse(R"({"b":1,"a":[1,true,{"zz":[],"y":{}}]})")) ==

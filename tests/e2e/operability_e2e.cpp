@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <chrono>
+#include <map>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -182,37 +184,76 @@ TEST_CASE("healthz, readyz and metrics need no token, and readyz follows the dat
 }
 
 TEST_CASE("every response carries a request id, and every call is one JSON log line") {
-  Service s;
-  auto given = s.http().request("GET", "/healthz", "", {{"x-request-id", "trace-42"}});
-  CHECK(given.header("x-request-id") == "trace-42");
-  auto generated = s.http().request("GET", "/healthz");
-  CHECK(std::regex_match(generated.header("x-request-id"), std::regex("[0-9a-f]{16}")));
-  auto too_long =
-      s.http().request("GET", "/healthz", "", {{"x-request-id", std::string(129, 'r')}});
-  CHECK(too_long.status == 400);
+  Service s;  // its set-up made one call: AddOrg
+  std::vector<HttpResult> calls;
+  calls.push_back(s.http().request("GET", "/healthz", "", {{"x-request-id", "trace-42"}}));
+  CHECK(calls.back().header("x-request-id") == "trace-42");
+  calls.push_back(s.http().request("GET", "/healthz"));
+  CHECK(std::regex_match(calls.back().header("x-request-id"), std::regex("[0-9a-f]{16}")));
+  calls.push_back(
+      s.http().request("GET", "/healthz", "", {{"x-request-id", std::string(129, 'r')}}));
+  CHECK(calls.back().status == 400);
+  std::map<std::string, std::string> headers{{"authorization", "Bearer " + s.admin_token()},
+                                             {"x-request-id", "add-call-3"}};
+  calls.push_back(s.http().request("POST", "/management/v1/users/machine",
+                                   json{{"userName", "logged"}, {"name", "Logged"}}.dump(),
+                                   headers));
+  REQUIRE(calls.back().status == 200);
+  const auto id = json::parse(calls.back().body).at("userId").get<std::string>();
+  headers["x-request-id"] = "put-call-7";
+  calls.push_back(s.http().request("PUT", "/management/v1/users/" + id + "/machine",
+                                   json{{"name", "secret-free"}}.dump(), headers));
+  REQUIRE(calls.back().status == 200);
 
-  const auto id = s.add_user("logged");
-  auto put = s.http().request(
-      "PUT", "/management/v1/users/" + id + "/machine", json{{"name", "secret-free"}}.dump(),
-      {{"authorization", "Bearer " + s.admin_token()}, {"x-request-id", "put-call-7"}});
-  REQUIRE(put.status == 200);
-  s.call_as("", "GET", "/healthz");  // lines are written in order: this one flushes the PUT's
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  const auto output = s.server().output();
-  json line;
+  // A thread of the server writes the log every 20 ms: wait for a line per call, set-up's
+  // included, and for the last line to be complete.
+  const std::size_t expected = calls.size() + 1;
+  std::string output;
+  for (const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+       std::chrono::steady_clock::now() < deadline;
+       std::this_thread::sleep_for(std::chrono::milliseconds(20))) {
+    output = s.server().output();
+    std::size_t request_lines = 0;
+    for (auto at = output.find("\"msg\":\"request\""); at != std::string::npos;
+         at = output.find("\"msg\":\"request\"", at + 1)) {
+      ++request_lines;
+    }
+    if (request_lines >= expected && !output.empty() && output.back() == '\n') break;
+  }
+  INFO(output.substr(0, 4000));
+
+  // Every line the server wrote, start-up's included, is one JSON object; a line that is
+  // not fails, whatever it says.
+  std::map<std::string, int> lines_per_id;
+  std::size_t request_lines = 0;
+  json put_line;
   std::istringstream lines(output);
   for (std::string text; std::getline(lines, text);) {
-    auto j = json::parse(text, nullptr, false);
-    if (j.is_object() && j.value("request_id", "") == "put-call-7") line = j;
+    INFO("log line: " << text);
+    const auto j = json::parse(text, nullptr, false);
+    REQUIRE(j.is_object());
+    CHECK(j["time"].is_string());
+    CHECK(j["level"].is_string());
+    CHECK(j["msg"].is_string());
+    if (j.value("msg", "") != "request") continue;
+    ++request_lines;
+    ++lines_per_id[j.value("request_id", "")];
+    if (j.value("request_id", "") == "put-call-7") put_line = j;
   }
-  INFO(output.substr(0, 2000));
-  REQUIRE(line.is_object());
-  CHECK(line["rpc"] == "UpdateMachine");
-  CHECK(line["status"] == 200);
-  CHECK(line["caller"] == s.admin_id());
-  CHECK(line["duration_ms"].is_number());
-  CHECK(line["bytes_in"].is_number());
-  CHECK(line["time"].is_string());
+  REQUIRE(!output.empty());
+  CHECK(output.back() == '\n');  // no line cut short
+  CHECK(request_lines == expected);
+  for (const auto& call : calls) {
+    INFO("the call with request id " << call.header("x-request-id"));
+    CHECK(lines_per_id[call.header("x-request-id")] == 1);
+  }
+
+  REQUIRE(put_line.is_object());
+  CHECK(put_line["rpc"] == "UpdateMachine");
+  CHECK(put_line["status"] == 200);
+  CHECK(put_line["caller"] == s.admin_id());
+  CHECK(put_line["duration_ms"].is_number());
+  CHECK(put_line["bytes_in"].is_number());
   // Never a token (nor its hash), never a body.
   CHECK(output.find(s.admin_token()) == std::string::npos);
   CHECK(output.find(mu::domain::sha256_hex(s.admin_token())) == std::string::npos);

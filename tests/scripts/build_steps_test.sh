@@ -146,7 +146,7 @@ check "./run then migrates and serves" before 'machine-users migrate' 'machine-u
 run_copy test
 check "./test succeeds (stubs)" status_is 0
 check "./test builds every target of build/" only_build build
-check "./test runs every test" grep -qxF 'ctest --test-dir build --output-on-failure -j 2' "$log"
+check "./test runs every test" grep -qxF 'ctest --test-dir build --output-on-failure --no-tests=error -j 2' "$log"
 check "./test's throwaway PostgreSQL answers (checkout under a 0700 directory)" ran 'ctest: database reachable'
 check "./test runs the fuzz smoke run after the tests" before ctest 'fuzz.sh smoke'
 check "... once the throwaway cluster is stopped" ran 'fuzz.sh: database already stopped'
@@ -161,7 +161,7 @@ check "no fuzz smoke run after failed tests" not_ran fuzz.sh
 check "./test removes its throwaway cluster after failed tests too" cluster_removed
 
 run_copy test -L unit
-check "./test -L unit passes -L unit to ctest" grep -qxF 'ctest --test-dir build --output-on-failure -j 2 -L unit' "$log"
+check "./test -L unit passes -L unit to ctest" grep -qxF 'ctest --test-dir build --output-on-failure --no-tests=error -j 2 -L unit' "$log"
 check "no fuzz smoke run when only some tests ran" not_ran fuzz.sh
 
 chmod -x -- "$checkout/scripts/fuzz.sh"
@@ -175,14 +175,14 @@ run_copy test --sanitize
 check "./test --sanitize succeeds (stubs)" status_is 0
 check "./test --sanitize configures build-asan/ with MU_SANITIZE" configured_with "-B build-asan .*-DMU_SANITIZE=ON"
 check "./test --sanitize builds every target of build-asan/" only_build build-asan
-check "./test --sanitize leaves out the scripts' tests" grep -qxF 'ctest --test-dir build-asan --output-on-failure -j 2 -LE scripts' "$log"
+check "./test --sanitize leaves out the scripts' tests" grep -qxF 'ctest --test-dir build-asan --output-on-failure --no-tests=error -j 2 -LE scripts' "$log"
 check "no fuzz smoke run with --sanitize" not_ran fuzz.sh
 
 run_copy test --tsan
 check "./test --tsan succeeds (stubs)" status_is 0
 check "./test --tsan configures build-tsan/ with MU_TSAN" configured_with "-B build-tsan .*-DMU_TSAN=ON"
 check "./test --tsan builds every target of build-tsan/" only_build build-tsan
-check "./test --tsan runs the store and e2e tests" grep -qxF "ctest --test-dir build-tsan --output-on-failure -j 2 -L store\\|e2e" "$log"
+check "./test --tsan runs the store and e2e tests" grep -qxF "ctest --test-dir build-tsan --output-on-failure --no-tests=error -j 2 -L store\\|e2e" "$log"
 check "./test --tsan sets TSAN_OPTIONS" grep -qE '^ctest: TSAN_OPTIONS=.*halt_on_error=1.*second_deadlock_stack=1.*suppressions=[^ ]*/tests/tsan.supp' "$log"
 check "no fuzz smoke run with --tsan" not_ran fuzz.sh
 

@@ -21,11 +21,17 @@ namespace {
 
 constexpr int kTimeoutSeconds = 10;
 
-// The server closed a kept-alive connection before answering: worth one retry
-// on a fresh connection.
+// The connection closed before a single byte of the response came back.
 struct ConnectionLost : std::runtime_error {
   ConnectionLost() : std::runtime_error("HttpClient: connection closed before a response") {}
 };
+
+// Whether a request may be sent again after its connection closed without an answer: only
+// when the method is safe (RFC 9110 9.2.1). A write may have reached the server and been
+// acted on; sending it again would hide a server that drops a request it accepted.
+bool safe_to_resend(const std::string& method) {
+  return method == "GET" || method == "HEAD" || method == "OPTIONS";
+}
 
 std::string lower(std::string s) {
   for (char& c : s) {
@@ -119,8 +125,14 @@ HttpResult HttpClient::request(const std::string& method, const std::string& tar
   try {
     result = exchange(wire, head);
   } catch (const ConnectionLost&) {
-    // The server may close an idle connection just as we reuse it.
+    // The server may close an idle connection just as we reuse it; a read is sent again
+    // on a fresh one, a write is not (see safe_to_resend).
     if (!reused) throw;
+    if (!safe_to_resend(method)) {
+      throw std::runtime_error("HttpClient: a reused connection closed before any answer to " +
+                               method + " " + target +
+                               "; not sent again, since the server may have received it");
+    }
     disconnect();
     connect();
     result = exchange(wire, head);

@@ -19,9 +19,12 @@ struct HttpResult {
   }
 };
 
-// Keeps its connection alive between requests and reconnects transparently when
-// the server has closed it. Every receive and send gives up after 10 s, so a test
-// cannot hang. Throws std::runtime_error on connection failures and timeouts.
+// Keeps its connection alive between requests and opens a new one when the server has
+// closed it while idle. When a reused connection closes before any byte of the answer,
+// a GET, HEAD or OPTIONS is sent once more on a new connection; any other method throws
+// instead: a write may have been delivered, and a test must see a server that drops a
+// request it accepted. Every receive and send gives up after 10 s, so a test cannot
+// hang. Throws std::runtime_error on connection failures and timeouts.
 class HttpClient {
  public:
   HttpClient(std::string host, unsigned short port);
