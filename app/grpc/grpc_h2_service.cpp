@@ -31,7 +31,10 @@ class Stream final : public http::H2Stream {
  public:
   Stream(GrpcH2Service& service, GrpcCall call, std::string_view encoding,
          http::H2Responder respond)
-      : service_(service), call_(std::move(call)), reader_(encoding), respond_(std::move(respond)) {}
+      : service_(service),
+        call_(std::move(call)),
+        reader_(encoding),
+        respond_(std::move(respond)) {}
 
   ~Stream() override { service_.release(held_); }
 

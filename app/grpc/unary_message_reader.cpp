@@ -36,9 +36,9 @@ UnaryMessageReader::UnaryMessageReader(std::string_view grpc_encoding, std::size
   if (encoding_ == "identity") encoding_.clear();
   // grpc-go refuses an encoding it has no decompressor for before reading a message.
   if (!encoding_.empty() && encoding_ != "gzip") {
-    error_ = domain::Error{domain::Code::Unimplemented, "",
-                           "grpc: Decompressor is not installed for grpc-encoding \"" +
-                               encoding_ + "\""};
+    error_ = domain::Error{
+        domain::Code::Unimplemented, "",
+        "grpc: Decompressor is not installed for grpc-encoding \"" + encoding_ + "\""};
   }
 }
 

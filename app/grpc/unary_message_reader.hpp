@@ -26,8 +26,7 @@ inline constexpr std::size_t kMaxMessageBytes = 1024 * 1024;
 class UnaryMessageReader {
  public:
   // `grpc_encoding` is the request's grpc-encoding header ("" when absent).
-  explicit UnaryMessageReader(std::string_view grpc_encoding,
-                              std::size_t limit = kMaxMessageBytes);
+  explicit UnaryMessageReader(std::string_view grpc_encoding, std::size_t limit = kMaxMessageBytes);
 
   // The body's next bytes. An error as soon as they show one; after an error
   // nothing more is read and the same error stays.
@@ -44,7 +43,7 @@ class UnaryMessageReader {
 
   std::string encoding_;  // lower-cased; "" and "identity" mean none
   std::size_t limit_;
-  std::string header_;    // the 5-byte prefix while it is incomplete
+  std::string header_;  // the 5-byte prefix while it is incomplete
   bool have_header_ = false;
   bool compressed_ = false;
   std::uint32_t length_ = 0;

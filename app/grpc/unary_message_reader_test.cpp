@@ -82,7 +82,9 @@ TEST_CASE("unary reader: the compressed flag and grpc-encoding") {
     }
   }
   SECTION("gzip: decompressed; garbage is Internal; a bomb past the limit is refused") {
-    const std::string plain = "\x0a\x03" "bot";
+    const std::string plain =
+        "\x0a\x03"
+        "bot";
     const std::string packed = gzip(plain);
     UnaryMessageReader good("gzip");
     CHECK_FALSE(good.feed(prefix(1, static_cast<std::uint32_t>(packed.size())) + packed));

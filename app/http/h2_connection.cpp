@@ -40,10 +40,12 @@ class Connection final : public H2Connection, public std::enable_shared_from_thi
   bool init() {
     nghttp2_session_callbacks* callbacks = nullptr;
     if (nghttp2_session_callbacks_new(&callbacks) != 0) return false;
-    nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks, &Connection::on_begin_headers);
+    nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks,
+                                                            &Connection::on_begin_headers);
     nghttp2_session_callbacks_set_on_header_callback(callbacks, &Connection::on_header);
     nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, &Connection::on_frame_recv);
-    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks, &Connection::on_data_chunk);
+    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks,
+                                                              &Connection::on_data_chunk);
     nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, &Connection::on_stream_close);
     nghttp2_session_callbacks_set_on_frame_send_callback(callbacks, &Connection::on_frame_send);
     const int rv = nghttp2_session_server_new(&session_, callbacks, this);
@@ -91,10 +93,9 @@ class Connection final : public H2Connection, public std::enable_shared_from_thi
   // ---- I/O -------------------------------------------------------------------------
 
   void read() {
-    socket_.async_read_some(asio::buffer(in_),
-                            [self = shared_from_this()](error_code ec, std::size_t n) {
-                              self->on_read(ec, n);
-                            });
+    socket_.async_read_some(
+        asio::buffer(in_),
+        [self = shared_from_this()](error_code ec, std::size_t n) { self->on_read(ec, n); });
   }
 
   void on_read(error_code ec, std::size_t n) {
@@ -205,8 +206,8 @@ class Connection final : public H2Connection, public std::enable_shared_from_thi
 
   static nghttp2_nv field(const std::string& name, const std::string& value) {
     return nghttp2_nv{reinterpret_cast<std::uint8_t*>(const_cast<char*>(name.data())),
-                      reinterpret_cast<std::uint8_t*>(const_cast<char*>(value.data())),
-                      name.size(), value.size(), NGHTTP2_NV_FLAG_NONE};
+                      reinterpret_cast<std::uint8_t*>(const_cast<char*>(value.data())), name.size(),
+                      value.size(), NGHTTP2_NV_FLAG_NONE};
   }
 
   static ssize_t read_body(nghttp2_session* session, std::int32_t id, std::uint8_t* buf,
@@ -320,8 +321,8 @@ class Connection final : public H2Connection, public std::enable_shared_from_thi
 
 std::shared_ptr<H2Connection> H2Connection::start(tcp::socket socket, const H2Handler& handler,
                                                   H2Hooks hooks, std::shared_ptr<void> owner) {
-  auto c = std::make_shared<Connection>(std::move(socket), handler, std::move(hooks),
-                                        std::move(owner));
+  auto c =
+      std::make_shared<Connection>(std::move(socket), handler, std::move(hooks), std::move(owner));
   if (!c->init()) {
     c->force_close();
     return nullptr;

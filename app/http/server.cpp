@@ -237,8 +237,8 @@ class Session : public std::enable_shared_from_this<Session> {
       return;
     }
     char head[kHttp2Preface.size()];
-    const auto n = ::recv(stream_.socket().native_handle(), head, sizeof head,
-                          MSG_PEEK | MSG_DONTWAIT);
+    const auto n =
+        ::recv(stream_.socket().native_handle(), head, sizeof head, MSG_PEEK | MSG_DONTWAIT);
     if (n == 0) {  // closed before a byte
       sniff_timer_.cancel();
       return shutdown();
@@ -267,8 +267,8 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     if (sniffed_ == 0) {
       // Clients send the preface in one go; one that trickles it gets a short bound.
-      sniff_deadline_ = std::min(sniff_deadline_, std::chrono::steady_clock::now() +
-                                                      core_->options.preface_timeout);
+      sniff_deadline_ = std::min(sniff_deadline_,
+                                 std::chrono::steady_clock::now() + core_->options.preface_timeout);
       arm_sniff_timer();
     }
     sniffed_ = n;

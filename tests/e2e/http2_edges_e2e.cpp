@@ -87,9 +87,10 @@ struct Sockets {
 nlohmann::json run_scenario(Service& s, const std::string& scenario, const std::string& hex = "") {
   const std::string node = find_node();
   REQUIRE_FALSE(node.empty());
-  std::vector<std::string> argv = {node, std::string(MU_NODE_TESTS_DIR) + "/h2_edges.mjs",
-                                   "--url", "http://127.0.0.1:" + std::to_string(s.server().port()),
-                                   "--scenario", scenario};
+  std::vector<std::string> argv = {
+      node,         std::string(MU_NODE_TESTS_DIR) + "/h2_edges.mjs",
+      "--url",      "http://127.0.0.1:" + std::to_string(s.server().port()),
+      "--scenario", scenario};
   if (!hex.empty()) argv.insert(argv.end(), {"--hex", hex});
   const auto r = run_capturing(argv, {"MU_TOKEN=" + s.admin_token()}, 90s);
   INFO("node h2_edges.mjs " << scenario << " said:\n" << r.out);
@@ -135,17 +136,19 @@ TEST_CASE("http2 sniff: stalled partial prefaces cost no CPU and are let go afte
   const long long ticks_before = cpu_ticks(pid);
   const auto t0 = Clock::now();
   std::this_thread::sleep_for(1000ms);
-  const double cpu_seconds =
-      static_cast<double>(cpu_ticks(pid) - ticks_before) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+  const double cpu_seconds = static_cast<double>(cpu_ticks(pid) - ticks_before) /
+                             static_cast<double>(::sysconf(_SC_CLK_TCK));
   const double wall_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-  INFO("server CPU while 100 prefaces stalled: " << cpu_seconds << " s in " << wall_seconds << " s");
+  INFO("server CPU while 100 prefaces stalled: " << cpu_seconds << " s in " << wall_seconds
+                                                 << " s");
   CHECK(cpu_seconds < 0.15 * wall_seconds);
 
   // A preface that stops half-way is given up on after a bound of seconds (the old one
   // waited for the 30 s read timeout).
   for (int fd : stalled.fds) CHECK(closed_by_server(fd, 10s));
   const auto deadline = Clock::now() + 5s;
-  while (open_fds(pid) > fds_before + 2 && Clock::now() < deadline) std::this_thread::sleep_for(50ms);
+  while (open_fds(pid) > fds_before + 2 && Clock::now() < deadline)
+    std::this_thread::sleep_for(50ms);
   CHECK(open_fds(pid) <= fds_before + 2);
   // A preface sent whole still opens HTTP/2, and HTTP/1.1 still works beside it.
   CHECK(s.call("GET", "/management/v1/orgs/me").status == 200);
@@ -160,12 +163,14 @@ TEST_CASE("http2 sniff: a peer that sends part of the preface and closes is let 
   for (int round = 0; round < 50; ++round) {
     const int fd = connect_loopback(s.server().port());
     REQUIRE(fd >= 0);
-    REQUIRE(::send(fd, round % 2 ? "PRI * HTTP/2.0\r\n" : "PRI *", round % 2 ? 16 : 5, MSG_NOSIGNAL) > 0);
+    REQUIRE(::send(fd, round % 2 ? "PRI * HTTP/2.0\r\n" : "PRI *", round % 2 ? 16 : 5,
+                   MSG_NOSIGNAL) > 0);
     ::close(fd);
   }
   // The old sniff kept each in CLOSE_WAIT, still polled, for its whole 30 s read timeout.
   const auto deadline = Clock::now() + 5s;
-  while (open_fds(pid) > fds_before + 2 && Clock::now() < deadline) std::this_thread::sleep_for(20ms);
+  while (open_fds(pid) > fds_before + 2 && Clock::now() < deadline)
+    std::this_thread::sleep_for(20ms);
   INFO("descriptors before: " << fds_before << ", now: " << open_fds(pid));
   CHECK(open_fds(pid) <= fds_before + 2);
 }
@@ -180,7 +185,8 @@ TEST_CASE("gRPC over HTTP/2: an oversized message is refused at its prefix, memo
     const auto out = run_scenario(s, "oversized").at("oversized");
     INFO(out.dump());
     CHECK(out.at("grpcStatus") == 8);
-    CHECK(out.at("grpcMessage") == "grpc: received message larger than max (4294967295 vs. 1048576)");
+    CHECK(out.at("grpcMessage") ==
+          "grpc: received message larger than max (4294967295 vs. 1048576)");
     // grpc++'s transport read 256 MiB of it first; now one window's worth at most.
     CHECK(out.at("sentBeforeAnswer").get<long long>() <= 2 * 1024 * 1024);
     const long long grown_kb = status_kb(pid, "VmHWM") - peak_before;
@@ -241,7 +247,8 @@ TEST_CASE("gRPC over HTTP/2: the compressed flag, gzip, two messages and a JSON 
 TEST_CASE("http2 sniff: a request or a preface that arrives in pieces is still served", "[http2]") {
   Service s;
   auto send_all = [](int fd, std::string_view bytes) {
-    REQUIRE(::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<long>(bytes.size()));
+    REQUIRE(::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
+            static_cast<long>(bytes.size()));
   };
   auto read_some = [](int fd) {
     timeval tv{5, 0};
@@ -257,7 +264,8 @@ TEST_CASE("http2 sniff: a request or a preface that arrives in pieces is still s
   socks.fds.push_back(h1);
   send_all(h1, "P");
   std::this_thread::sleep_for(200ms);
-  send_all(h1, "UT /management/v1/users/1/machine HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}");
+  send_all(h1,
+           "UT /management/v1/users/1/machine HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}");
   CHECK(read_some(h1).starts_with("HTTP/1.1 401"));
   // The preface in three pieces, then an empty SETTINGS frame: the server's SETTINGS come back.
   const int h2 = connect_loopback(s.server().port());
@@ -267,7 +275,8 @@ TEST_CASE("http2 sniff: a request or a preface that arrives in pieces is still s
   std::this_thread::sleep_for(200ms);
   send_all(h2, " HTTP/2.0\r\n");
   std::this_thread::sleep_for(200ms);
-  send_all(h2, std::string("\r\nSM\r\n\r\n") + std::string("\x00\x00\x00\x04\x00\x00\x00\x00\x00", 9));
+  send_all(h2,
+           std::string("\r\nSM\r\n\r\n") + std::string("\x00\x00\x00\x04\x00\x00\x00\x00\x00", 9));
   const std::string reply = read_some(h2);
   REQUIRE(reply.size() >= 9);
   CHECK(reply[3] == '\x04');  // a SETTINGS frame

@@ -82,8 +82,8 @@ ProcessResult run_capturing(const std::vector<std::string>& argv,
   }
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   if (killed) {
-    result.out +=
-        "\n[killed: " + argv.at(argv.size() > 1 ? 1 : 0) + " ran past " + std::to_string(deadline_after.count()) + " s]\n";
+    result.out += "\n[killed: " + argv.at(argv.size() > 1 ? 1 : 0) + " ran past " +
+                  std::to_string(deadline_after.count()) + " s]\n";
   }
   return result;
 }
