@@ -11,6 +11,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <grpcpp/grpcpp.h>
+
 #include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
@@ -32,6 +34,7 @@
 #include "tests/support/private_cluster.hpp"
 #include "tests/support/raw_http.hpp"
 #include "tests/support/tcp_proxy.hpp"
+#include "zitadel/management.grpc.pb.h"
 
 using mu::testing::FirstRun;
 using mu::testing::HttpClient;
@@ -44,6 +47,7 @@ using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
+namespace mgmt = zitadel::management::v1;
 
 namespace {
 
@@ -171,14 +175,68 @@ pid_t server_pid() {
   return found;
 }
 
-int open_fds(pid_t pid) {
-  int n = 0;
+// The inodes of the sockets a process has open.
+std::set<unsigned long> socket_inodes(pid_t pid) {
+  std::set<unsigned long> inodes;
   std::error_code ec;
   for (auto it = std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec);
        !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
-    ++n;
+    std::error_code gone;  // closed since it was listed
+    const std::string target = std::filesystem::read_symlink(it->path(), gone).string();
+    if (!gone && target.starts_with("socket:[")) inodes.insert(std::stoul(target.substr(8)));
   }
-  return n;
+  return inodes;
+}
+
+// The local port of a connected socket.
+unsigned short local_port(int fd) {
+  sockaddr_in address{};
+  socklen_t size = sizeof address;
+  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) == 0);
+  return ntohs(address.sin_port);
+}
+
+// Of the connections from 127.0.0.1:p (p in `clients`) to 127.0.0.1:port, how many the
+// process holds its end of. Told by the peer's port, so that no other descriptor it
+// opens or closes meanwhile (a database connection, a thread's) moves the count. The
+// kernel's table is no snapshot: a read of it under churn may list a socket twice (so
+// ports are counted, not lines) or miss one (so callers read again, see await_held).
+int connections_held(pid_t pid, unsigned short port, const std::set<unsigned short>& clients) {
+  const auto inodes = socket_inodes(pid);
+  const auto port_in = [](const std::string& address) {  // "0100007F:1F90"
+    return static_cast<unsigned short>(
+        std::stoul(address.substr(address.find(':') + 1), nullptr, 16));
+  };
+  std::ifstream table("/proc/" + std::to_string(pid) + "/net/tcp");  // IPv4 only, as we are
+  std::string line;
+  std::getline(table, line);  // the column names
+  std::set<unsigned short> held;
+  while (std::getline(table, line)) {
+    std::istringstream fields(line);
+    std::string slot, local, remote, state, queues, timer, retransmits, uid, timeout;
+    unsigned long inode = 0;
+    if (!(fields >> slot >> local >> remote >> state >> queues >> timer >> retransmits >> uid >>
+          timeout >> inode)) {
+      continue;
+    }
+    const unsigned short peer = port_in(remote);
+    if (port_in(local) == port && clients.count(peer) && inodes.count(inode)) held.insert(peer);
+  }
+  return static_cast<int>(held.size());
+}
+
+// Reads connections_held until it says all of `clients` or `limit` has passed; the most
+// it said. A count that is short only because a read missed a socket is read again; a
+// server that let connections go cannot take them back, so the wait hides no failure.
+int await_held(pid_t pid, unsigned short port, const std::set<unsigned short>& clients,
+               Clock::duration limit) {
+  const auto deadline = Clock::now() + limit;
+  int most = 0;
+  for (;;) {
+    most = std::max(most, connections_held(pid, port, clients));
+    if (most == static_cast<int>(clients.size()) || Clock::now() >= deadline) return most;
+    std::this_thread::sleep_for(milliseconds(50));
+  }
 }
 
 std::string http_request(const std::string& method, const std::string& target,
@@ -329,12 +387,126 @@ long long sequence_of(const json& body) {
   return std::stoll(body.at("details").at("sequence").get<std::string>());
 }
 
+// ---- one write, over REST or gRPC -------------------------------------------------------
+
+// The write loads run over both transports of the service: that an acknowledged write is
+// stored and that an outage is UNAVAILABLE (never a failure of the service) must hold
+// whichever way a write comes in.
+enum class Transport { rest, grpc };
+
+// What the client of one write saw, in gRPC's terms whatever the transport.
+struct Outcome {
+  bool answered = false;   // by the server; else no connection, a reset or the deadline
+  int code = -1;           // 0 OK (with a sequence), 14 UNAVAILABLE, ...; -1 none of these
+  long long sequence = 0;  // the event's, when OK
+  std::string what;        // as the client saw it, for failure messages
+};
+
+// As long as the REST client's own timeout: a call the server holds longer (a hang)
+// fails the test instead of hanging it, and both transports are held to one bound.
+constexpr auto kCallDeadline = seconds(10);
+
+// Renames machine users, one call per write and no retry of its own: a write that may
+// have reached the server is never sent again, so an acknowledgement is one write's.
+class Writer {
+ public:
+  Writer(Transport transport, unsigned short port, std::string token) : token_(std::move(token)) {
+    if (transport == Transport::rest) {
+      http_.emplace("127.0.0.1", port);
+      return;
+    }
+    ::grpc::ChannelArguments args;
+    // grpc++ retries only when a service config asks it to; none does, and none may.
+    args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
+    // A connection of its own, as every REST client has, rather than one shared by all.
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    stub_ = mgmt::ManagementService::NewStub(::grpc::CreateCustomChannel(
+        "127.0.0.1:" + std::to_string(port), ::grpc::InsecureChannelCredentials(), args));
+  }
+
+  Outcome rename(const std::string& user, const std::string& name) {
+    return http_ ? rename_rest(user, name) : rename_grpc(user, name);
+  }
+
+ private:
+  Outcome rename_rest(const std::string& user, const std::string& name) {
+    Outcome o;
+    mu::testing::HttpResult r;
+    try {
+      r = http_->request("PUT", "/management/v1/users/" + user + "/machine",
+                         json{{"name", name}}.dump(), {{"authorization", auth(token_)}});
+    } catch (const std::exception& e) {
+      o.what = e.what();
+      return o;
+    }
+    o.answered = true;
+    o.what = "HTTP " + std::to_string(r.status) + " " + r.body;
+    const json body = parse_or_null(r.body);
+    if (!body.is_object()) return o;
+    try {
+      if (r.status / 100 == 2) {
+        o.sequence = sequence_of(body);
+        o.code = 0;
+      } else {
+        o.code = body.value("code", -1);
+        // REST says UNAVAILABLE with 503, and 503 says nothing else.
+        if ((r.status == 503) != (o.code == 14)) o.code = -1;
+      }
+    } catch (const std::exception&) {
+      o.code = -1;  // a body without the fields a 2xx or an error answer has
+    }
+    return o;
+  }
+
+  Outcome rename_grpc(const std::string& user, const std::string& name) {
+    ::grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", auth(token_));
+    // Every answer of the server carries the request id back; a status without it was
+    // made by the client library (no connection, a reset, the deadline).
+    const std::string request_id = "faults " + name;
+    ctx.AddMetadata("x-request-id", request_id);
+    ctx.set_deadline(std::chrono::system_clock::now() + kCallDeadline);
+    mgmt::UpdateMachineRequest request;
+    request.set_user_id(user);
+    request.set_name(name);
+    mgmt::UpdateMachineResponse response;
+    const ::grpc::Status status = stub_->UpdateMachine(&ctx, request, &response);
+
+    Outcome o;
+    o.answered = request_id_of(ctx) == request_id;
+    o.code = static_cast<int>(status.error_code());
+    o.what = "gRPC status " + std::to_string(o.code) + " " + status.error_message() +
+             (o.answered ? "" : " (not the server's: no x-request-id came back)");
+    if (status.ok()) {
+      if (response.has_details() && response.details().sequence() > 0) {
+        o.sequence = static_cast<long long>(response.details().sequence());
+      } else {
+        o.code = -1;  // OK without the sequence it acknowledges
+      }
+    }
+    return o;
+  }
+
+  static std::string request_id_of(const ::grpc::ClientContext& ctx) {
+    for (const auto* md : {&ctx.GetServerInitialMetadata(), &ctx.GetServerTrailingMetadata()}) {
+      auto it = md->find("x-request-id");
+      if (it != md->end()) return std::string(it->second.data(), it->second.size());
+    }
+    return {};
+  }
+
+  std::string token_;
+  std::optional<HttpClient> http_;
+  std::unique_ptr<mgmt::ManagementService::Stub> stub_;
+};
+
 }  // namespace
 
 // ---- a. SIGKILL under a write load ------------------------------------------------------
 
-TEST_CASE("faults: SIGKILL under a write load loses nothing acknowledged and a restart agrees",
-          "[faults]") {
+namespace {
+
+void sigkill_under_write_load(Transport transport) {
   Service s;
   const std::string url = s.database().url();
   std::vector<std::string> users;
@@ -349,26 +521,19 @@ TEST_CASE("faults: SIGKILL under a write load loses nothing acknowledged and a r
     const unsigned short port = s.server().port();
     for (int t = 0; t < 6; ++t) {
       load.threads.emplace_back([&, t] {
-        HttpClient http("127.0.0.1", port);
+        Writer writer(transport, port, s.admin_token());
         std::mt19937 rng(static_cast<unsigned>(t));
         for (int n = 0; !load.stop; ++n) {
           const std::string& user = users[rng() % users.size()];
           const std::string name = "t" + std::to_string(t) + "-" + std::to_string(n);
-          try {
-            auto r = http.request("PUT", "/management/v1/users/" + user + "/machine",
-                                  json{{"name", name}}.dump(),
-                                  {{"authorization", auth(s.admin_token())}});
-            std::lock_guard lock(mutex);
-            if (r.status / 100 == 2) {
-              acks.push_back({user, sequence_of(json::parse(r.body)), name});
-            } else if (!killed) {
-              unexpected.push_back(std::to_string(r.status) + " " + r.body);
-            }
-          } catch (const std::exception& e) {
-            std::lock_guard lock(mutex);
-            if (!killed) unexpected.push_back(e.what());
-            return;  // the server is gone (or broke): this client is done
+          const Outcome o = writer.rename(user, name);
+          std::lock_guard lock(mutex);
+          if (o.code == 0) {
+            acks.push_back({user, o.sequence, name});
+          } else if (!killed) {
+            unexpected.push_back(o.what);
           }
+          if (!o.answered) return;  // the server is gone (or broke): this client is done
         }
       });
     }
@@ -415,11 +580,23 @@ TEST_CASE("faults: SIGKILL under a write load loses nothing acknowledged and a r
     CHECK(body["user"]["details"]["sequence"] == std::to_string(last[0][0].as<long long>()));
     CHECK(body["user"]["machine"]["name"] == named[0][0].as<std::string>());
   }
-  // And it takes writes again.
-  auto r = http.request("PUT", "/management/v1/users/" + users[0] + "/machine",
-                        json{{"name", "after the restart"}}.dump(),
-                        {{"authorization", auth(s.admin_token())}});
-  CHECK(r.status == 200);
+  // And it takes writes again, over the transport the load used.
+  Writer writer(transport, again.port(), s.admin_token());
+  const Outcome after = writer.rename(users[0], "after the restart");
+  INFO(after.what);
+  CHECK(after.code == 0);
+}
+
+}  // namespace
+
+TEST_CASE("faults: SIGKILL under a write load loses nothing acknowledged and a restart agrees",
+          "[faults]") {
+  sigkill_under_write_load(Transport::rest);
+}
+
+TEST_CASE("faults: SIGKILL under a gRPC write load loses nothing acknowledged and a restart agrees",
+          "[faults]") {
+  sigkill_under_write_load(Transport::grpc);
 }
 
 // ---- b. PostgreSQL restarted under a load ------------------------------------------------
@@ -427,18 +604,17 @@ TEST_CASE("faults: SIGKILL under a write load loses nothing acknowledged and a r
 namespace {
 
 // A light load of UpdateMachine calls (two clients, a call every ~20 ms each), every
-// call recorded with its times and its answer.
+// call recorded with its times and its outcome.
 class LightLoad {
  public:
   struct Call {
     Clock::time_point start, end;
-    int status = 0;
-    std::string body;
-    std::string error;  // no HTTP answer at all
+    Outcome outcome;
   };
 
-  LightLoad(unsigned short port, std::string token, std::vector<std::string> users)
-      : port_(port), token_(std::move(token)), users_(std::move(users)) {
+  LightLoad(Transport transport, unsigned short port, std::string token,
+            std::vector<std::string> users)
+      : transport_(transport), port_(port), token_(std::move(token)), users_(std::move(users)) {
     for (int t = 0; t < 2; ++t) load_.threads.emplace_back([this, t] { run(t); });
   }
 
@@ -449,33 +625,24 @@ class LightLoad {
 
  private:
   void run(int t) {
-    HttpClient http("127.0.0.1", port_);
+    Writer writer(transport_, port_, token_);
     for (int n = 0; !load_.stop; ++n) {
       const std::string& user = users_[static_cast<std::size_t>(n + 2 * t) % users_.size()];
       const std::string name = "light" + std::to_string(t) + "-" + std::to_string(n);
       Call call;
       call.start = Clock::now();
-      try {
-        auto r = http.request("PUT", "/management/v1/users/" + user + "/machine",
-                              json{{"name", name}}.dump(), {{"authorization", auth(token_)}});
-        call.status = r.status;
-        call.body = r.body;
-      } catch (const std::exception& e) {
-        call.error = e.what();
-      }
+      call.outcome = writer.rename(user, name);
       call.end = Clock::now();
       {
         std::lock_guard lock(mutex_);
-        if (call.status / 100 == 2) {
-          auto body = parse_or_null(call.body);
-          if (body.is_object()) acks_.push_back({user, sequence_of(body), name});
-        }
+        if (call.outcome.code == 0) acks_.push_back({user, call.outcome.sequence, name});
         calls_.push_back(std::move(call));
       }
       std::this_thread::sleep_for(milliseconds(20));
     }
   }
 
+  Transport transport_;
   unsigned short port_;
   std::string token_;
   std::vector<std::string> users_;
@@ -505,35 +672,32 @@ std::optional<Clock::time_point> await_200(unsigned short port, const std::strin
   return std::nullopt;
 }
 
-// Every call was answered (within the client's 10 s) with 200 or 503 code 14, never
-// 500; those made wholly between `from` and `to` with 503. Returns how many those were.
+// Every call was answered (within the client's 10 s) with OK or UNAVAILABLE (on REST 200
+// or 503 code 14), never INTERNAL, UNKNOWN or a 500; those made wholly between `from`
+// and `to` with UNAVAILABLE. Returns how many those were.
 int check_answers(const std::vector<LightLoad::Call>& calls, Clock::time_point origin,
                   Clock::time_point from, Clock::time_point to) {
   int inside = 0;
   for (const auto& c : calls) {
     INFO("call from +" << ms_between(origin, c.start) << " ms to +" << ms_between(origin, c.end)
-                       << " ms: " << c.status << " " << c.body << c.error);
-    CHECK(c.error.empty());
-    CHECK(c.status != 500);
-    CHECK((c.status == 200 || c.status == 503));
-    if (c.status == 503) {
-      auto body = parse_or_null(c.body);
-      CHECK(body.is_object());
-      if (body.is_object()) CHECK(body.value("code", 0) == 14);
-    }
+                       << " ms: " << c.outcome.what);
+    CHECK(c.outcome.answered);
+    CHECK((c.outcome.code == 0 || c.outcome.code == 14));
     if (c.start >= from && c.end <= to) {
       ++inside;
-      CHECK(c.status == 503);
+      CHECK(c.outcome.code == 14);
     }
   }
   return inside;
 }
 
-}  // namespace
+// Whether the load got an acknowledgement again after `back`: its transport came back too.
+bool acknowledged_after(const std::vector<LightLoad::Call>& calls, Clock::time_point back) {
+  return std::any_of(calls.begin(), calls.end(),
+                     [&](const auto& c) { return c.start >= back && c.outcome.code == 0; });
+}
 
-TEST_CASE(
-    "faults: PostgreSQL stopped and started under a load answers 503 code 14 meanwhile then 200",
-    "[faults]") {
+void postgres_restart_under_load(Transport transport) {
   PrivateCluster pg;
   pg.start();
   FirstRun first(pg.url());
@@ -546,7 +710,7 @@ TEST_CASE(
     }
   }
 
-  LightLoad load(server.port(), first.token, users);
+  LightLoad load(transport, server.port(), first.token, users);
   std::this_thread::sleep_for(milliseconds(700));
   const auto stopping = Clock::now();
   pg.stop("fast");
@@ -572,14 +736,14 @@ TEST_CASE(
 
   const int while_down = check_answers(load.calls(), stopping, down, starting);
   CHECK(while_down > 0);  // the load did call while PostgreSQL was down
+  CHECK(acknowledged_after(load.calls(), *first_ok));
   // Nothing acknowledged is lost.
   check_acks_are_stored(pg.url(), users, load.acks());
 }
 
 // ---- b'. every database connection cut, new ones refused, through the proxy -------------
 
-TEST_CASE("faults: database connections cut and refused answer 503 code 14 meanwhile then 200",
-          "[faults]") {
+void connections_cut_under_load(Transport transport) {
   TestDatabase db;
   FirstRun first(db.url());
   TcpProxy proxy(port_of(db.url()));
@@ -592,7 +756,7 @@ TEST_CASE("faults: database connections cut and refused answer 503 code 14 meanw
     }
   }
 
-  LightLoad load(server.port(), first.token, users);
+  LightLoad load(transport, server.port(), first.token, users);
   std::this_thread::sleep_for(milliseconds(700));
   const auto cutting = Clock::now();
   proxy.refuse(true);
@@ -618,7 +782,35 @@ TEST_CASE("faults: database connections cut and refused answer 503 code 14 meanw
   // Calls that began after the cut and ended before the proxy let connections through.
   const int while_cut = check_answers(load.calls(), cutting, cutting + milliseconds(1), opening);
   CHECK(while_cut > 0);
+  CHECK(acknowledged_after(load.calls(), *first_ok));
   check_acks_are_stored(db.url(), users, load.acks());
+}
+
+}  // namespace
+
+TEST_CASE(
+    "faults: PostgreSQL stopped and started under a load answers 503 code 14 meanwhile then 200",
+    "[faults]") {
+  postgres_restart_under_load(Transport::rest);
+}
+
+TEST_CASE(
+    "faults: PostgreSQL stopped and started under a gRPC load answers UNAVAILABLE meanwhile "
+    "then OK",
+    "[faults]") {
+  postgres_restart_under_load(Transport::grpc);
+}
+
+TEST_CASE("faults: database connections cut and refused answer 503 code 14 meanwhile then 200",
+          "[faults]") {
+  connections_cut_under_load(Transport::rest);
+}
+
+TEST_CASE(
+    "faults: database connections cut and refused under a gRPC load answer UNAVAILABLE meanwhile "
+    "then OK",
+    "[faults]") {
+  connections_cut_under_load(Transport::grpc);
 }
 
 // ---- c. a COMMIT whose answer never arrives --------------------------------------------
@@ -928,17 +1120,22 @@ TEST_CASE("faults: 500 idle connections and a byte-a-second client do not slow o
   REQUIRE(::getrlimit(RLIMIT_NOFILE, &limit) == 0);
   REQUIRE(limit.rlim_cur >= 600);
 
-  Service s;
+  // The idle connections must outlive the test however slowly it runs (under a
+  // sanitizer, on a busy machine): the server's idle limit (30 s by default) is not
+  // what this test is about.
+  Service s({"--read-timeout", "600"});
   const unsigned short port = s.server().port();
   const pid_t pid = server_pid();
+  REQUIRE(pid > 0);
   const std::string user = s.add_user("busy-reader");
-  const int fds_before = pid > 0 ? open_fds(pid) : 0;
 
   Fds idle;
+  std::set<unsigned short> idle_ports;
   for (int i = 0; i < 500; ++i) {
     int fd = mu::testing::connect_loopback(port);
     REQUIRE(fd >= 0);
     idle.fds.push_back(fd);
+    idle_ports.insert(local_port(fd));
   }
   // A client that sends its request's header one byte a second.
   const std::string slow_wire =
@@ -956,16 +1153,10 @@ TEST_CASE("faults: 500 idle connections and a byte-a-second client do not slow o
     ::close(fd);
   });
 
-  // The server has taken them on (it holds a socket for each).
-  int held = 0;
-  if (pid > 0) {
-    const auto deadline = Clock::now() + seconds(5);
-    while ((held = open_fds(pid) - fds_before) < 500 && Clock::now() < deadline) {
-      std::this_thread::sleep_for(milliseconds(50));
-    }
-  }
-  INFO("sockets the server took on: " << held);
-  if (held < 500) WARN("the server holds fewer than 500 of the idle connections: " << held);
+  // The server has taken every one on: it holds its end of each. The kernel completes a
+  // connect before the server accepts it, so wait for the server (the limit only bounds
+  // a failure; a pass waits no longer than the server takes).
+  REQUIRE(await_held(pid, port, idle_ports, seconds(60)) == 500);
 
   long long slowest = 0;
   for (int i = 0; i < 50; ++i) {
@@ -977,7 +1168,8 @@ TEST_CASE("faults: 500 idle connections and a byte-a-second client do not slow o
       r = fresh.request("GET", "/management/v1/users/" + user, "",
                         {{"authorization", auth(s.admin_token())}});
     } catch (const std::exception& e) {
-      FAIL("no answer within the client's timeout: " << e.what());
+      FAIL("no answer within the client's timeout: " << e.what() << "\nserver output:\n"
+                                                     << tail(s.server().output()));
     }
     slowest = std::max(slowest, ms_between(start, Clock::now()));
     CHECK(r.status == 200);
@@ -987,12 +1179,13 @@ TEST_CASE("faults: 500 idle connections and a byte-a-second client do not slow o
   CHECK(slowest < 10000);
   CHECK(slow_bytes >= 2);  // it was dribbling while the calls were made
 
-  // The idle connections are still open (nothing to read, no hang-up): the calls
-  // above were served beside them, not instead of them.
+  // The idle connections are still open (nothing to read, no hang-up) and still the
+  // server's: the calls above were served beside them, not instead of them.
   int still_open = 0;
   for (int fd : idle.fds) {
     pollfd p{fd, POLLIN, 0};
     if (::poll(&p, 1, 0) == 0) ++still_open;
   }
-  if (still_open < 500) WARN("idle connections the server closed meanwhile: " << 500 - still_open);
+  CHECK(still_open == 500);
+  CHECK(await_held(pid, port, idle_ports, seconds(5)) == 500);
 }
