@@ -943,7 +943,12 @@ TEST_CASE("faults: a one-statement write cut off mid-way is answered with the tr
     INFO("server output:\n" << tail(server.output()));
     REQUIRE(proxy.commit_cuts() == cuts + 1);  // the statement was cut off (else: tests nothing)
     REQUIRE(proxy.wait_commit_cuts_settled(cuts + 1, milliseconds(6000)));
-    REQUIRE(proxy.last_commit_outcome() == "SELECT 1");  // PostgreSQL ran it and committed
+    // PostgreSQL ran it and committed ("SELECT 1"), or the settling ended the old session
+    // first (it terminates it before it looks), which then either committed without getting
+    // to answer or never ran it ("").
+    const auto outcome = proxy.last_commit_outcome();
+    INFO("PostgreSQL's answer to the cut statement: \"" << outcome << "\"");
+    CHECK((outcome == "SELECT 1" || outcome.empty()));
     // In, exactly once: the service must not write it again on finding the connection gone.
     check_stored_once(db.url(), user, before, name);
     check_cut_answer(r, before + 1);
