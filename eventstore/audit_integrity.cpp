@@ -20,6 +20,13 @@ using domain::Seal;
 // One advisory lock key for every sealer of the database ("mu_seal").
 constexpr std::int64_t kSealLock = 0x6d755f7365616c;
 
+// The events as seals digest them, in (transaction, position) order with transaction ids
+// as numbers. The order names the table's columns: a bare `tx_id` in ORDER BY is the
+// output column `tx_id::text`, and as text 1000 sorts before 741.
+constexpr const char* kEventsInOrder =
+    "SELECT e.tx_id::text, e.position, encode(e.hash, 'hex') FROM events e";
+constexpr const char* kInOrder = " ORDER BY e.tx_id, e.position";
+
 Hash hash_or_zero(const std::string& hex) {
   Hash h{};
   domain::from_hex(hex, h);
@@ -84,23 +91,21 @@ std::optional<Seal> seal_now(pqxx::connection& conn, const std::string& private_
     seal.prev_digest = hash_or_zero(last[0][3].as<std::string>());
   }
   domain::SealDigest digest(seal.prev_digest, seal.id == 1);
-  stream_rows(
-      tx,
-      "SELECT tx_id::text, position, encode(hash, 'hex') FROM events WHERE (tx_id, position) "
-      "> (" +
-          after + ") AND tx_id < " + tx.quote(horizon) + "::xid8 ORDER BY tx_id, position",
-      3, [&](const std::vector<std::string>& f) {
-        Hash h{};
-        if (!domain::from_hex(f[2], h)) {
-          throw std::runtime_error("the event at position " + f[1] +
-                                   " has no hash: run `machine-users audit verify`");
-        }
-        seal.upto_tx = std::stoull(f[0]);
-        seal.upto_position = std::stoll(f[1]);
-        digest.add(seal.upto_position, h);
-        ++seal.events;
-        return true;
-      });
+  stream_rows(tx,
+              std::string(kEventsInOrder) + " WHERE (e.tx_id, e.position) > (" + after +
+                  ") AND e.tx_id < " + tx.quote(horizon) + "::xid8" + kInOrder,
+              3, [&](const std::vector<std::string>& f) {
+                Hash h{};
+                if (!domain::from_hex(f[2], h)) {
+                  throw std::runtime_error("the event at position " + f[1] +
+                                           " has no hash: run `machine-users audit verify`");
+                }
+                seal.upto_tx = std::stoull(f[0]);
+                seal.upto_position = std::stoll(f[1]);
+                digest.add(seal.upto_position, h);
+                ++seal.events;
+                return true;
+              });
   if (seal.events == 0) return std::nullopt;
   seal.digest = digest.finish();
   auto signature = domain::sign_hex(private_pem, domain::statement(seal));
@@ -207,10 +212,8 @@ SealWalk walk_seals(pqxx::transaction_base& tx, const std::vector<Seal>& seals) 
   std::size_t k = 0;
   std::optional<domain::SealDigest> digest;
   std::uint64_t count = 0;
-  stream_rows(tx,
-              "SELECT tx_id::text, position, encode(hash, 'hex') FROM events ORDER BY tx_id, "
-              "position",
-              3, [&](const std::vector<std::string>& f) {
+  stream_rows(tx, std::string(kEventsInOrder) + kInOrder, 3,
+              [&](const std::vector<std::string>& f) {
                 if (k == seals.size()) {
                   ++w.unsealed_events;
                   return true;
