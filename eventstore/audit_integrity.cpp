@@ -20,6 +20,13 @@ using domain::Seal;
 // One advisory lock key for every sealer of the database ("mu_seal").
 constexpr std::int64_t kSealLock = 0x6d755f7365616c;
 
+// The events as seals digest them, in (transaction, position) order with transaction ids
+// as numbers. The order names the table's columns: a bare `tx_id` in ORDER BY is the
+// output column `tx_id::text`, and as text 1000 sorts before 741.
+constexpr const char* kEventsInOrder =
+    "SELECT e.tx_id::text, e.position, encode(e.hash, 'hex') FROM events e";
+constexpr const char* kInOrder = " ORDER BY e.tx_id, e.position";
+
 Hash hash_or_zero(const std::string& hex) {
   Hash h{};
   domain::from_hex(hex, h);
@@ -84,23 +91,21 @@ std::optional<Seal> seal_now(pqxx::connection& conn, const std::string& private_
     seal.prev_digest = hash_or_zero(last[0][3].as<std::string>());
   }
   domain::SealDigest digest(seal.prev_digest, seal.id == 1);
-  stream_rows(
-      tx,
-      "SELECT tx_id::text, position, encode(hash, 'hex') FROM events WHERE (tx_id, position) "
-      "> (" +
-          after + ") AND tx_id < " + tx.quote(horizon) + "::xid8 ORDER BY tx_id, position",
-      3, [&](const std::vector<std::string>& f) {
-        Hash h{};
-        if (!domain::from_hex(f[2], h)) {
-          throw std::runtime_error("the event at position " + f[1] +
-                                   " has no hash: run `machine-users audit verify`");
-        }
-        seal.upto_tx = std::stoull(f[0]);
-        seal.upto_position = std::stoll(f[1]);
-        digest.add(seal.upto_position, h);
-        ++seal.events;
-        return true;
-      });
+  stream_rows(tx,
+              std::string(kEventsInOrder) + " WHERE (e.tx_id, e.position) > (" + after +
+                  ") AND e.tx_id < " + tx.quote(horizon) + "::xid8" + kInOrder,
+              3, [&](const std::vector<std::string>& f) {
+                Hash h{};
+                if (!domain::from_hex(f[2], h)) {
+                  throw std::runtime_error("the event at position " + f[1] +
+                                           " has no hash: run `machine-users audit verify`");
+                }
+                seal.upto_tx = std::stoull(f[0]);
+                seal.upto_position = std::stoll(f[1]);
+                digest.add(seal.upto_position, h);
+                ++seal.events;
+                return true;
+              });
   if (seal.events == 0) return std::nullopt;
   seal.digest = digest.finish();
   auto signature = domain::sign_hex(private_pem, domain::statement(seal));
@@ -199,22 +204,63 @@ std::optional<std::string> check_seals(const std::vector<Seal>& seals, const Ver
 struct SealWalk {
   std::uint64_t seals = 0, sealed_events = 0, unsealed_events = 0;
   std::optional<std::string> failure;
+  std::vector<std::string> notes;
 };
 
-// Every event in (transaction, position) order against the seal covering it.
+std::string does_not_hold(const Seal& s) {
+  return "seal " + std::to_string(s.id) + " (" + std::to_string(s.events) +
+         " events up to position " + std::to_string(s.upto_position) +
+         ") does not hold: an event in it was changed, removed or added";
+}
+
+// Whether seal `i` holds as sealers made it while they ordered transaction ids as text
+// (1000 before 999): the `events` events after the previous seal's last one in numeric
+// order (the range was bounded by a transaction id, so they are its events), digested
+// in text order, the last of that order its last event. The text sorts in the database's
+// collation, as then; PostgreSQL sorts, so memory stays bounded.
+bool holds_in_text_order(pqxx::transaction_base& tx, const std::vector<Seal>& seals,
+                         std::size_t i) {
+  const auto& s = seals[i];
+  const std::string after = i == 0 ? "'0'::xid8, 0"
+                                   : tx.quote(std::to_string(seals[i - 1].upto_tx)) + "::xid8, " +
+                                         std::to_string(seals[i - 1].upto_position);
+  domain::SealDigest digest(s.prev_digest, s.id == 1);
+  std::uint64_t count = 0, last_tx = 0;
+  std::int64_t last_position = 0;
+  stream_rows(tx,
+              "SELECT s.tx_id::text, s.position, encode(s.hash, 'hex') FROM (SELECT e.tx_id, "
+              "e.position, e.hash FROM events e WHERE (e.tx_id, e.position) > (" +
+                  after + ")" + kInOrder + " LIMIT " + std::to_string(s.events) +
+                  ") s ORDER BY s.tx_id::text, s.position",
+              3, [&](const std::vector<std::string>& f) {
+                last_tx = std::stoull(f[0]);
+                last_position = std::stoll(f[1]);
+                digest.add(last_position, hash_or_zero(f[2]));
+                ++count;
+                return true;
+              });
+  return count == s.events && last_tx == s.upto_tx && last_position == s.upto_position &&
+         digest.finish() == s.digest;
+}
+
+// Every event in (transaction, position) order against the seal covering it. A seal whose
+// digest this order does not reproduce, reached before all its events were, may have been
+// made in text order: it is checked in that order once the walk is done. Such a seal
+// covers events after its last one too, and the seal after it starts after its last one
+// (as the sealer did): some events are in two seals, and are counted once.
 SealWalk walk_seals(pqxx::transaction_base& tx, const std::vector<Seal>& seals) {
   SealWalk w;
   std::size_t k = 0;
   std::optional<domain::SealDigest> digest;
   std::uint64_t count = 0;
-  stream_rows(tx,
-              "SELECT tx_id::text, position, encode(hash, 'hex') FROM events ORDER BY tx_id, "
-              "position",
-              3, [&](const std::vector<std::string>& f) {
-                if (k == seals.size()) {
-                  ++w.unsealed_events;
-                  return true;
-                }
+  std::uint64_t covered_ahead = 0;  // the next events a text-order seal covers
+  std::vector<std::size_t> text_order;
+  stream_rows(tx, std::string(kEventsInOrder) + kInOrder, 3,
+              [&](const std::vector<std::string>& f) {
+                const bool covered = k < seals.size() || covered_ahead > 0;
+                if (covered_ahead > 0) --covered_ahead;
+                ++(covered ? w.sealed_events : w.unsealed_events);
+                if (k == seals.size()) return true;
                 const auto& s = seals[k];
                 const std::uint64_t tx_id = std::stoull(f[0]);
                 const std::int64_t position = std::stoll(f[1]);
@@ -228,13 +274,14 @@ SealWalk walk_seals(pqxx::transaction_base& tx, const std::vector<Seal>& seals) 
                 digest->add(position, hash_or_zero(f[2]));
                 ++count;
                 if (tx_id == s.upto_tx && position == s.upto_position) {
-                  if (count != s.events || digest->finish() != s.digest) {
-                    w.failure = "seal " + std::to_string(s.id) + " (" + std::to_string(s.events) +
-                                " events up to position " + std::to_string(s.upto_position) +
-                                ") does not hold: an event in it was changed, removed or added";
+                  if (count > s.events) {
+                    w.failure = does_not_hold(s);
                     return false;
                   }
-                  w.sealed_events += count;
+                  if (count < s.events || digest->finish() != s.digest) {
+                    text_order.push_back(k);
+                    covered_ahead = std::max(covered_ahead, s.events - count);
+                  }
                   ++w.seals;
                   digest.reset();
                   count = 0;
@@ -245,6 +292,22 @@ SealWalk walk_seals(pqxx::transaction_base& tx, const std::vector<Seal>& seals) 
   if (!w.failure && k < seals.size()) {
     w.failure = "seal " + std::to_string(seals[k].id) + ": its last event (position " +
                 std::to_string(seals[k].upto_position) + ") is not in the store";
+  }
+  // Each of them came before whatever failed in the walk.
+  std::string ids;
+  for (const auto i : text_order) {
+    if (!holds_in_text_order(tx, seals, i)) {
+      w.failure = does_not_hold(seals[i]);
+      return w;
+    }
+    ids += (ids.empty() ? "" : ", ") + std::to_string(seals[i].id);
+  }
+  if (!ids.empty()) {
+    const bool one = text_order.size() == 1;
+    w.notes.push_back(std::string(one ? "seal " : "seals ") + ids + (one ? " holds" : " hold") +
+                      " in the order it was made in: transaction ids as text (1000 before 999), "
+                      "as sealers took them before that was fixed; later seals take them as "
+                      "numbers");
   }
   return w;
 }
@@ -376,6 +439,7 @@ VerifyReport verify_store(const std::string& database_url, const VerifyOptions& 
   walker.join();
   if (walk_error) std::rethrow_exception(walk_error);
   if (!report.failure) report.failure = walk.failure;
+  report.notes.insert(report.notes.end(), walk.notes.begin(), walk.notes.end());
   report.seals = walk.seals;
   report.sealed_events = walk.sealed_events;
   report.unsealed_events = walk.unsealed_events;

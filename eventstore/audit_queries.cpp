@@ -131,6 +131,8 @@ std::string events_select(pqxx::transaction_base& tx, const domain::EventsQuery&
   // (migrations/0008), so the keys come from the index alone.
   const bool narrow =
       (!q.event_types.empty() && (q.since || q.until || q.from)) || !q.aggregate_id.empty();
+  // The column tx_id, compared as xid8: no selected column may take the name tx_id (a
+  // cast one, `tx_id::text`, would, and ORDER BY would then sort it as text).
   const std::string order =
       q.asc ? " ORDER BY tx_id, position" : " ORDER BY tx_id DESC, position DESC";
   const std::string page = limit > 0 ? " LIMIT " + std::to_string(limit) : "";
