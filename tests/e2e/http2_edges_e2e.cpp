@@ -30,6 +30,15 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// Under a sanitizer every byte the server touches has shadow memory beside it (4 to 8
+// times as much), so its peak RSS says nothing about what it holds: the gauge
+// mu_grpc_buffered_bytes does, and is checked in every build.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool kRssMeansHeldBytes = false;
+#else
+constexpr bool kRssMeansHeldBytes = true;
+#endif
+
 int open_fds(pid_t pid) {
   int n = 0;
   std::error_code ec;
@@ -191,7 +200,7 @@ TEST_CASE("gRPC over HTTP/2: an oversized message is refused at its prefix, memo
     CHECK(out.at("sentBeforeAnswer").get<long long>() <= 2 * 1024 * 1024);
     const long long grown_kb = status_kb(pid, "VmHWM") - peak_before;
     INFO("peak RSS grew by " << grown_kb << " kB");
-    CHECK(grown_kb < 32 * 1024);
+    if (kRssMeansHeldBytes) CHECK(grown_kb < 32 * 1024);
   }
   SECTION("180 streams of nearly 1 MiB each at once: the budget holds, the rest are refused") {
     const auto out = run_scenario(s, "budget");
@@ -202,7 +211,7 @@ TEST_CASE("gRPC over HTTP/2: an oversized message is refused at its prefix, memo
     CHECK(out.at("codes") == nlohmann::json::array({8}));
     const long long grown_kb = status_kb(pid, "VmHWM") - peak_before;
     INFO("peak RSS grew by " << grown_kb << " kB");
-    CHECK(grown_kb < 112 * 1024);
+    if (kRssMeansHeldBytes) CHECK(grown_kb < 112 * 1024);
   }
   // Still serving.
   CHECK(s.call("GET", "/management/v1/orgs/me").status == 200);
