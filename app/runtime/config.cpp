@@ -250,6 +250,41 @@ domain::Result<std::optional<std::string>> parse_service_flags(const std::string
   return std::optional<std::string>{};
 }
 
+// projections and audit: CLI11 takes this process's flags (--database-url, and
+// --async-projections for list's mode column) from anywhere among the words; the rest
+// are the tool's own words and flags, passed on in order. Returns the help text when
+// -h/--help was asked for (the integrity tool, audit verify|seal, owns its --help).
+domain::Result<std::optional<std::string>> pass_tool_words(const std::string& command,
+                                                           const std::vector<std::string>& args,
+                                                           Invocation& inv, Settings& s) {
+  const bool projections = command == "projections";
+  CLI::App app;
+  app.name("machine-users " + command);
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  app.set_help_flag();  // whose help it is depends on the words before it: below
+  app.allow_extras();   // the tool's words
+  app.add_option("--database-url", inv.config.database_url);
+  if (projections) app.add_option("--async-projections", s.async_list);
+  try {
+    std::vector<std::string> words(args.rbegin(), args.rend() - 1);
+    app.parse(words);
+  } catch (const CLI::ArgumentMismatch& e) {
+    const std::string what = e.what();
+    return usage("flag " + what.substr(0, what.find(':')) + " needs a value");
+  } catch (const CLI::ParseError& e) {
+    return usage(std::string(e.what()) + " (try " + command + " --help)");
+  }
+  auto& out = projections ? inv.projections_args : inv.audit_args;
+  out = app.remaining();
+  const bool integrity_tool =
+      !projections && !out.empty() && (out.front() == "verify" || out.front() == "seal");
+  if (!integrity_tool && std::any_of(out.begin(), out.end(),
+                                     [](const auto& w) { return w == "-h" || w == "--help"; })) {
+    return std::optional<std::string>(projections ? kProjectionsHelp : audit_help());
+  }
+  return std::optional<std::string>{};
+}
+
 }  // namespace
 
 domain::Result<Invocation> parse_command_line(const std::vector<std::string>& args,
@@ -300,38 +335,15 @@ domain::Result<Invocation> parse_command_line(const std::vector<std::string>& ar
       return inv;
     }
   }
-  // projections and audit: the tools' own words are passed on to them, all but the
-  // flags of this process (--database-url, and --async-projections for list's mode).
-  for (std::size_t i = 1; i < args.size() && (command == "projections" || command == "audit");
-       ++i) {
-    std::string flag = args[i];
-    std::optional<std::string> value;
-    if (auto eq = flag.find('='); flag.starts_with("--") && eq != std::string::npos) {
-      value = flag.substr(eq + 1);
-      flag = flag.substr(0, eq);
-    }
-    // The integrity tool (audit verify|seal) owns its words, its --help included.
-    const bool integrity_tool =
-        command == "audit" && !inv.audit_args.empty() &&
-        (inv.audit_args.front() == "verify" || inv.audit_args.front() == "seal");
-    if ((flag == "-h" || flag == "--help") && !integrity_tool) {
+  if (command == "projections" || command == "audit") {
+    auto help = pass_tool_words(command, args, inv, s);
+    if (!help.ok()) return help.error();
+    if (*help) {
       inv.kind = Invocation::Kind::Help;
-      inv.help = command == "projections" ? kProjectionsHelp : audit_help();
+      inv.help = **help;
       return inv;
     }
-    const bool ours =
-        flag == "--database-url" || (command == "projections" && flag == "--async-projections");
-    if (!ours) {
-      (command == "projections" ? inv.projections_args : inv.audit_args).push_back(args[i]);
-      continue;
-    }
-    if (!value) {
-      if (i + 1 >= args.size()) return usage("flag " + flag + " needs a value");
-      value = args[++i];
-    }
-    (flag == "--database-url" ? c.database_url : s.async_list) = *value;
   }
-
   if (inv.kind == Invocation::Kind::Audit && inv.audit_args.empty()) {
     inv.kind = Invocation::Kind::Help;  // `audit --database-url URL`: no command
     inv.help = audit_help();
