@@ -28,7 +28,7 @@ MU_PACKAGES=(
   libboost1.81-dev libpqxx-dev nlohmann-json3-dev catch2 libssl-dev
   postgresql-15 curl
   protobuf-compiler libprotobuf-dev protobuf-compiler-grpc libgrpc++-dev
-  libnghttp2-dev zlib1g-dev
+  libnghttp2-dev zlib1g-dev libcli11-dev
 )
 
 mu_log() { printf '==> %s\n' "$*" >&2; }

@@ -1,9 +1,12 @@
 #include "app/runtime/audit_command.hpp"
 
+#include <CLI/CLI.hpp>
 #include <charconv>
 #include <cstdint>
 #include <iostream>
+#include <map>
 #include <optional>
+#include <set>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
@@ -72,36 +75,46 @@ domain::Result<AuditFlags> split_flags(const std::string& sub,
                                        const std::vector<std::string>& words,
                                        const std::vector<std::string_view>& with_value,
                                        const std::vector<std::string_view>& without_value) {
+  CLI::App app;
+  app.name("machine-users audit " + sub);
+  app.set_help_flag();  // -h and --help are the audit tool's, looked for before
+  app.allow_extras();   // unknown flags and words, told apart below in our words
+  std::set<const CLI::Option*> takes_value;
+  for (auto name : with_value) {
+    // Repeatable (--type, --aggregate-type), each value kept in order.
+    takes_value.insert(
+        app.add_option(std::string(name))->multi_option_policy(CLI::MultiOptionPolicy::TakeAll));
+  }
+  for (auto name : without_value) app.add_flag(std::string(name))->disable_flag_override();
+  try {
+    // CLI11 takes the words last first.
+    std::vector<std::string> reversed(words.rbegin(), words.rend());
+    app.parse(reversed);
+  } catch (const CLI::ArgumentMismatch& e) {
+    // "--limit: 1 required  missing" or "asc was given a disallowed flag override".
+    const std::string what = e.what();
+    std::string flag = what.substr(0, what.find_first_of(": "));
+    if (!flag.starts_with("--")) flag = "--" + flag;
+    if (what.find("flag override") != std::string::npos)
+      return usage("flag " + flag + " takes no value");
+    return usage("flag " + flag + " needs a value");
+  } catch (const CLI::ParseError& e) {
+    return usage(std::string(e.what()) + " for audit " + sub + " (try audit --help)");
+  }
   AuditFlags out;
-  auto known = [](const std::vector<std::string_view>& list, const std::string& f) {
-    for (auto k : list) {
-      if (k == f) return true;
+  for (const auto& word : app.remaining()) {
+    if (word.starts_with("-") && word != "-") {
+      return usage("unknown flag " + word.substr(0, word.find('=')) + " for audit " + sub +
+                   " (try audit --help)");
     }
-    return false;
-  };
-  for (std::size_t i = 0; i < words.size(); ++i) {
-    std::string flag = words[i];
-    if (!flag.starts_with("-") || flag == "-") {
-      out.positional.push_back(flag);
-      continue;
-    }
-    std::optional<std::string> value;
-    if (auto eq = flag.find('='); flag.starts_with("--") && eq != std::string::npos) {
-      value = flag.substr(eq + 1);
-      flag = flag.substr(0, eq);
-    }
-    if (known(without_value, flag)) {
-      if (value) return usage("flag " + flag + " takes no value");
-      out.given.emplace_back(flag, "");
-    } else if (known(with_value, flag)) {
-      if (!value) {
-        if (i + 1 >= words.size()) return usage("flag " + flag + " needs a value");
-        value = words[++i];
-      }
-      out.given.emplace_back(flag, *value);
-    } else {
-      return usage("unknown flag " + flag + " for audit " + sub + " (try audit --help)");
-    }
+    out.positional.push_back(word);
+  }
+  // The flags in the order given: a flag's Nth appearance is its Nth value.
+  std::map<const CLI::Option*, std::size_t> seen;
+  for (const CLI::Option* opt : app.parse_order()) {
+    const std::size_t nth = seen[opt]++;
+    out.given.emplace_back(opt->get_name(),
+                           takes_value.contains(opt) ? opt->results().at(nth) : std::string());
   }
   return out;
 }

@@ -215,3 +215,34 @@ TEST_CASE("audit passes its own words on, takes --database-url, and has its own 
         std::string::npos);
   CHECK_FALSE(parse_command_line({"audit", "events", "--listen", "x:1"}, env)->audit_args.empty());
 }
+
+TEST_CASE("generated help names every flag of its command and nothing else") {
+  auto serve = parse_command_line({"serve", "-h"}, env_of({}));
+  REQUIRE(serve.ok());
+  for (const char* flag :
+       {"--database-url", "--listen", "--db-connections", "--io-threads", "--queue",
+        "--write-cache", "--read-timeout", "--async-projections", "--seal-key", "--seal-log",
+        "--seal-interval", "--cors-origins", "MU_CORS_ORIGINS", "LISTEN_ADDRESS"}) {
+    INFO(flag);
+    CHECK(serve->help.find(flag) != std::string::npos);
+  }
+  CHECK(serve->help.starts_with("Usage: machine-users serve"));
+  auto migrate = parse_command_line({"migrate", "--help"}, env_of({}));
+  REQUIRE(migrate.ok());
+  CHECK(migrate->help.find("--listen") == std::string::npos);
+  CHECK(migrate->help.find("--database-url") != std::string::npos);
+  auto setup = parse_command_line({"setup", "--help"}, env_of({}));
+  REQUIRE(setup.ok());
+  CHECK(setup->help.find("--token-file") != std::string::npos);
+  CHECK(setup->help.find("--seal-log") == std::string::npos);
+}
+
+TEST_CASE("a flag given twice: the last counts, as before") {
+  const auto env = env_of({{"DATABASE_URL", "postgresql://a/b"}});
+  auto inv = parse_command_line({"serve", "--queue", "5", "--queue=7", "--listen", ":1"}, env);
+  REQUIRE(inv.ok());
+  CHECK(inv->config.queue_capacity == 7);
+  CHECK(inv->config.listen_port == 1);
+  CHECK(parse_command_line({"serve", "stray"}, env).error().message ==
+        "unknown flag stray for serve (try serve --help)");
+}

@@ -1,6 +1,7 @@
 #include "app/runtime/projections_command.hpp"
 
 #include <unistd.h>
+#include <CLI/CLI.hpp>
 
 #include <chrono>
 #include <cstdio>
@@ -32,21 +33,59 @@ std::string known_names() {
   return out;
 }
 
+// The words after the command (list, replay, verify): list takes --json, replay and
+// verify NAME or --all. CLI11 reads them; errors stay one line of ours.
+struct Words {
+  bool json = false;
+  bool all = false;
+  std::vector<std::string> names;
+  std::string unknown_flag;  // the first word that looks like a flag and is none
+};
+
+Words read_words(const std::vector<std::string>& args) {
+  Words w;
+  CLI::App app;
+  app.set_help_flag();  // --help is answered before, by the command line
+  app.allow_extras();   // names and unknown flags, told apart below
+  if (args[0] == "list") {
+    app.add_flag("--json", w.json)->disable_flag_override();
+  } else {
+    app.add_flag("--all", w.all)->disable_flag_override();
+  }
+  try {
+    std::vector<std::string> reversed(args.rbegin(), args.rend() - 1);
+    app.parse(reversed);
+  } catch (const CLI::ParseError&) {
+    // Only a flag given a value ("--json=x") gets here: it is no flag we know.
+    for (std::size_t i = 1; i < args.size() && w.unknown_flag.empty(); ++i) {
+      if (args[i].starts_with("-")) w.unknown_flag = args[i];
+    }
+    return w;
+  }
+  for (const auto& word : app.remaining()) {
+    if (word.starts_with("-") && w.unknown_flag.empty()) w.unknown_flag = word;
+    if (!word.starts_with("-")) w.names.push_back(word);
+  }
+  return w;
+}
+
 // NAME or --all, as a list; empty with an error printed when neither fits.
 std::vector<const ProjectionInfo*> targets(const std::vector<std::string>& args, int& error) {
   std::vector<const ProjectionInfo*> out;
-  if (args.size() != 2) {
+  const Words w = read_words(args);
+  if (!w.unknown_flag.empty() || w.names.size() + (w.all ? 1 : 0) != 1) {
     error = fail("usage: projections " + args[0] + " NAME|--all (known: " + known_names() + ")", 2);
     return out;
   }
-  if (args[1] == "--all") {
+  if (w.all) {
     for (const auto& p : projections::registry()) out.push_back(&p);
     return out;
   }
-  if (auto* p = projections::find_projection(args[1])) {
+  if (auto* p = projections::find_projection(w.names.front())) {
     out.push_back(p);
   } else {
-    error = fail("unknown projection \"" + args[1] + "\" (known: " + known_names() + ")", 2);
+    error =
+        fail("unknown projection \"" + w.names.front() + "\" (known: " + known_names() + ")", 2);
   }
   return out;
 }
@@ -141,10 +180,10 @@ int run_projections_command(const std::vector<std::string>& args, const std::str
   bool as_json = false;
   std::vector<const ProjectionInfo*> chosen;
   if (command == "list") {
-    for (std::size_t i = 1; i < args.size(); ++i) {
-      if (args[i] != "--json") return fail("unknown flag " + args[i] + " for list", 2);
-      as_json = true;
-    }
+    const Words w = read_words(args);
+    if (!w.unknown_flag.empty()) return fail("unknown flag " + w.unknown_flag + " for list", 2);
+    if (!w.names.empty()) return fail("unknown flag " + w.names.front() + " for list", 2);
+    as_json = w.json;
   } else {
     int error = 0;
     chosen = targets(args, error);
