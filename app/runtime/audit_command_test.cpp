@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "app/runtime/audit_integrity_command.hpp"
+#include "app/runtime/projections_command.hpp"
 
 using mu::runtime::AuditCommand;
 using mu::runtime::parse_audit_command;
@@ -187,4 +188,15 @@ TEST_CASE("--help of audit verify and seal exits 0 and names their flags") {
   std::cerr.rdbuf(old);
   CHECK(bad == 2);
   CHECK(err.str() == "machine-users audit: unknown flag --kee for audit seal (try audit --help)\n");
+}
+
+TEST_CASE("--help of projections list, replay and verify exits 0 and names their flags") {
+  for (const char* command : {"list", "replay", "verify"}) {
+    auto [code, out] = captured([&] {
+      return mu::runtime::run_projections_command({command, "--help"}, "", {});
+    });
+    CHECK(code == 0);
+    check_names(out, {"machine-users projections", command, "DATABASE_URL",
+                      std::string(command) == "list" ? "--json" : "--all"});
+  }
 }
