@@ -71,25 +71,40 @@ std::optional<std::uint64_t> parse_positive(const std::string& s) {
 
 }  // namespace
 
-domain::Result<AuditFlags> split_flags(const std::string& sub,
-                                       const std::vector<std::string>& words,
-                                       const std::vector<std::string_view>& with_value,
-                                       const std::vector<std::string_view>& without_value) {
+domain::Result<AuditFlags> split_flags(const SubcommandSpec& spec,
+                                       const std::vector<std::string>& words) {
+  const std::string sub(spec.name);
   CLI::App app;
-  app.name("machine-users audit " + sub);
-  app.set_help_flag();  // -h and --help are the audit tool's, looked for before
-  app.allow_extras();   // unknown flags and words, told apart below in our words
+  // CLI11 2.1 has no usage text of its own: the positional words go in the name, so
+  // that "Usage:" shows them.
+  app.name("machine-users audit " + sub + (spec.positional.empty() ? "" : " ") +
+           std::string(spec.positional));
+  app.description(std::string(spec.description));
+  // Under the flags: what CLI11 does not see there (--database-url is the process's).
+  app.footer("Also --database-url URL (env DATABASE_URL).\nExit codes: " +
+             std::string(spec.exit_codes) + ".\nEvery command: machine-users audit --help");
+  app.set_help_flag("-h,--help", "this text");
+  app.allow_extras();  // unknown flags and words, told apart below in our words
   std::set<const CLI::Option*> takes_value;
-  for (auto name : with_value) {
-    // Repeatable (--type, --aggregate-type), each value kept in order.
-    takes_value.insert(
-        app.add_option(std::string(name))->multi_option_policy(CLI::MultiOptionPolicy::TakeAll));
+  for (const auto& flag : spec.flags) {
+    const std::string name(flag.name), description(flag.description);
+    if (flag.value.empty()) {
+      app.add_flag(name, description)->disable_flag_override();
+    } else {
+      // Repeatable (--type, --aggregate-type), each value kept in order.
+      takes_value.insert(app.add_option(name, description)
+                             ->type_name(std::string(flag.value))
+                             ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll));
+    }
   }
-  for (auto name : without_value) app.add_flag(std::string(name))->disable_flag_override();
   try {
     // CLI11 takes the words last first.
     std::vector<std::string> reversed(words.rbegin(), words.rend());
     app.parse(reversed);
+  } catch (const CLI::CallForHelp&) {
+    AuditFlags help;
+    help.help = app.help();
+    return help;
   } catch (const CLI::ArgumentMismatch& e) {
     // "--limit: 1 required  missing" or "asc was given a disallowed flag override".
     const std::string what = e.what();
@@ -133,6 +148,13 @@ domain::Result<std::uint64_t> parse_number(const std::string& flag, const std::s
   return usage("flag " + flag + " needs a positive number, not \"" + value + "\"");
 }
 
+// -h/--help of a subcommand: its generated usage, before its other words are checked.
+AuditCommand help_of(const AuditFlags& flags) {
+  AuditCommand c;
+  c.help = *flags.help;
+  return c;
+}
+
 // The single USER_ID of history and as-of.
 domain::Result<std::string> one_user_id(const std::string& sub, const AuditFlags& flags) {
   if (flags.positional.empty()) return usage("audit " + sub + " needs a USER_ID");
@@ -143,12 +165,27 @@ domain::Result<std::string> one_user_id(const std::string& sub, const AuditFlags
 }
 
 domain::Result<AuditCommand> parse_events(const std::vector<std::string>& words) {
-  auto flags =
-      split_flags("events", words,
-                  {"--type", "--aggregate-type", "--aggregate-id", "--editor", "--owner", "--since",
-                   "--until", "--from", "--sequence", "--after-position", "--limit"},
-                  {"--asc", "--json"});
+  auto flags = split_flags(
+      {"events",
+       "",
+       "The events, newest first, streamed (no limit unless --limit): an aligned table, or one\n"
+       "JSON object per line with --json. Every organization (an operator tool).",
+       {{"--type", "T", "event type (repeatable, at most 30)"},
+        {"--aggregate-type", "T", "aggregate type (repeatable, at most 10)"},
+        {"--aggregate-id", "ID", "one aggregate"},
+        {"--editor", "ID", "events written by this user (SYSTEM: the setup)"},
+        {"--owner", "ORG", "events of this organization (resource owner)"},
+        {"--since", "TIME", "created strictly after TIME (RFC 3339, e.g. 2026-11-28T10:55:22Z)"},
+        {"--until", "TIME", "created strictly before TIME"},
+        {"--from", "TIME", "created strictly before TIME (after it with --asc)"},
+        {"--sequence", "N", "each event's own sequence below N (above it with --asc)"},
+        {"--after-position", "N", "after the event at position N (a cursor, in the order asked)"},
+        {"--limit", "N", "at most N events"},
+        {"--asc", "", "oldest first"},
+        {"--json", "", "one JSON object per line"}}},
+      words);
   if (!flags.ok()) return flags.error();
+  if (flags->help) return help_of(*flags);
   if (!flags->positional.empty()) {
     return usage("audit events takes no words but flags, not \"" + flags->positional[0] + "\"");
   }
@@ -187,8 +224,14 @@ domain::Result<AuditCommand> parse_events(const std::vector<std::string>& words)
 }
 
 domain::Result<AuditCommand> parse_history(const std::vector<std::string>& words) {
-  auto flags = split_flags("history", words, {}, {"--asc", "--json"});
+  auto flags =
+      split_flags({"history",
+                   "USER_ID",
+                   "The changes of one user (every organization), newest first.",
+                   {{"--asc", "", "oldest first"}, {"--json", "", "one JSON object per line"}}},
+                  words);
   if (!flags.ok()) return flags.error();
+  if (flags->help) return help_of(*flags);
   auto id = one_user_id("history", *flags);
   if (!id.ok()) return id.error();
   AuditCommand c;
@@ -205,8 +248,17 @@ domain::Result<AuditCommand> parse_history(const std::vector<std::string>& words
 }
 
 domain::Result<AuditCommand> parse_as_of(const std::vector<std::string>& words) {
-  auto flags = split_flags("as-of", words, {"--sequence", "--time"}, {"--json"});
+  auto flags = split_flags(
+      {"as-of",
+       "USER_ID",
+       "The user as it was after its event N, or at TIME, folded from its events: indented\n"
+       "JSON, or one line with --json. Exactly one of --sequence and --time.",
+       {{"--sequence", "N", "the user after its own event N"},
+        {"--time", "TIME", "the user at TIME (RFC 3339)"},
+        {"--json", "", "one line of JSON"}}},
+      words);
   if (!flags.ok()) return flags.error();
+  if (flags->help) return help_of(*flags);
   auto id = one_user_id("as-of", *flags);
   if (!id.ok()) return id.error();
   AuditCommand c;
@@ -413,9 +465,6 @@ domain::Result<AuditCommand> parse_audit_command(const std::vector<std::string>&
   if (sub != "events" && sub != "history" && sub != "as-of") {
     return usage("unknown command \"" + sub + "\" for audit (try audit --help)");
   }
-  for (const auto& word : rest) {
-    if (word == "-h" || word == "--help") return AuditCommand{};
-  }
   if (sub == "events") return parse_events(rest);
   if (sub == "history") return parse_history(rest);
   return parse_as_of(rest);
@@ -427,7 +476,7 @@ int run_audit_command(const std::vector<std::string>& args, const std::string& d
   const AuditCommand& c = *parsed;
   switch (c.kind) {
     case AuditCommand::Kind::Help:
-      std::cout << kAuditHelp;
+      std::cout << (c.help.empty() ? std::string(kAuditHelp) : c.help);
       return 0;
     case AuditCommand::Kind::Events:
     case AuditCommand::Kind::History:

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -27,22 +28,39 @@ struct AuditCommand {
   // verify and seal: the subcommand and the words after it, for run_audit_integrity.
   std::string integrity_sub;
   std::vector<std::string> integrity_args;
+  // Help: the subcommand's usage, which CLI11 writes from its flags (--help after
+  // events, history or as-of); empty for the overview of every command.
+  std::string help;
 };
 
 // Errors are one line (InvalidArgument), meant for stderr, e.g. "unknown flag --typ for
 // audit events (try audit --help)".
 domain::Result<AuditCommand> parse_audit_command(const std::vector<std::string>& args);
 
+// One flag of a subcommand of `audit`, as CLI11 declares it and its --help shows it.
+struct FlagSpec {
+  std::string_view name;         // "--type"
+  std::string_view value;        // the value's name in the help ("T"); empty: takes none
+  std::string_view description;  // one line for the help
+};
+
 // The flags of one subcommand of `audit`: each --name [value] of `words` (and
 // --name=value), positional words apart; anything else is a one-line InvalidArgument.
+// -h/--help anywhere among the words sets `help` to the subcommand's usage.
 struct AuditFlags {
   std::vector<std::pair<std::string, std::string>> given;  // in order, repeats kept
   std::vector<std::string> positional;
+  std::optional<std::string> help;
 };
-domain::Result<AuditFlags> split_flags(const std::string& sub,
-                                       const std::vector<std::string>& words,
-                                       const std::vector<std::string_view>& with_value,
-                                       const std::vector<std::string_view>& without_value);
+struct SubcommandSpec {
+  std::string_view name;         // "events", or "verify" under the integrity tool
+  std::string_view positional;   // the words besides the flags in the usage ("USER_ID")
+  std::string_view description;  // what it does, first in its --help
+  std::vector<FlagSpec> flags;
+  std::string_view exit_codes = "0 done, 1 failed (no such user, the database), 2 bad usage";
+};
+domain::Result<AuditFlags> split_flags(const SubcommandSpec& spec,
+                                       const std::vector<std::string>& words);
 
 // The usage text of `machine-users audit`.
 const char* audit_help();

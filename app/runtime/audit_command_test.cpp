@@ -1,6 +1,11 @@
 #include "app/runtime/audit_command.hpp"
 
 #include <catch2/catch.hpp>
+#include <iostream>
+#include <sstream>
+
+#include "app/runtime/audit_integrity_command.hpp"
+#include "app/runtime/projections_command.hpp"
 
 using mu::runtime::AuditCommand;
 using mu::runtime::parse_audit_command;
@@ -110,6 +115,7 @@ TEST_CASE("audit history, as-of, help and the integrity tool") {
   CHECK(parse_audit_command({})->kind == AuditCommand::Kind::Help);
   CHECK(parse_audit_command({"--help"})->kind == AuditCommand::Kind::Help);
   CHECK(parse_audit_command({"history", "1", "-h"})->kind == AuditCommand::Kind::Help);
+  CHECK(parse_audit_command({"--help"})->help.empty());  // the overview of every command
 
   auto v = parse_audit_command({"verify", "--from", "3", "--help"});
   REQUIRE(v.ok());
@@ -117,4 +123,80 @@ TEST_CASE("audit history, as-of, help and the integrity tool") {
   CHECK(v->integrity_sub == "verify");
   CHECK(v->integrity_args == std::vector<std::string>{"--from", "3", "--help"});
   CHECK(parse_audit_command({"seal"})->integrity_sub == "seal");
+}
+
+namespace {
+
+// What `run` printed on stdout, and its exit code.
+template <typename Run>
+std::pair<int, std::string> captured(Run run) {
+  std::ostringstream out;
+  auto* old = std::cout.rdbuf(out.rdbuf());
+  const int code = run();
+  std::cout.rdbuf(old);
+  return {code, out.str()};
+}
+
+void check_names(const std::string& help, std::initializer_list<const char*> flags) {
+  CHECK(help.find("--help") != std::string::npos);
+  for (const char* flag : flags) {
+    INFO(help);
+    CHECK(help.find(flag) != std::string::npos);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("--help of each audit subcommand is its own usage, generated from its flags") {
+  auto events = parse_audit_command({"events", "--typ", "--help"});
+  REQUIRE(events.ok());
+  CHECK(events->kind == AuditCommand::Kind::Help);
+  CHECK(events->help.starts_with("The events, newest first"));
+  check_names(events->help,
+              {"machine-users audit events", "--type T", "--aggregate-type", "--aggregate-id",
+               "--editor", "--owner", "--since", "--until", "--from", "--sequence",
+               "--after-position", "--limit", "--asc", "--json", "DATABASE_URL"});
+  auto history = parse_audit_command({"history", "-h"});
+  REQUIRE(history.ok());
+  check_names(history->help, {"machine-users audit history USER_ID", "--asc", "--json"});
+  auto as_of = parse_audit_command({"as-of", "--help"});
+  REQUIRE(as_of.ok());
+  check_names(as_of->help, {"machine-users audit as-of USER_ID", "--sequence N", "--time TIME"});
+  // Printed by the command, exit 0, no database touched.
+  auto [code, out] = captured([] {
+    return mu::runtime::run_audit_command({"events", "--help"}, "");
+  });
+  CHECK(code == 0);
+  CHECK(out == events->help);
+}
+
+TEST_CASE("--help of audit verify and seal exits 0 and names their flags") {
+  auto [code, out] =
+      captured([] { return mu::runtime::run_audit_integrity("verify", {"--help"}, ""); });
+  CHECK(code == 0);
+  check_names(out, {"machine-users audit verify", "--seals FILE", "--public-key FILE"});
+  std::tie(code, out) = captured([] {
+    return mu::runtime::run_audit_integrity("seal", {"--key", "k", "-h"}, "");
+  });
+  CHECK(code == 0);
+  check_names(out, {"machine-users audit seal", "--key FILE", "MU_SEAL_KEY", "--seal-log FILE",
+                    "MU_SEAL_LOG"});
+  // A bad flag stays one line and exit 2.
+  std::ostringstream err;
+  auto* old = std::cerr.rdbuf(err.rdbuf());
+  const int bad = mu::runtime::run_audit_integrity("seal", {"--kee", "k"}, "");
+  std::cerr.rdbuf(old);
+  CHECK(bad == 2);
+  CHECK(err.str() == "machine-users audit: unknown flag --kee for audit seal (try audit --help)\n");
+}
+
+TEST_CASE("--help of projections list, replay and verify exits 0 and names their flags") {
+  for (const char* command : {"list", "replay", "verify"}) {
+    auto [code, out] = captured([&] {
+      return mu::runtime::run_projections_command({command, "--help"}, "", {});
+    });
+    CHECK(code == 0);
+    check_names(out, {"machine-users projections", command, "DATABASE_URL",
+                      std::string(command) == "list" ? "--json" : "--all"});
+  }
 }

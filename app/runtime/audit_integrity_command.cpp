@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 
 #include "app/runtime/audit_command.hpp"
 #include "app/runtime/seal_files.hpp"
@@ -11,15 +12,24 @@ namespace mu::runtime {
 
 namespace {
 
-constexpr const char* kUsage =
-    "usage: machine-users audit verify [--seals FILE] [--public-key FILE]\n"
-    "       machine-users audit seal [--key FILE] [--seal-log FILE]\n"
-    "  verify   recompute every event's hash and chain, check every stream head and seal;\n"
-    "           --seals compares the seals with a seal log, --public-key checks their\n"
-    "           signatures (without it they are not checked). Exit 1 names the first\n"
-    "           event or seal that does not hold.\n"
-    "  seal     seal the events since the last seal now, signed with the key (default\n"
-    "           $MU_SEAL_KEY), and append the seal to the seal log (default $MU_SEAL_LOG)\n";
+// The integrity tool's flags and what they do, in one place: CLI11 parses them and
+// writes each subcommand's --help from them.
+const SubcommandSpec kVerify{
+    "verify",
+    "",
+    "Recompute every event's hash and chain, check every stream head and seal (their\n"
+    "signatures only with --public-key). Exit 1 names the first event or seal that does\n"
+    "not hold.",
+    {{"--seals", "FILE", "compare the seals with this seal log"},
+     {"--public-key", "FILE", "check the seals' signatures with this Ed25519 public key (PEM)"}},
+    "0 done (everything holds), 1 failed, 2 bad usage"};
+const SubcommandSpec kSeal{
+    "seal",
+    "",
+    "Seal the events since the last seal now, and append the seal to the seal log.",
+    {{"--key", "FILE", "the Ed25519 private key (PEM) that signs (env MU_SEAL_KEY)"},
+     {"--seal-log", "FILE", "the seal log to append to (env MU_SEAL_LOG)"}},
+    "0 done, 1 failed (the key, the database), 2 bad usage"};
 
 int usage(const std::string& sub, const std::string& message) {
   std::cerr << "machine-users audit " << sub << ": " << message << "\n";
@@ -31,33 +41,39 @@ std::string env_or(const char* name) {
   return v ? v : "";
 }
 
-// Each flag of `with_value` into its string; false (after a one-line error) on an
-// unknown flag or a word that is no flag.
-bool parse_flags(const std::string& sub, const std::vector<std::string>& args,
-                 std::initializer_list<std::pair<std::string_view, std::string*>> flags) {
-  std::vector<std::string_view> names;
-  for (const auto& f : flags) names.push_back(f.first);
-  auto parsed = split_flags(sub, args, names, {});
+// Each flag of `spec` into its string. Returns the exit code when the tool is done
+// already: 0 after printing the --help, 2 after a one-line error (an unknown flag or a
+// word that is no flag).
+std::optional<int> parse_flags(
+    const SubcommandSpec& spec, const std::vector<std::string>& args,
+    std::initializer_list<std::pair<std::string_view, std::string*>> flags) {
+  auto parsed = split_flags(spec, args);
+  if (parsed.ok() && parsed->help) {
+    std::cout << *parsed->help;
+    return 0;
+  }
   if (parsed.ok() && !parsed->positional.empty()) {
-    parsed = domain::invalid_argument("audit " + sub + " takes flags only, not \"" +
-                                      parsed->positional.front() + "\"");
+    parsed =
+        domain::invalid_argument("audit " + std::string(spec.name) + " takes flags only, not \"" +
+                                 parsed->positional.front() + "\"");
   }
   if (!parsed.ok()) {
     std::cerr << "machine-users audit: " << parsed.error().message << "\n";
-    return false;
+    return 2;
   }
   for (const auto& [flag, value] : parsed->given) {
     for (const auto& [name, out] : flags) {
       if (flag == name) *out = value;
     }
   }
-  return true;
+  return std::nullopt;
 }
 
 int verify(const std::vector<std::string>& args, const std::string& database_url) {
   std::string seals_file, public_key_file;
-  if (!parse_flags("verify", args, {{"--seals", &seals_file}, {"--public-key", &public_key_file}}))
-    return 2;
+  if (auto done = parse_flags(kVerify, args,
+                              {{"--seals", &seals_file}, {"--public-key", &public_key_file}}))
+    return *done;
   eventstore::VerifyOptions options;
   if (!public_key_file.empty()) {
     options.public_pem = read_text_file(public_key_file);
@@ -84,7 +100,8 @@ int verify(const std::vector<std::string>& args, const std::string& database_url
 
 int seal(const std::vector<std::string>& args, const std::string& database_url) {
   std::string key_file = env_or("MU_SEAL_KEY"), log_file = env_or("MU_SEAL_LOG");
-  if (!parse_flags("seal", args, {{"--key", &key_file}, {"--seal-log", &log_file}})) return 2;
+  if (auto done = parse_flags(kSeal, args, {{"--key", &key_file}, {"--seal-log", &log_file}}))
+    return *done;
   if (key_file.empty()) return usage("seal", "no seal key: give --key FILE or set MU_SEAL_KEY");
   const auto key = read_text_file(key_file);
   if (!domain::public_key_pem(key)) {
@@ -107,10 +124,6 @@ int seal(const std::vector<std::string>& args, const std::string& database_url) 
 
 int run_audit_integrity(const std::string& sub, const std::vector<std::string>& args,
                         const std::string& database_url) {
-  if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
-    std::cout << kUsage;
-    return 0;
-  }
   if (sub == "verify") return verify(args, database_url);
   if (sub == "seal") return seal(args, database_url);
   return usage(sub, "unknown command (verify or seal)");

@@ -40,21 +40,41 @@ struct Words {
   bool all = false;
   std::vector<std::string> names;
   std::string unknown_flag;  // the first word that looks like a flag and is none
+  std::string help;          // -h/--help: the command's usage, written by CLI11
 };
 
 Words read_words(const std::vector<std::string>& args) {
   Words w;
   CLI::App app;
-  app.set_help_flag();  // --help is answered before, by the command line
-  app.allow_extras();   // names and unknown flags, told apart below
-  if (args[0] == "list") {
-    app.add_flag("--json", w.json)->disable_flag_override();
+  const bool is_list = args[0] == "list";
+  // CLI11 2.1 has no usage text of its own: the names go in the app's name.
+  app.name("machine-users projections " + args[0] + (is_list ? "" : " NAME|--all"));
+  app.set_help_flag("-h,--help", "this text");
+  app.allow_extras();  // names and unknown flags, told apart below
+  if (is_list) {
+    app.description(
+        "Name, version, mode, checkpoint, events and seconds behind, failed events of every\n"
+        "read model: a table, or JSON with --json.");
+    app.add_flag("--json", w.json, "one JSON array")->disable_flag_override();
   } else {
-    app.add_flag("--all", w.all)->disable_flag_override();
+    app.description(args[0] == "replay"
+                        ? "Rebuild NAME (or every read model) from the first event; \"users\" is "
+                          "rebuilt beside\nthe live table and swapped in, the others in place "
+                          "under their write lock."
+                        : "Rebuild NAME (or every read model) into scratch tables and print the "
+                          "rows that differ\nfrom the live read model; exit 1 if any.");
+    app.add_flag("--all", w.all, "every read model (" + known_names() + ")")
+        ->disable_flag_override();
   }
+  app.footer(
+      "Also --database-url URL (env DATABASE_URL) and --async-projections L (env\n"
+      "MU_ASYNC_PROJECTIONS). Every command: machine-users projections --help");
   try {
     std::vector<std::string> reversed(args.rbegin(), args.rend() - 1);
     app.parse(reversed);
+  } catch (const CLI::CallForHelp&) {
+    w.help = app.help();
+    return w;
   } catch (const CLI::ParseError&) {
     // Only a flag given a value ("--json=x") gets here: it is no flag we know.
     for (std::size_t i = 1; i < args.size() && w.unknown_flag.empty(); ++i) {
@@ -69,10 +89,18 @@ Words read_words(const std::vector<std::string>& args) {
   return w;
 }
 
+// targets' error after it printed the --help: no error, but the command is done.
+constexpr int kHelped = -1;
+
 // NAME or --all, as a list; empty with an error printed when neither fits.
 std::vector<const ProjectionInfo*> targets(const std::vector<std::string>& args, int& error) {
   std::vector<const ProjectionInfo*> out;
   const Words w = read_words(args);
+  if (!w.help.empty()) {
+    std::cout << w.help;
+    error = kHelped;
+    return out;
+  }
   if (!w.unknown_flag.empty() || w.names.size() + (w.all ? 1 : 0) != 1) {
     error = fail("usage: projections " + args[0] + " NAME|--all (known: " + known_names() + ")", 2);
     return out;
@@ -181,12 +209,17 @@ int run_projections_command(const std::vector<std::string>& args, const std::str
   std::vector<const ProjectionInfo*> chosen;
   if (command == "list") {
     const Words w = read_words(args);
+    if (!w.help.empty()) {
+      std::cout << w.help;
+      return 0;
+    }
     if (!w.unknown_flag.empty()) return fail("unknown flag " + w.unknown_flag + " for list", 2);
     if (!w.names.empty()) return fail("unknown flag " + w.names.front() + " for list", 2);
     as_json = w.json;
   } else {
     int error = 0;
     chosen = targets(args, error);
+    if (error == kHelped) return 0;
     if (error) return error;
   }
 
