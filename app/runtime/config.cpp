@@ -276,10 +276,9 @@ domain::Result<std::optional<std::string>> pass_tool_words(const std::string& co
   }
   auto& out = projections ? inv.projections_args : inv.audit_args;
   out = app.remaining();
-  const bool integrity_tool =
-      !projections && !out.empty() && (out.front() == "verify" || out.front() == "seal");
-  if (!integrity_tool && std::any_of(out.begin(), out.end(),
-                                     [](const auto& w) { return w == "-h" || w == "--help"; })) {
+  // `audit --help` is the overview; `audit events --help` the subcommand's own (CLI11's,
+  // printed by the subcommand before it connects).
+  if (!out.empty() && (out.front() == "-h" || out.front() == "--help")) {
     return std::optional<std::string>(projections ? kProjectionsHelp : audit_help());
   }
   return std::optional<std::string>{};
@@ -349,10 +348,12 @@ domain::Result<Invocation> parse_command_line(const std::vector<std::string>& ar
     inv.help = audit_help();
     return inv;
   }
-  // `audit verify --help` needs no database: the integrity tool prints its usage.
-  const bool integrity_help = std::any_of(inv.audit_args.begin(), inv.audit_args.end(),
-                                          [](const auto& a) { return a == "-h" || a == "--help"; });
-  if (c.database_url.empty() && !integrity_help)
+  // A subcommand's --help needs no database: the subcommand prints it before it connects.
+  auto asks_help = [](const std::vector<std::string>& words) {
+    return std::any_of(words.begin(), words.end(),
+                       [](const auto& a) { return a == "-h" || a == "--help"; });
+  };
+  if (c.database_url.empty() && !asks_help(inv.audit_args) && !asks_help(inv.projections_args))
     return usage("no database: set DATABASE_URL or pass --database-url");
   for (std::size_t start = 0; start < s.async_list.size();) {
     auto end = s.async_list.find(',', start);

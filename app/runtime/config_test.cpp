@@ -193,9 +193,9 @@ TEST_CASE("audit passes its own words on, takes --database-url, and has its own 
   CHECK(inv->audit_args == std::vector<std::string>{"history", "42", "--asc"});
   CHECK(inv->config.database_url == "postgresql://a/b");
 
-  // Its usage: alone, with help or --help anywhere, with or without a database.
-  for (const auto& args : std::vector<std::vector<std::string>>{
-           {"audit"}, {"audit", "help"}, {"audit", "--help"}, {"audit", "events", "-h"}}) {
+  // Its usage: alone, or asked for before a command, with or without a database.
+  for (const auto& args :
+       std::vector<std::vector<std::string>>{{"audit"}, {"audit", "help"}, {"audit", "--help"}}) {
     auto help = parse_command_line(args, env_of({}));
     REQUIRE(help.ok());
     CHECK(help->kind == Invocation::Kind::Help);
@@ -204,11 +204,13 @@ TEST_CASE("audit passes its own words on, takes --database-url, and has its own 
   inv = parse_command_line({"audit", "--database-url", "x"}, env_of({}));
   REQUIRE(inv.ok());
   CHECK(inv->kind == Invocation::Kind::Help);
-  // verify and seal own their --help: passed on, no database needed for it.
-  inv = parse_command_line({"audit", "verify", "--help"}, env_of({}));
-  REQUIRE(inv.ok());
-  CHECK(inv->kind == Invocation::Kind::Audit);
-  CHECK(inv->audit_args == std::vector<std::string>{"verify", "--help"});
+  // Every command owns its --help (generated from its flags): passed on, no database needed.
+  for (const char* command : {"verify", "events"}) {
+    inv = parse_command_line({"audit", command, "--help"}, env_of({}));
+    REQUIRE(inv.ok());
+    CHECK(inv->kind == Invocation::Kind::Audit);
+    CHECK(inv->audit_args == std::vector<std::string>{command, "--help"});
+  }
   CHECK(parse_command_line({"audit", "events"}, env_of({})).error().message ==
         "no database: set DATABASE_URL or pass --database-url");
   CHECK(parse_command_line({"--help"}, env)->help.find("machine-users audit ...") !=
