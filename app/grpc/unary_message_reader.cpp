@@ -9,9 +9,9 @@ namespace mu::grpc {
 namespace {
 
 constexpr unsigned char kCompressedFlag = 0x01;
-constexpr unsigned char kTrailerFlag = 0x80;
+constexpr unsigned char kRequestTrailerFlag = 0x80;
 
-domain::Error internal(std::string message) {
+domain::Error framing_error(std::string message) {
   return domain::Error{domain::Code::Internal, "", std::move(message)};
 }
 
@@ -54,7 +54,7 @@ std::optional<domain::Error> UnaryMessageReader::fail(domain::Error e) {
 std::optional<domain::Error> UnaryMessageReader::feed(std::string_view bytes) {
   if (error_) return error_;
   while (!bytes.empty()) {
-    if (complete_) return fail(internal("grpc: more than one message on a unary call"));
+    if (complete_) return fail(framing_error("grpc: more than one message on a unary call"));
     if (!have_header_) {
       const std::size_t take = std::min<std::size_t>(5 - header_.size(), bytes.size());
       header_.append(bytes.substr(0, take));
@@ -66,15 +66,15 @@ std::optional<domain::Error> UnaryMessageReader::feed(std::string_view bytes) {
                 (static_cast<std::uint32_t>(static_cast<unsigned char>(header_[3])) << 8) |
                 static_cast<std::uint32_t>(static_cast<unsigned char>(header_[4]));
       have_header_ = true;
-      if (flag & kTrailerFlag) return fail(internal("grpc: a request carries no trailers"));
+      if (flag & kRequestTrailerFlag) return fail(framing_error("grpc: a request carries no trailers"));
       if (length_ > limit_) return fail(too_large(length_, limit_, ""));
       if (flag & kCompressedFlag) {
         if (encoding_.empty()) {
-          return fail(internal("grpc: compressed flag set with identity or empty encoding"));
+          return fail(framing_error("grpc: compressed flag set with identity or empty encoding"));
         }
         compressed_ = true;
       } else if (flag != 0) {
-        return fail(internal("grpc: unknown frame flag " + std::to_string(flag)));
+        return fail(framing_error("grpc: unknown frame flag " + std::to_string(flag)));
       }
       message_.reserve(length_);
       if (length_ == 0) complete_ = true;
@@ -90,9 +90,9 @@ std::optional<domain::Error> UnaryMessageReader::feed(std::string_view bytes) {
 
 domain::Result<std::string> UnaryMessageReader::finish() {
   if (error_) return *error_;
-  if (header_.empty()) return internal("grpc: the request carries no message");
-  if (!have_header_) return internal("grpc: unexpected EOF in the message header");
-  if (!complete_) return internal("grpc: unexpected EOF: the message is truncated");
+  if (header_.empty()) return framing_error("grpc: the request carries no message");
+  if (!have_header_) return framing_error("grpc: unexpected EOF in the message header");
+  if (!complete_) return framing_error("grpc: unexpected EOF: the message is truncated");
   if (compressed_) return gunzip(message_, limit_);
   return std::move(message_);
 }
@@ -100,7 +100,7 @@ domain::Result<std::string> UnaryMessageReader::finish() {
 domain::Result<std::string> gunzip(std::string_view bytes, std::size_t limit) {
   z_stream z{};
   if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) {
-    return internal("grpc: failed to decompress the received message: no inflater");
+    return framing_error("grpc: failed to decompress the received message: no inflater");
   }
   std::string out;
   char chunk[16 * 1024];
@@ -120,7 +120,7 @@ domain::Result<std::string> gunzip(std::string_view bytes, std::size_t limit) {
   }
   const bool whole = rv == Z_STREAM_END && z.avail_in == 0;
   inflateEnd(&z);
-  if (!whole) return internal("grpc: failed to decompress the received message: not valid gzip");
+  if (!whole) return framing_error("grpc: failed to decompress the received message: not valid gzip");
   return out;
 }
 
