@@ -147,7 +147,7 @@ void check_names(const std::string& help, std::initializer_list<const char*> fla
 
 }  // namespace
 
-TEST_CASE("--help of each audit subcommand is its own usage, generated from its flags") {
+TEST_CASE("audit: each subcommand's --help is its own usage, generated from its flags") {
   auto events = parse_audit_command({"events", "--typ", "--help"});
   REQUIRE(events.ok());
   CHECK(events->kind == AuditCommand::Kind::Help);
@@ -170,7 +170,7 @@ TEST_CASE("--help of each audit subcommand is its own usage, generated from its 
   CHECK(out == events->help);
 }
 
-TEST_CASE("--help of audit verify and seal exits 0 and names their flags") {
+TEST_CASE("audit verify and seal: --help exits 0 and names their flags") {
   auto [code, out] =
       captured([] { return mu::runtime::run_audit_integrity("verify", {"--help"}, ""); });
   CHECK(code == 0);
@@ -190,7 +190,7 @@ TEST_CASE("--help of audit verify and seal exits 0 and names their flags") {
   CHECK(err.str() == "machine-users audit: unknown flag --kee for audit seal (try audit --help)\n");
 }
 
-TEST_CASE("--help of projections list, replay and verify exits 0 and names their flags") {
+TEST_CASE("projections list, replay and verify: --help exits 0 and names their flags") {
   for (const char* command : {"list", "replay", "verify"}) {
     auto [code, out] = captured([&] {
       return mu::runtime::run_projections_command({command, "--help"}, "", {});

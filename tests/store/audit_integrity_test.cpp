@@ -363,7 +363,13 @@ TEST_CASE("seal, verify and ListEvents take transaction ids as numbers: 999 befo
     }
     report = verify_signed(old_db, old_conn, key);
     REQUIRE(report.failure);
-    CHECK(report.failure->rfind("seal 1 (", 0) == 0);
-    CHECK(report.failure->find("does not hold") != std::string::npos);
+    INFO("verify of the forged store: " << *report.failure);
+    // Which of the two it says depends on whether the forged events held the seal's last
+    // one in text order, which the cluster's transaction ids decide.
+    const bool digest_broken = report.failure->rfind("seal 1 (", 0) == 0 &&
+                               report.failure->find("does not hold") != std::string::npos;
+    const bool last_gone = report.failure->rfind("seal 1: its last event", 0) == 0 &&
+                           report.failure->find("not in the store") != std::string::npos;
+    CHECK((digest_broken || last_gone));
   }
 }
