@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
-# What ./run and ./test build and run (ctest label `scripts`). Builds nothing: it runs
-# copies of `run`, `test` and scripts/lib.sh in a checkout under a 0700 directory, with
-# `cmake`, `ctest`, the server binary and scripts/fuzz.sh replaced by stubs that log how
-# they were called. ./test's throwaway PostgreSQL is real (the ctest stub queries it).
+# What ./run, ./test and .ci/run build and run (ctest label `scripts`). Builds nothing: it
+# runs copies of `run`, `test`, `.ci/run` and scripts/lib.sh in a checkout under a 0700
+# directory, with `cmake`, `ctest`, the server binary and scripts/fuzz.sh replaced by stubs
+# that log how they were called. ./test's throwaway PostgreSQL is real (the ctest stub
+# queries it).
 #
 #   ./run                 configures build/ and builds only the target machine-users
-#   ./test                builds everything; ctest; then `scripts/fuzz.sh smoke`, whose
-#                         failure fails ./test; none when ctest fails, when the script is
-#                         not executable, or when only some tests ran (ctest arguments)
-#   ./test --sanitize     build-asan/, -DMU_SANITIZE=ON, -LE scripts, no fuzzing
-#   ./test --tsan         build-tsan/, -DMU_TSAN=ON, -L 'store|e2e', TSAN_OPTIONS; a report
-#                         file left by any process fails the run; no fuzzing
+#   ./test                builds everything; ctest; no fuzzing (.ci/run's phase of its own)
+#   ./test --sanitize     build-asan/, -DMU_SANITIZE=ON, builds only the server and the
+#                         three test binaries, -LE scripts, no fuzzing
+#   ./test --tsan         build-tsan/, -DMU_TSAN=ON, builds only the server and the store and
+#                         e2e test binaries, -L 'store|e2e', TSAN_OPTIONS; a report file left
+#                         by any process fails the run; no fuzzing; with ctest arguments, both
+#                         build every target
+#   .ci/run               ./test, `scripts/fuzz.sh smoke`, ./test --sanitize, ./test --tsan,
+#                         in that order; the first failure ends it
 set -euo pipefail
 repo="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)"
 
@@ -32,8 +36,9 @@ trap 'exit 129' HUP
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-mkdir -p -- "$checkout/scripts" "$stubs"
+mkdir -p -- "$checkout/scripts" "$checkout/.ci" "$stubs"
 cp -- "$repo/run" "$repo/test" "$checkout/"
+cp -- "$repo/.ci/run" "$checkout/.ci/"
 cp -- "$repo/scripts/lib.sh" "$checkout/scripts/"
 
 # Each stub appends one line to $STUB_LOG: its name and its arguments, shell-quoted.
@@ -78,9 +83,6 @@ cat >"$checkout/scripts/fuzz.sh" <<'STUB'
 #!/usr/bin/env bash
 set -euo pipefail
 { printf 'fuzz.sh'; printf ' %q' "$@"; printf '\n'; } >>"$STUB_LOG"
-if ! "${PG_BIN:-/usr/lib/postgresql/15/bin}/psql" -X -tA "$DATABASE_URL" -c 'SELECT 1' >/dev/null 2>&1; then
-  echo "fuzz.sh: database already stopped" >>"$STUB_LOG"
-fi
 exit "${STUB_FUZZ_STATUS:-0}"
 STUB
 chmod +x -- "$stubs/cmake" "$stubs/ctest" "$checkout/scripts/fuzz.sh"
@@ -148,51 +150,63 @@ check "./test succeeds (stubs)" status_is 0
 check "./test builds every target of build/" only_build build
 check "./test runs every test" grep -qxF 'ctest --test-dir build --output-on-failure --no-tests=error -j 2' "$log"
 check "./test's throwaway PostgreSQL answers (checkout under a 0700 directory)" ran 'ctest: database reachable'
-check "./test runs the fuzz smoke run after the tests" before ctest 'fuzz.sh smoke'
-check "... once the throwaway cluster is stopped" ran 'fuzz.sh: database already stopped'
+check "./test runs no fuzzing (.ci/run does, as a phase of its own)" not_ran fuzz.sh
 check "./test removes its throwaway cluster" cluster_removed
-
-STUB_FUZZ_STATUS=3 run_copy test
-check "a failing fuzz smoke run fails ./test" status_is 3
 
 STUB_CTEST_STATUS=8 run_copy test
 check "a failing ctest fails ./test" status_is 8
-check "no fuzz smoke run after failed tests" not_ran fuzz.sh
 check "./test removes its throwaway cluster after failed tests too" cluster_removed
 
 run_copy test -L unit
 check "./test -L unit passes -L unit to ctest" grep -qxF 'ctest --test-dir build --output-on-failure --no-tests=error -j 2 -L unit' "$log"
-check "no fuzz smoke run when only some tests ran" not_ran fuzz.sh
-
-chmod -x -- "$checkout/scripts/fuzz.sh"
-run_copy test
-check "./test passes without an executable scripts/fuzz.sh" status_is 0
-check "a scripts/fuzz.sh that is not executable is not run" not_ran fuzz.sh
-chmod +x -- "$checkout/scripts/fuzz.sh"
 
 # ---- ./test --sanitize / --tsan ---------------------------------------------------------
 run_copy test --sanitize
 check "./test --sanitize succeeds (stubs)" status_is 0
 check "./test --sanitize configures build-asan/ with MU_SANITIZE" configured_with "-B build-asan .*-DMU_SANITIZE=ON"
-check "./test --sanitize builds every target of build-asan/" only_build build-asan
+check "./test --sanitize builds only the server and the test binaries in build-asan/" \
+  only_build build-asan --target machine-users mu_unit_tests mu_store_tests mu_e2e_tests
 check "./test --sanitize leaves out the scripts' tests" grep -qxF 'ctest --test-dir build-asan --output-on-failure --no-tests=error -j 2 -LE scripts' "$log"
 check "no fuzz smoke run with --sanitize" not_ran fuzz.sh
 
 run_copy test --tsan
 check "./test --tsan succeeds (stubs)" status_is 0
 check "./test --tsan configures build-tsan/ with MU_TSAN" configured_with "-B build-tsan .*-DMU_TSAN=ON"
-check "./test --tsan builds every target of build-tsan/" only_build build-tsan
+check "./test --tsan builds only the server and the store and e2e test binaries in build-tsan/" \
+  only_build build-tsan --target machine-users mu_store_tests mu_e2e_tests
 check "./test --tsan runs the store and e2e tests" grep -qxF "ctest --test-dir build-tsan --output-on-failure --no-tests=error -j 2 -L store\\|e2e" "$log"
 check "./test --tsan sets TSAN_OPTIONS" grep -qE '^ctest: TSAN_OPTIONS=.*halt_on_error=1.*second_deadlock_stack=1.*suppressions=[^ ]*/tests/tsan.supp' "$log"
 check "no fuzz smoke run with --tsan" not_ran fuzz.sh
 
+run_copy test --sanitize -L unit
+check "./test --sanitize with ctest arguments builds every target of build-asan/" only_build build-asan
+
 STUB_TSAN_REPORT=1 run_copy test --tsan -R something
+check "./test --tsan with ctest arguments builds every target of build-tsan/" only_build build-tsan
 check "a ThreadSanitizer report file fails ./test --tsan even when ctest passed" status_not_0
 check "... and is shown" grep -q 'data race (stub)' "$work/out"
 
 run_copy test --sanitize --tsan
 check "--sanitize with --tsan is refused" status_not_0
 check "... before building" not_ran cmake
+
+# ---- .ci/run ---------------------------------------------------------------------------
+# The phases in order: the lines of the call log that start a phase's work.
+phases() {
+  grep -E '^(ctest --test-dir [^ ]+|fuzz\.sh smoke)' -- "$log" | sed -E 's/^(ctest --test-dir [^ ]+|fuzz\.sh smoke).*/\1/'
+}
+run_copy .ci/run
+check ".ci/run succeeds (stubs)" status_is 0
+check ".ci/run: ./test, the fuzz smoke run, ./test --sanitize, ./test --tsan, in that order" \
+  [ "$(phases | tr '\n' ,)" == "ctest --test-dir build,fuzz.sh smoke,ctest --test-dir build-asan,ctest --test-dir build-tsan," ]
+check "... and prints their durations" grep -qE '^ +scripts/fuzz\.sh smoke +[0-9]+s +passed' "$work/out"
+
+STUB_FUZZ_STATUS=3 run_copy .ci/run
+check "a failing fuzz smoke run fails .ci/run" status_is 3
+check "... before the sanitizer phases" not_ran 'ctest --test-dir build-asan'
+
+STUB_CTEST_STATUS=8 run_copy .ci/run
+check "failing tests fail .ci/run before the fuzz smoke run" not_ran fuzz.sh
 
 if ((failures > 0)); then
   printf '%d check(s) failed\n' "$failures" >&2
