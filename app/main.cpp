@@ -152,7 +152,7 @@ int serve(const ServeConfig& c) {
   std::optional<mu::projections::AsyncRunner> async_runner;
   if (!c.async_projections.empty()) async_runner.emplace(c.database_url, c.async_projections);
   mu::runtime::CheckpointKeeper checkpoints(c.database_url, std::chrono::milliseconds(250));
-  // Seals every interval unless another instance leads the round (issue 8).
+  // Seals every interval unless another instance leads the round.
   std::optional<mu::runtime::Sealer> sealer;
   if (!seal_key.empty()) {
     sealer.emplace(c.database_url, std::move(seal_key), c.seal_log,

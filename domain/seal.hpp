@@ -1,4 +1,4 @@
-// Seals (issue 8), pure: what a seal says, the statement its Ed25519 signature covers,
+// Seals, pure: what a seal says, the statement its Ed25519 signature covers,
 // and the signing and checking (OpenSSL). Keys are PEM text here; files are the caller's.
 #pragma once
 

@@ -1,4 +1,4 @@
-// Tamper evidence of the event store (issue 8): sealing the events below the visibility
+// Tamper evidence of the event store: sealing the events below the visibility
 // horizon, and verifying every event's hash, every stream's chain and head, and every
 // seal, streamed in bounded memory. Reports the first thing that does not hold.
 #pragma once

@@ -1,5 +1,5 @@
-// `machine-users audit events|history|as-of|verify|seal`: the auditors' command line
-// (issue 8). The reads are in eventstore/audit_queries and domain/audit; this is the
+// `machine-users audit events|history|as-of|verify|seal`: the auditors' command line.
+// The reads are in eventstore/audit_queries and domain/audit; this is the
 // command line around them. An operator tool: instance-wide, every organization.
 #pragma once
 

@@ -1,4 +1,4 @@
-// `machine-users audit verify|seal`: the tamper evidence of the event store (issue 8).
+// `machine-users audit verify|seal`: the tamper evidence of the event store.
 // The work is in eventstore/ (hash chain, seals); this is the command line around it.
 #pragma once
 

@@ -25,7 +25,7 @@ struct ServeConfig {
   // Projections this process reduces asynchronously (and runs a runner for); the
   // others are reduced inline in the commands' transactions.
   std::vector<std::string> async_projections;
-  // Seals (issue 8): the Ed25519 key that signs them (empty: this instance does not
+  // Seals: the Ed25519 key that signs them (empty: this instance does not
   // seal), the JSON-lines log each seal is appended to (empty: none), how often.
   std::string seal_key;
   std::string seal_log;

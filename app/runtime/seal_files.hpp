@@ -1,4 +1,4 @@
-// The seal key and the seal log on disk (issue 8). The key is the only secret of the
+// The seal key and the seal log on disk. The key is the only secret of the
 // seals: it lives outside the database, readable by its owner alone.
 #pragma once
 

@@ -1,4 +1,4 @@
-// The background sealer (issue 8): every interval, seals the events since the last seal
+// The background sealer: every interval, seals the events since the last seal
 // and appends the seal to the seal log. Each instance runs one; a round is led by the
 // instance that takes the sealing lock (eventstore::seal_now), the others skip it, so
 // there is one sealer per database at a time and another takes over when one dies.

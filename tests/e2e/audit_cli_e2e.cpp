@@ -1,4 +1,4 @@
-// `machine-users audit events|history|as-of` (issue 8's command line) through the real
+// `machine-users audit events|history|as-of` through the real
 // binary: the same events as ListEvents, streamed as a table or JSON lines, a user's
 // history and its state as of a moment, and one-line errors.
 #include <catch2/catch.hpp>

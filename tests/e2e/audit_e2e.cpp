@@ -1,4 +1,4 @@
-// Audit (issue 8): every event records where it came from.
+// Audit: every event records where it came from.
 #include <catch2/catch.hpp>
 #include <pqxx/pqxx>
 

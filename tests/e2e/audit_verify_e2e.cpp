@@ -1,4 +1,4 @@
-// Tamper evidence (issue 8) through the real binary: `audit seal` and `audit verify`
+// Tamper evidence through the real binary: `audit seal` and `audit verify`
 // catch what the database superuser can do behind the append-only triggers.
 #include <sys/stat.h>
 #include <unistd.h>

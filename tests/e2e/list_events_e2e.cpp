@@ -1,4 +1,4 @@
-// Admin ListEvents (issue 8): ZITADEL's filters and shapes, who may see what, and our
+// Admin ListEvents: ZITADEL's filters and shapes, who may see what, and our
 // position cursor, which pages every event once even when some commit late.
 #include <catch2/catch.hpp>
 #include <pqxx/pqxx>
