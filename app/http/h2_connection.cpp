@@ -184,10 +184,12 @@ class Connection final : public H2Connection, public std::enable_shared_from_thi
     StreamState& st = it->second;
     st.answered = true;
     st.response = std::move(r);
+    // nghttp2_nv points into these strings: they must outlive the submit call.
+    static const std::string kStatus = ":status";
     const std::string status = std::to_string(st.response.status);
     std::vector<nghttp2_nv> nva;
     nva.reserve(st.response.headers.size() + 1);
-    nva.push_back(field(":status", status));
+    nva.push_back(field(kStatus, status));
     for (const auto& [k, v] : st.response.headers) nva.push_back(field(k, v));
     int rv = 0;
     if (st.response.body.empty() && st.response.trailers.empty()) {
