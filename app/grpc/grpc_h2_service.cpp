@@ -8,14 +8,6 @@ namespace mu::grpc {
 
 namespace {
 
-std::string lower_type(std::string_view v) {
-  v = v.substr(0, v.find(';'));
-  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
-  std::string out(v);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // A refusal before any call: the transport's own, answered and not logged as a call
 // (as gRPC-Web's HTTP-level refusals are).
 http::H2Response transport_refusal(int http_status, domain::Code code, const std::string& message) {
@@ -118,7 +110,7 @@ std::unique_ptr<http::H2Stream> GrpcH2Service::open(http::H2Fields headers,
   }
   // What grpc-go answers a content type it does not speak: 415 with InvalidArgument.
   const std::string* type = http::find_field(headers, "content-type");
-  const std::string media = type ? lower_type(*type) : std::string();
+  const std::string media = type ? header_token(*type) : std::string();
   if (media != "application/grpc" && media != "application/grpc+proto") {
     respond(transport_refusal(
         415, domain::Code::InvalidArgument,

@@ -10,18 +10,6 @@ namespace {
 
 constexpr unsigned char kTrailerFlag = 0x80;
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 void put_frame(std::string& out, unsigned char flag, std::string_view payload) {
   const auto n = static_cast<std::uint32_t>(payload.size());
   out.push_back(static_cast<char>(flag));
@@ -38,8 +26,17 @@ domain::Error internal(std::string message) {
 
 }  // namespace
 
+std::string header_token(std::string_view value) {
+  value = value.substr(0, value.find(';'));
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+  std::string out(value);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
 std::optional<WebEncoding> grpc_web_encoding(std::string_view content_type) {
-  const auto type = lower(trim(content_type.substr(0, content_type.find(';'))));
+  const auto type = header_token(content_type);
   if (type == "application/grpc-web" || type == "application/grpc-web+proto") {
     return WebEncoding::Binary;
   }

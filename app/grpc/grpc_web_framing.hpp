@@ -19,6 +19,10 @@ namespace mu::grpc {
 
 enum class WebEncoding { Binary, Text };
 
+// A header value as gRPC compares it (content-type, grpc-encoding): lower-cased, without
+// parameters after ';' and without surrounding blanks.
+std::string header_token(std::string_view value);
+
 // The encoding a Content-Type names, or nullopt when it is no gRPC-Web type
 // (application/grpc-web, application/grpc-web+proto, application/grpc-web-text,
 // application/grpc-web-text+proto; parameters after ';' are ignored).

@@ -2,7 +2,7 @@
 
 #include <zlib.h>
 
-#include <cctype>
+#include "app/grpc/grpc_web_framing.hpp"
 
 namespace mu::grpc {
 
@@ -15,14 +15,6 @@ domain::Error framing_error(std::string message) {
   return domain::Error{domain::Code::Internal, "", std::move(message)};
 }
 
-std::string lower_trimmed(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 domain::Error too_large(std::size_t got, std::size_t limit, const char* what) {
   return domain::Error{domain::Code::ResourceExhausted, "",
                        std::string("grpc: received message ") + what + "larger than max (" +
@@ -32,7 +24,7 @@ domain::Error too_large(std::size_t got, std::size_t limit, const char* what) {
 }  // namespace
 
 UnaryMessageReader::UnaryMessageReader(std::string_view grpc_encoding, std::size_t limit)
-    : encoding_(lower_trimmed(grpc_encoding)), limit_(limit) {
+    : encoding_(header_token(grpc_encoding)), limit_(limit) {
   if (encoding_ == "identity") encoding_.clear();
   // grpc-go refuses an encoding it has no decompressor for before reading a message.
   if (!encoding_.empty() && encoding_ != "gzip") {
@@ -66,7 +58,8 @@ std::optional<domain::Error> UnaryMessageReader::feed(std::string_view bytes) {
                 (static_cast<std::uint32_t>(static_cast<unsigned char>(header_[3])) << 8) |
                 static_cast<std::uint32_t>(static_cast<unsigned char>(header_[4]));
       have_header_ = true;
-      if (flag & kRequestTrailerFlag) return fail(framing_error("grpc: a request carries no trailers"));
+      if (flag & kRequestTrailerFlag)
+        return fail(framing_error("grpc: a request carries no trailers"));
       if (length_ > limit_) return fail(too_large(length_, limit_, ""));
       if (flag & kCompressedFlag) {
         if (encoding_.empty()) {
@@ -120,7 +113,8 @@ domain::Result<std::string> gunzip(std::string_view bytes, std::size_t limit) {
   }
   const bool whole = rv == Z_STREAM_END && z.avail_in == 0;
   inflateEnd(&z);
-  if (!whole) return framing_error("grpc: failed to decompress the received message: not valid gzip");
+  if (!whole)
+    return framing_error("grpc: failed to decompress the received message: not valid gzip");
   return out;
 }
 
