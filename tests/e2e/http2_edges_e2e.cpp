@@ -39,16 +39,6 @@ constexpr bool kRssMeansHeldBytes = false;
 constexpr bool kRssMeansHeldBytes = true;
 #endif
 
-int open_fds(pid_t pid) {
-  int n = 0;
-  std::error_code ec;
-  for (auto it = fs::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec);
-       !ec && it != fs::directory_iterator(); it.increment(ec)) {
-    ++n;
-  }
-  return n;
-}
-
 // User plus system CPU time the process has used, in clock ticks.
 long long cpu_ticks(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");

@@ -1,5 +1,7 @@
 #include "tests/support/server_process.hpp"
 
+#include <filesystem>
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -142,6 +144,16 @@ int ServerProcess::stop(int signal) {
 std::string ServerProcess::output() {
   read_file(out_fd_, output_);
   return output_;
+}
+
+int open_fds(pid_t pid) {
+  int n = 0;
+  std::error_code ec;
+  for (auto it = std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec);
+       !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    ++n;
+  }
+  return n;
 }
 
 }  // namespace mu::testing

@@ -19,6 +19,9 @@ struct ProcessResult {
 ProcessResult run_binary(const std::vector<std::string>& args,
                          const std::map<std::string, std::string>& env = {});
 
+// How many file descriptors process `pid` holds (its /proc/PID/fd entries).
+int open_fds(pid_t pid);
+
 // `machine-users serve --listen 127.0.0.1:0 --database-url URL`, started and
 // ready (its "listening on" line read) when the constructor returns.
 class ServerProcess {
