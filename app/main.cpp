@@ -21,7 +21,8 @@
 #include "app/handlers/first_run_setup.hpp"
 #include "app/http/server.hpp"
 #include "app/pipeline/call_pipeline.hpp"
-#include "app/rest/messages_json.hpp"
+#include "app/pipeline/rpc_table.hpp"
+#include "app/rest/protojson.hpp"
 #include "app/rest/rest_api.hpp"
 #include "app/runtime/audit_command.hpp"
 #include "app/runtime/checkpoint_keeper.hpp"
@@ -125,6 +126,9 @@ int setup(const Invocation& inv) {
 }
 
 int serve(const ServeConfig& c) {
+  // The RPC table joins the protos' options with the handlers; a build where they
+  // disagree stops here (std::logic_error) instead of serving without a route.
+  (void)mu::pipeline::rpc_table();
   // The seal key is read first: a bad one stops serve before any thread starts.
   std::string seal_key;
   if (!c.seal_key.empty()) {
@@ -170,7 +174,8 @@ int serve(const ServeConfig& c) {
   metrics.set_gauge("mu_write_cache_entries",
                     "Users whose write models this instance keeps (--write-cache bounds it).",
                     [&user_write_models] { return static_cast<double>(user_write_models.size()); });
-  mu::pipeline::CallPipeline calls(pool, ids, auth_cache, user_write_models, mu::rest::encode_json);
+  mu::pipeline::CallPipeline calls(pool, ids, auth_cache, user_write_models,
+                                   mu::rest::print_message);
   mu::rest::RestApi api(calls, pool);
   mu::grpc::GrpcCalls grpc_calls(calls);
   mu::grpc::GrpcWebApi grpc_web(grpc_calls, mu::grpc::CorsPolicy(c.cors_origins));

@@ -2,8 +2,13 @@
 
 #include <memory>
 
-#include "app/grpc/proto_codec.hpp"
-#include "app/grpc/proto_messages.hpp"
+#include <climits>
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <google/protobuf/util/json_util.h>
+
+#include "app/grpc/status_codec.hpp"
 #include "app/handlers/request_id.hpp"
 #include "app/pipeline/rpc_table.hpp"
 #include "app/runtime/log.hpp"
@@ -16,6 +21,52 @@ namespace {
 std::optional<std::string> find(const std::map<std::string, std::string>& md, const char* name) {
   auto it = md.find(name);
   return it == md.end() ? std::nullopt : std::optional<std::string>(it->second);
+}
+
+// Bytes that do not parse as the request message are what grpc-go (ZITADEL's server)
+// answers before any handler runs: Internal, "grpc: error unmarshalling request: ...",
+// with protobuf-go's text. (protobuf-go puts a space or a no-break space after "proto:",
+// so that no one matches the text; we write a space.) A string field that is not UTF-8
+// fails the parse too, in protobuf-go and here.
+domain::Result<pipeline::DecodedRequest> parse_request(const pipeline::RpcEntry& rpc,
+                                                       std::string_view bytes) {
+  pipeline::DecodedRequest out{rpc.new_request(), {}};
+  if (bytes.size() > static_cast<std::size_t>(INT_MAX) ||
+      !out.message->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return domain::Error{
+        domain::Code::Internal, "",
+        "grpc: error unmarshalling request: proto: cannot parse invalid wire-format data"};
+  }
+  return out;
+}
+
+// Deterministic: a Struct's map entries in key order instead of hash order, so that
+// the same response is the same bytes (retries, digests, tests).
+std::string serialize(const google::protobuf::Message& msg) {
+  std::string out;
+  {
+    google::protobuf::io::StringOutputStream stream(&out);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    msg.SerializeToCodedStream(&coded);
+  }
+  return out;
+}
+
+// An earlier call's answer, kept as protojson (idempotency.hpp), as the response message.
+domain::Result<std::string> response_from_json(const pipeline::RpcEntry& rpc,
+                                               std::string_view json) {
+  auto message = rpc.new_response();
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = true;
+  auto status = google::protobuf::util::JsonStringToMessage(
+      google::protobuf::StringPiece(json.data(), json.size()), message.get(), options);
+  if (!status.ok()) {
+    return domain::Error{
+        domain::Code::Internal, "",
+        "the recorded response does not read as " + message->GetDescriptor()->full_name()};
+  }
+  return serialize(*message);
 }
 
 }  // namespace
@@ -59,8 +110,8 @@ void GrpcCalls::operator()(GrpcCall call, std::function<void(GrpcReply)> done) {
   }
   record->request_id = std::move(*request_id);
 
-  const auto rpc = pipeline::rpc_of_grpc_path(in_call.path);
-  if (rpc) record->rpc = std::string(pipeline::rpc_entry(*rpc).method);
+  const auto* rpc = pipeline::rpc_of_grpc_path(in_call.path);
+  if (rpc) record->rpc = rpc->name;
   if (in_call.refused) return fail(*in_call.refused);
   if (!rpc) {
     // As grpc-go answers a method that no registered service has.
@@ -81,7 +132,7 @@ void GrpcCalls::operator()(GrpcCall call, std::function<void(GrpcReply)> done) {
   }
 
   pipeline::CallInput in{
-      *rpc,
+      rpc,
       in_call.transport,
       record->request_id,
       {find(in_call.metadata, "authorization"), find(in_call.metadata, "x-zitadel-orgid")},
@@ -89,25 +140,23 @@ void GrpcCalls::operator()(GrpcCall call, std::function<void(GrpcReply)> done) {
       find(in_call.metadata, "idempotency-key"),
       {},
       std::move(record->call.message)};  // the pipeline owns the bytes from here
-  auto decode = [rpc = *rpc](const pipeline::CallInput& in) {
-    return decode_proto_request(rpc, in.body);
-  };
+  auto decode = [rpc](const pipeline::CallInput& in) { return parse_request(*rpc, in.body); };
   pipeline_.submit(std::move(in), std::move(decode),
-                   [record, answer, fail, rpc = *rpc](pipeline::Outcome out) {
+                   [record, answer, fail, rpc](pipeline::Outcome out) {
                      record->caller = std::move(out.caller);
                      GrpcReply reply;
                      if (out.replayed) {
                        // The earlier call's answer, kept as protojson: the same message again.
-                       auto bytes = proto_response_from_json(rpc, *out.json);
+                       auto bytes = response_from_json(*rpc, *out.json);
                        if (!bytes.ok()) return fail(bytes.error());
                        reply.message = std::move(*bytes);
                        reply.headers["idempotent-replayed"] = "true";
                        return answer(std::move(reply));
                      }
                      if (!out.result.ok()) return fail(out.result.error());
-                     reply.message = encode_proto_response(*out.result);
-                     if (const auto* events = std::get_if<api::ListEventsResponse>(&*out.result)) {
-                       reply.headers["x-next-position"] = std::to_string(events->next_position);
+                     reply.message = serialize(**out.result);
+                     if (out.reply.next_position) {
+                       reply.headers["x-next-position"] = std::to_string(*out.reply.next_position);
                      }
                      answer(std::move(reply));
                    });

@@ -16,7 +16,7 @@
 namespace mu::grpc {
 
 struct GrpcCall {
-  std::string path;       // "/zitadel.management.v1.ManagementService/UpdateMachine"
+  std::string path;       // "/zitadel.management.v1.ManagementService/AddOrg"
   std::string transport;  // "grpc" or "grpc-web": recorded with the events and logged
   // Request metadata, names lower-cased: authorization, x-zitadel-orgid,
   // x-request-id, and ours as on REST: if-match, idempotency-key.

@@ -4,7 +4,7 @@
 
 #include <google/protobuf/any.pb.h>
 
-#include "app/grpc/proto_codec.hpp"
+#include "app/grpc/status_codec.hpp"
 #include "google/rpc/status.pb.h"
 #include "zitadel/message.pb.h"
 

@@ -2,6 +2,8 @@
 
 #include <set>
 
+#include "app/handlers/object_details.hpp"
+#include "app/handlers/wkt_codec.hpp"
 #include "eventstore/audit_queries.hpp"
 
 namespace mu::handlers {
@@ -17,28 +19,74 @@ auto editors_of(Backend& b, pqxx::transaction_base& read, const Rows& rows) {
   return b.db.users().find_many(read, ids);
 }
 
+// A timestamp field of the request, when set; `field` names it in the error.
+std::optional<domain::Error> read_time(bool present, const google::protobuf::Timestamp& ts,
+                                       std::string_view field,
+                                       std::optional<domain::Timestamp>& out) {
+  if (!present) return std::nullopt;
+  auto t = from_proto_timestamp(ts, field);
+  if (!t.ok()) return t.error();
+  out = *t;
+  return std::nullopt;
+}
+
+domain::Result<domain::EventsQuery> events_query(const admin::ListEventsRequest& req,
+                                                 std::uint64_t after_position) {
+  domain::EventsQuery q;
+  q.sequence = req.sequence();
+  q.limit = req.limit();
+  q.asc = req.asc();
+  q.editor_user_id = req.editor_user_id();
+  q.event_types.assign(req.event_types().begin(), req.event_types().end());
+  q.aggregate_id = req.aggregate_id();
+  q.aggregate_types.assign(req.aggregate_types().begin(), req.aggregate_types().end());
+  q.resource_owner = req.resource_owner();
+  q.after_position = after_position;
+  std::optional<domain::Error> error;
+  if (req.has_range()) {
+    error = read_time(req.range().has_since(), req.range().since(), "range.since", q.since);
+    if (!error) {
+      error = read_time(req.range().has_until(), req.range().until(), "range.until", q.until);
+    }
+  } else if (req.has_from()) {
+    error = read_time(true, req.from(), "from", q.from);
+  } else {
+    // The deprecated creation_date acts as `from` when the oneof is unset: ZITADEL still
+    // honours it, so we read it despite the deprecation.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+    error = read_time(req.has_creation_date(), req.creation_date(), "creation_date", q.from);
+#pragma GCC diagnostic pop
+  }
+  if (error) return *error;
+  return q;
+}
+
 }  // namespace
 
-domain::Result<api::ListUserChangesResponse> list_user_changes(
-    Backend& b, const api::CallContext& ctx, const api::ListUserChangesRequest& req) {
-  if (auto invalid = domain::validate(req.query)) return *invalid;
-  api::ListUserChangesResponse res;
+domain::Result<mgmt::ListUserChangesResponse> list_user_changes(
+    Backend& b, const api::CallContext& ctx, const mgmt::ListUserChangesRequest& req) {
+  const domain::UserChangesQuery query{req.user_id(), req.query().sequence(), req.query().limit(),
+                                       req.query().asc()};
+  if (auto invalid = domain::validate(query)) return *invalid;
+  mgmt::ListUserChangesResponse res;
   try {
     pqxx::nontransaction read(b.db.connection());
-    const auto rows = eventstore::user_changes(read, req.query, ctx.org_id);
+    const auto rows = eventstore::user_changes(read, query, ctx.org_id);
     const auto editors = editors_of(b, read, rows);
     for (const auto& r : rows) {
-      api::Change c;
-      c.change_date = r.created_at;
-      c.event_type = r.type;
-      c.sequence = r.sequence;
-      c.editor_id = r.creator;
-      c.resource_owner_id = r.owner;
+      auto& c = *res.add_result();
+      *c.mutable_change_date() = to_proto_timestamp(r.created_at);
+      auto& type = *c.mutable_event_type();
+      type.set_key(domain::event_type_key(r.type));
+      type.set_localized_message(domain::event_type_message(r.type));
+      c.set_sequence(r.sequence);
+      c.set_editor_id(r.creator);
+      c.set_resource_owner_id(r.owner);
       if (const auto editor = editors.find(r.creator); editor != editors.end()) {
-        c.editor_display_name = editor->second.name;
-        c.editor_preferred_login_name = editor->second.user_name;
+        c.set_editor_display_name(editor->second.name);
+        c.set_editor_preferred_login_name(editor->second.user_name);
       }
-      res.result.push_back(std::move(c));
     }
   } catch (const std::exception& e) {
     return b.db.failure(e);
@@ -46,64 +94,73 @@ domain::Result<api::ListUserChangesResponse> list_user_changes(
   return res;
 }
 
-domain::Result<api::ListEventsResponse> list_events(Backend& b, const api::CallContext& ctx,
-                                                    const api::ListEventsRequest& req) {
-  if (auto invalid = domain::validate(req.query)) return *invalid;
-  api::ListEventsResponse res;
-  res.next_position = req.query.after_position;
+domain::Result<admin::ListEventsResponse> list_events(Backend& b, const api::CallContext& ctx,
+                                                      const admin::ListEventsRequest& req) {
+  auto query = events_query(req, ctx.extras.after_position);
+  if (!query.ok()) return query.error();
+  const auto& q = *query;
+  if (auto invalid = domain::validate(q)) return *invalid;
+  admin::ListEventsResponse res;
+  ctx.reply.next_position = q.after_position;
   // events.read from an organization's role (ORG_OWNER) reads that organization's
   // events alone; another organization's are none, as ListUserChanges answers.
   std::string only_owner;
   if (!ctx.instance_wide) {
-    if (!req.query.resource_owner.empty() && req.query.resource_owner != ctx.org_id) return res;
+    if (!q.resource_owner.empty() && q.resource_owner != ctx.org_id) return res;
     only_owner = ctx.org_id;
   }
   try {
     // Autocommit: the horizon's statement ends before the events' snapshot is taken.
     pqxx::nontransaction read(b.db.connection());
-    const auto window = eventstore::events_window(read, req.query.after_position);
+    const auto window = eventstore::events_window(read, q.after_position);
     if (!window) {
-      return domain::invalid_argument("afterPosition " + std::to_string(req.query.after_position) +
+      return domain::invalid_argument("afterPosition " + std::to_string(q.after_position) +
                                       " is the position of no event");
     }
     const auto rows = eventstore::list_events(
-        read, eventstore::events_select(read, req.query, only_owner, *window,
-                                        domain::page_size(req.query.limit)));
+        read, eventstore::events_select(read, q, only_owner, *window, domain::page_size(q.limit)));
     const auto editors = editors_of(b, read, rows);
     for (const auto& r : rows) {
-      api::Event e;
-      e.position = r.position;
-      e.editor_user_id = r.creator;
-      if (const auto editor = editors.find(r.creator); editor != editors.end()) {
-        e.editor_display_name = editor->second.name;
+      auto& e = *res.add_events();
+      auto& editor = *e.mutable_editor();
+      editor.set_user_id(r.creator);
+      if (const auto found = editors.find(r.creator); found != editors.end()) {
+        editor.set_display_name(found->second.name);
       }
-      e.aggregate_id = r.aggregate_id;
-      e.aggregate_type = r.aggregate_type;
-      e.resource_owner = r.owner;
-      e.sequence = r.sequence;
-      e.creation_date = r.created_at;
-      e.payload = nlohmann::json::parse(r.payload);
-      e.type = r.type;
-      res.events.push_back(std::move(e));
+      editor.set_service("zitadel");
+      auto& aggregate = *e.mutable_aggregate();
+      aggregate.set_id(r.aggregate_id);
+      fill_aggregate_type(r.aggregate_type, *aggregate.mutable_type());
+      aggregate.set_resource_owner(r.owner);
+      e.set_sequence(r.sequence);
+      if (r.created_at != domain::Timestamp{}) {
+        *e.mutable_creation_date() = to_proto_timestamp(r.created_at);
+      }
+      const auto payload = nlohmann::json::parse(r.payload);
+      if (payload.is_object()) *e.mutable_payload() = to_proto_struct(payload);
+      fill_event_type(r.type, *e.mutable_type());
     }
-    if (!rows.empty()) res.next_position = static_cast<std::uint64_t>(rows.back().position);
+    if (!rows.empty()) ctx.reply.next_position = static_cast<std::uint64_t>(rows.back().position);
   } catch (const std::exception& e) {
     return b.db.failure(e);
   }
   return res;
 }
 
-domain::Result<api::ListEventTypesResponse> list_event_types(Backend&, const api::CallContext&,
-                                                             const api::ListEventTypesRequest&) {
-  api::ListEventTypesResponse res;
-  for (auto type : domain::event_types()) res.event_types.emplace_back(type);
+domain::Result<admin::ListEventTypesResponse> list_event_types(
+    Backend&, const api::CallContext&, const admin::ListEventTypesRequest&) {
+  admin::ListEventTypesResponse res;
+  for (auto type : domain::event_types())
+    fill_event_type(std::string(type), *res.add_event_types());
   return res;
 }
 
-domain::Result<api::ListAggregateTypesResponse> list_aggregate_types(
-    Backend&, const api::CallContext&, const api::ListAggregateTypesRequest&) {
-  api::ListAggregateTypesResponse res;
-  for (auto type : domain::aggregate_types()) res.aggregate_types.emplace_back(type);
+domain::Result<admin::ListAggregateTypesResponse> list_aggregate_types(
+    Backend&, const api::CallContext&, const admin::ListAggregateTypesRequest&) {
+  admin::ListAggregateTypesResponse res;
+  for (auto type : domain::aggregate_types()) {
+    fill_aggregate_type(std::string(type), *res.add_aggregate_types());
+  }
   return res;
 }
 

@@ -4,25 +4,28 @@
 #include "app/handlers/api.hpp"
 #include "app/handlers/backend.hpp"
 #include "domain/result.hpp"
+#include "zitadel/admin.pb.h"
+#include "zitadel/management.pb.h"
 
 namespace mu::handlers {
 
-// zitadel.management.v1.ManagementService/ListUserChanges: one user's events in the
-// organization the call acts in, with their editors' names.
-domain::Result<api::ListUserChangesResponse> list_user_changes(
-    Backend& b, const api::CallContext& ctx, const api::ListUserChangesRequest& req);
+namespace mgmt = zitadel::management::v1;
+namespace admin = zitadel::admin::v1;
 
-// zitadel.admin.v1.AdminService/ListEvents: the events of every filter, a page in
-// (transaction, position) order, and where the next page starts. An organization's
-// role (ORG_OWNER) sees its organization's events alone.
-domain::Result<api::ListEventsResponse> list_events(Backend& b, const api::CallContext& ctx,
-                                                    const api::ListEventsRequest& req);
+// One user's events in the organization the call acts in, with their editors' names.
+domain::Result<mgmt::ListUserChangesResponse> list_user_changes(
+    Backend& b, const api::CallContext& ctx, const mgmt::ListUserChangesRequest& req);
 
-// zitadel.admin.v1.AdminService/ListEventTypes and ListAggregateTypes.
-domain::Result<api::ListEventTypesResponse> list_event_types(Backend& b,
-                                                             const api::CallContext& ctx,
-                                                             const api::ListEventTypesRequest& req);
-domain::Result<api::ListAggregateTypesResponse> list_aggregate_types(
-    Backend& b, const api::CallContext& ctx, const api::ListAggregateTypesRequest& req);
+// The events of every filter, a page in (transaction, position) order, after
+// ctx.extras.after_position; where the next page starts goes to ctx.reply. An
+// organization's role (ORG_OWNER) sees its organization's events alone.
+domain::Result<admin::ListEventsResponse> list_events(Backend& b, const api::CallContext& ctx,
+                                                      const admin::ListEventsRequest& req);
+
+// The types this service writes.
+domain::Result<admin::ListEventTypesResponse> list_event_types(
+    Backend& b, const api::CallContext& ctx, const admin::ListEventTypesRequest& req);
+domain::Result<admin::ListAggregateTypesResponse> list_aggregate_types(
+    Backend& b, const api::CallContext& ctx, const admin::ListAggregateTypesRequest& req);
 
 }  // namespace mu::handlers

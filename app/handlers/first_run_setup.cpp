@@ -37,9 +37,11 @@ domain::Result<SetupOutcome> first_run_setup(Backend& b, const std::string& org_
     if (auto org = holder(b, domain::kOrgNameUniqueType, domain::org_name_unique_key(org_name))) {
       out.org_id = *org;
     } else {
-      auto added = add_org(b, system, {org_name});
+      mgmt::AddOrgRequest req;
+      req.set_name(org_name);
+      auto added = add_org(b, system, req);
       if (!added.ok()) return added.error();
-      out.org_id = added->id;
+      out.org_id = added->id();
       out.org_created = true;
     }
     system.org_id = out.org_id;
@@ -48,27 +50,31 @@ domain::Result<SetupOutcome> first_run_setup(Backend& b, const std::string& org_
                            domain::user_name_unique_key(out.org_id, admin_user_name))) {
       out.user_id = *user;
     } else {
-      api::AddMachineUserRequest req;
-      req.user_name = admin_user_name;
-      req.name = admin_user_name;
-      req.description = "instance administrator created by machine-users setup";
+      mgmt::AddMachineUserRequest req;
+      req.set_user_name(admin_user_name);
+      req.set_name(admin_user_name);
+      req.set_description("instance administrator created by machine-users setup");
       auto added = add_machine_user(b, system, req);
       if (!added.ok()) return added.error();
-      out.user_id = added->user_id;
+      out.user_id = added->user_id();
       out.user_created = true;
     }
 
     if (!is_iam_owner(b, out.user_id)) {
-      auto granted =
-          add_member(b, system, domain::ScopeKind::Instance, {out.user_id, {"IAM_OWNER"}});
+      admin::AddIAMMemberRequest req;
+      req.set_user_id(out.user_id);
+      req.add_roles("IAM_OWNER");
+      auto granted = add_iam_member(b, system, req);
       if (!granted.ok()) return granted.error();
       out.owner_granted = true;
     }
 
-    auto pat = add_personal_access_token(b, system, {out.user_id, std::nullopt});
+    mgmt::AddPersonalAccessTokenRequest req;
+    req.set_user_id(out.user_id);
+    auto pat = add_personal_access_token(b, system, req);
     if (!pat.ok()) return pat.error();
-    out.token_id = pat->token_id;
-    out.token = pat->token;
+    out.token_id = pat->token_id();
+    out.token = pat->token();
   } catch (const std::exception& e) {
     return b.db.failure(e);
   }

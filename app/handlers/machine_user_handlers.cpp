@@ -2,6 +2,8 @@
 
 #include "app/handlers/clock.hpp"
 #include "app/handlers/command_runner.hpp"
+#include "app/handlers/object_details.hpp"
+#include "app/handlers/wkt_codec.hpp"
 #include "app/runtime/random_token.hpp"
 #include "domain/sha256.hpp"
 
@@ -11,8 +13,10 @@ namespace {
 
 using domain::Error;
 
-api::ObjectDetails details_of(const projections::UserView& v) {
-  return {v.sequence, v.creation_date, v.change_date, v.owner};
+// Proto3 enums are open: a number the enum does not define is kept, and the
+// command's validation refuses it.
+domain::AccessTokenType token_type(int wire) {
+  return static_cast<domain::AccessTokenType>(wire);
 }
 
 // Validates the command, decides it on the user's stream and returns the details.
@@ -27,10 +31,46 @@ domain::Result<api::ObjectDetails> on_user(Backend& b, const api::CallContext& c
   return out->details();
 }
 
+// Deactivate/Reactivate/Lock/Unlock/RemoveUser: {id} -> {details}.
+template <class Response, class Request>
+domain::Result<Response> change_state(Backend& b, const api::CallContext& ctx,
+                                      domain::Lifecycle action, const Request& req) {
+  auto out = on_user(b, ctx, domain::ChangeUserState{action, req.id(), ctx.org_id});
+  if (!out.ok()) return out.error();
+  return details_response<Response>(*out);
+}
+
+struct UserFields {
+  std::string id;
+  api::ObjectDetails details;
+  domain::UserState state = domain::UserState::Unspecified;
+  std::string user_name;
+  std::string name;
+  std::string description;
+  domain::AccessTokenType access_token_type = domain::AccessTokenType::Bearer;
+};
+
+mgmt::GetUserByIDResponse user_response(const UserFields& f) {
+  mgmt::GetUserByIDResponse res;
+  auto& user = *res.mutable_user();
+  user.set_id(f.id);
+  fill_details(f.details, *user.mutable_details());
+  user.set_state(static_cast<zitadel::user::v1::UserState>(f.state));
+  user.set_user_name(f.user_name);
+  // Set even when every field is at its default: the user is a machine user.
+  auto& machine = *user.mutable_machine();
+  machine.set_name(f.name);
+  machine.set_description(f.description);
+  machine.set_access_token_type(
+      static_cast<zitadel::user::v1::AccessTokenType>(f.access_token_type));
+  return res;
+}
+
 // GetUserByID with asOf: folded from the user's events by the write model's apply,
 // so the answer does not depend on any read model. A removed user reads as DELETED.
-domain::Result<api::GetUserByIDResponse> user_as_of(Backend& b, const api::CallContext& ctx,
-                                                    const std::string& id, const domain::AsOf& at) {
+domain::Result<mgmt::GetUserByIDResponse> user_as_of(Backend& b, const api::CallContext& ctx,
+                                                     const std::string& id,
+                                                     const domain::AsOf& at) {
   std::optional<domain::UserAsOf> then;
   try {
     pqxx::read_transaction read(b.db.connection());
@@ -42,84 +82,103 @@ domain::Result<api::GetUserByIDResponse> user_as_of(Backend& b, const api::CallC
   if (!then || then->user.owner != ctx.org_id) {
     return Error{domain::Code::NotFound, "QUERY-Dfbg2", "User could not be found"};
   }
-  api::GetUserByIDResponse res;
-  auto& u = res.user;
-  u.id = then->user.id;
-  u.details = {then->user.sequence, then->creation_date, then->change_date, then->user.owner};
-  u.state = then->user.state;
-  u.user_name = then->user.user_name;
-  u.machine.name = then->user.name;
-  u.machine.description = then->user.description;
-  u.machine.access_token_type = then->user.access_token_type;
-  return res;
+  const auto& u = then->user;
+  return user_response({u.id,
+                        {u.sequence, then->creation_date, then->change_date, u.owner},
+                        u.state,
+                        u.user_name,
+                        u.name,
+                        u.description,
+                        u.access_token_type});
 }
 
 }  // namespace
 
-domain::Result<api::AddMachineUserResponse> add_machine_user(
-    Backend& b, const api::CallContext& ctx, const api::AddMachineUserRequest& req) {
-  // An id is generated only when none was sent: an explicit "" fails validation.
-  domain::AddMachineUser cmd{req.user_id ? *req.user_id : b.ids.next(),
+domain::Result<mgmt::AddMachineUserResponse> add_machine_user(
+    Backend& b, const api::CallContext& ctx, const mgmt::AddMachineUserRequest& req) {
+  // An id is generated only when none was sent (`optional string user_id`): an
+  // explicit "" fails validation, as ZITADEL has it.
+  domain::AddMachineUser cmd{req.has_user_id() ? req.user_id() : b.ids.next(),
                              ctx.org_id,
-                             req.user_name,
-                             req.name,
-                             req.description,
-                             req.access_token_type};
+                             req.user_name(),
+                             req.name(),
+                             req.description(),
+                             token_type(req.access_token_type())};
   if (auto invalid = domain::validate(cmd)) return *invalid;
   auto out = on_user(b, ctx, cmd);
   if (!out.ok()) return out.error();
-  return api::AddMachineUserResponse{cmd.user_id, *out};
+  auto res = details_response<mgmt::AddMachineUserResponse>(*out);
+  res.set_user_id(cmd.user_id);
+  return res;
 }
 
-domain::Result<api::UpdateMachineResponse> update_machine(Backend& b, const api::CallContext& ctx,
-                                                          const api::UpdateMachineRequest& req) {
+domain::Result<mgmt::UpdateMachineResponse> update_machine(Backend& b, const api::CallContext& ctx,
+                                                           const mgmt::UpdateMachineRequest& req) {
   auto out = on_user(b, ctx,
-                     domain::UpdateMachine{req.user_id, ctx.org_id, req.name, req.description,
-                                           req.access_token_type});
+                     domain::UpdateMachine{req.user_id(), ctx.org_id, req.name(), req.description(),
+                                           token_type(req.access_token_type())});
   if (!out.ok()) return out.error();
-  return api::UpdateMachineResponse{*out};
+  return details_response<mgmt::UpdateMachineResponse>(*out);
 }
 
-domain::Result<api::UserLifecycleResponse> change_user_state(Backend& b,
-                                                             const api::CallContext& ctx,
-                                                             const api::UserLifecycleRequest& req) {
-  auto out = on_user(b, ctx, domain::ChangeUserState{req.action, req.id, ctx.org_id});
-  if (!out.ok()) return out.error();
-  return api::UserLifecycleResponse{*out};
+domain::Result<mgmt::DeactivateUserResponse> deactivate_user(
+    Backend& b, const api::CallContext& ctx, const mgmt::DeactivateUserRequest& req) {
+  return change_state<mgmt::DeactivateUserResponse>(b, ctx, domain::Lifecycle::Deactivate, req);
+}
+domain::Result<mgmt::ReactivateUserResponse> reactivate_user(
+    Backend& b, const api::CallContext& ctx, const mgmt::ReactivateUserRequest& req) {
+  return change_state<mgmt::ReactivateUserResponse>(b, ctx, domain::Lifecycle::Reactivate, req);
+}
+domain::Result<mgmt::LockUserResponse> lock_user(Backend& b, const api::CallContext& ctx,
+                                                 const mgmt::LockUserRequest& req) {
+  return change_state<mgmt::LockUserResponse>(b, ctx, domain::Lifecycle::Lock, req);
+}
+domain::Result<mgmt::UnlockUserResponse> unlock_user(Backend& b, const api::CallContext& ctx,
+                                                     const mgmt::UnlockUserRequest& req) {
+  return change_state<mgmt::UnlockUserResponse>(b, ctx, domain::Lifecycle::Unlock, req);
+}
+domain::Result<mgmt::RemoveUserResponse> remove_user(Backend& b, const api::CallContext& ctx,
+                                                     const mgmt::RemoveUserRequest& req) {
+  return change_state<mgmt::RemoveUserResponse>(b, ctx, domain::Lifecycle::Remove, req);
 }
 
-domain::Result<api::AddPersonalAccessTokenResponse> add_personal_access_token(
-    Backend& b, const api::CallContext& ctx, const api::AddPersonalAccessTokenRequest& req) {
+domain::Result<mgmt::AddPersonalAccessTokenResponse> add_personal_access_token(
+    Backend& b, const api::CallContext& ctx, const mgmt::AddPersonalAccessTokenRequest& req) {
+  domain::Timestamp expiration = domain::kNoExpiration;
+  if (req.has_expiration_date()) {
+    auto t = from_proto_timestamp(req.expiration_date(), "expiration_date");
+    if (!t.ok()) return t.error();
+    expiration = *t;
+  }
   const std::string token = runtime::random_token();
-  domain::AddPersonalAccessToken cmd{req.user_id,
-                                     ctx.org_id,
-                                     "",
-                                     domain::sha256_hex(token),
-                                     req.expiration_date.value_or(domain::kNoExpiration),
-                                     now()};
+  domain::AddPersonalAccessToken cmd{req.user_id(), ctx.org_id, "", domain::sha256_hex(token),
+                                     expiration,    now()};
   if (auto invalid = domain::validate(cmd)) return *invalid;
   cmd.token_id = b.ids.next();
   auto out = on_user(b, ctx, cmd);
   if (!out.ok()) return out.error();
-  return api::AddPersonalAccessTokenResponse{cmd.token_id, token, *out};
+  auto res = details_response<mgmt::AddPersonalAccessTokenResponse>(*out);
+  res.set_token_id(cmd.token_id);
+  res.set_token(token);  // shown here once; only its SHA-256 is stored
+  return res;
 }
 
-domain::Result<api::RemovePersonalAccessTokenResponse> remove_personal_access_token(
-    Backend& b, const api::CallContext& ctx, const api::RemovePersonalAccessTokenRequest& req) {
+domain::Result<mgmt::RemovePersonalAccessTokenResponse> remove_personal_access_token(
+    Backend& b, const api::CallContext& ctx, const mgmt::RemovePersonalAccessTokenRequest& req) {
   auto out =
-      on_user(b, ctx, domain::RemovePersonalAccessToken{req.user_id, ctx.org_id, req.token_id});
+      on_user(b, ctx, domain::RemovePersonalAccessToken{req.user_id(), ctx.org_id, req.token_id()});
   if (!out.ok()) return out.error();
-  return api::RemovePersonalAccessTokenResponse{*out};
+  return details_response<mgmt::RemovePersonalAccessTokenResponse>(*out);
 }
 
-domain::Result<api::GetUserByIDResponse> get_user_by_id(Backend& b, const api::CallContext& ctx,
-                                                        const api::GetUserByIDRequest& req) {
-  if (auto invalid = domain::validate_user_id("GetUserByIDRequest", req.id)) return *invalid;
-  if (req.as_of) return user_as_of(b, ctx, req.id, *req.as_of);
+domain::Result<mgmt::GetUserByIDResponse> get_user_by_id(Backend& b, const api::CallContext& ctx,
+                                                         const mgmt::GetUserByIDRequest& req) {
+  if (auto invalid = domain::validate_user_id("GetUserByIDRequest", req.id())) return *invalid;
+  if (ctx.extras.as_of) return user_as_of(b, ctx, req.id(), *ctx.extras.as_of);
   std::optional<projections::UserView> view;
   try {
     pqxx::nontransaction read(b.db.connection());
-    view = b.db.users().find(read, req.id);
+    view = b.db.users().find(read, req.id());
   } catch (const std::exception& e) {
     return b.db.failure(e);
   }
@@ -127,16 +186,13 @@ domain::Result<api::GetUserByIDResponse> get_user_by_id(Backend& b, const api::C
   if (!view || view->owner != ctx.org_id) {
     return Error{domain::Code::NotFound, "QUERY-Dfbg2", "User could not be found"};
   }
-  api::GetUserByIDResponse res;
-  auto& u = res.user;
-  u.id = view->id;
-  u.details = details_of(*view);
-  u.state = view->state;
-  u.user_name = view->user_name;
-  u.machine.name = view->name;
-  u.machine.description = view->description;
-  u.machine.access_token_type = view->access_token_type;
-  return res;
+  return user_response({view->id,
+                        {view->sequence, view->creation_date, view->change_date, view->owner},
+                        view->state,
+                        view->user_name,
+                        view->name,
+                        view->description,
+                        view->access_token_type});
 }
 
 }  // namespace mu::handlers

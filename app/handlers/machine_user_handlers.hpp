@@ -1,34 +1,44 @@
-// One function per RPC, shared by every transport. The caller is already
-// authenticated and authorized (authorization.hpp); a handler validates the
-// request, runs the command (or the query) and builds the response from the
-// read models. Handlers run on a database worker thread and never see HTTP or
-// protobuf.
+// The machine user RPCs of zitadel.management.v1.ManagementService. Each takes and
+// returns its generated protobuf messages, whichever transport brought the call. The
+// caller is already authenticated and authorized (authorization.hpp); a handler
+// validates the request, runs the command (or the query) and fills the response.
+// Handlers run on a database worker thread and never see HTTP or the wire.
 #pragma once
 
 #include "app/handlers/api.hpp"
 #include "app/handlers/backend.hpp"
 #include "domain/result.hpp"
+#include "zitadel/management.pb.h"
 
 namespace mu::handlers {
 
-domain::Result<api::AddMachineUserResponse> add_machine_user(Backend& b,
-                                                             const api::CallContext& ctx,
-                                                             const api::AddMachineUserRequest& req);
+namespace mgmt = zitadel::management::v1;
 
-domain::Result<api::UpdateMachineResponse> update_machine(Backend& b, const api::CallContext& ctx,
-                                                          const api::UpdateMachineRequest& req);
+domain::Result<mgmt::AddMachineUserResponse> add_machine_user(
+    Backend& b, const api::CallContext& ctx, const mgmt::AddMachineUserRequest& req);
 
-domain::Result<api::GetUserByIDResponse> get_user_by_id(Backend& b, const api::CallContext& ctx,
-                                                        const api::GetUserByIDRequest& req);
+domain::Result<mgmt::UpdateMachineResponse> update_machine(Backend& b, const api::CallContext& ctx,
+                                                           const mgmt::UpdateMachineRequest& req);
 
-domain::Result<api::UserLifecycleResponse> change_user_state(Backend& b,
-                                                             const api::CallContext& ctx,
-                                                             const api::UserLifecycleRequest& req);
+// With ctx.extras.as_of: the user as it was, folded from its events.
+domain::Result<mgmt::GetUserByIDResponse> get_user_by_id(Backend& b, const api::CallContext& ctx,
+                                                         const mgmt::GetUserByIDRequest& req);
 
-domain::Result<api::AddPersonalAccessTokenResponse> add_personal_access_token(
-    Backend& b, const api::CallContext& ctx, const api::AddPersonalAccessTokenRequest& req);
+domain::Result<mgmt::DeactivateUserResponse> deactivate_user(
+    Backend& b, const api::CallContext& ctx, const mgmt::DeactivateUserRequest& req);
+domain::Result<mgmt::ReactivateUserResponse> reactivate_user(
+    Backend& b, const api::CallContext& ctx, const mgmt::ReactivateUserRequest& req);
+domain::Result<mgmt::LockUserResponse> lock_user(Backend& b, const api::CallContext& ctx,
+                                                 const mgmt::LockUserRequest& req);
+domain::Result<mgmt::UnlockUserResponse> unlock_user(Backend& b, const api::CallContext& ctx,
+                                                     const mgmt::UnlockUserRequest& req);
+domain::Result<mgmt::RemoveUserResponse> remove_user(Backend& b, const api::CallContext& ctx,
+                                                     const mgmt::RemoveUserRequest& req);
 
-domain::Result<api::RemovePersonalAccessTokenResponse> remove_personal_access_token(
-    Backend& b, const api::CallContext& ctx, const api::RemovePersonalAccessTokenRequest& req);
+domain::Result<mgmt::AddPersonalAccessTokenResponse> add_personal_access_token(
+    Backend& b, const api::CallContext& ctx, const mgmt::AddPersonalAccessTokenRequest& req);
+
+domain::Result<mgmt::RemovePersonalAccessTokenResponse> remove_personal_access_token(
+    Backend& b, const api::CallContext& ctx, const mgmt::RemovePersonalAccessTokenRequest& req);
 
 }  // namespace mu::handlers

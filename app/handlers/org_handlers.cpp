@@ -3,6 +3,8 @@
 #include <type_traits>
 
 #include "app/handlers/command_runner.hpp"
+#include "app/handlers/object_details.hpp"
+#include "domain/org.hpp"
 
 namespace mu::handlers {
 
@@ -21,10 +23,9 @@ StreamRef scope_stream(const api::CallContext& ctx, ScopeKind kind) {
 }
 
 // Validates a member command, decides it on the scope's stream, returns the details.
-template <class Command>
-domain::Result<api::MemberResponse> on_members(Backend& b, const api::CallContext& ctx,
-                                               const Command& cmd,
-                                               const std::string& lock_user = "") {
+template <class Response, class Command>
+domain::Result<Response> on_members(Backend& b, const api::CallContext& ctx, const Command& cmd,
+                                    const std::string& lock_user = "") {
   if (auto invalid = domain::validate(cmd)) return *invalid;
   auto out = run_scope_command(
       b, cmd.kind, scope_stream(ctx, cmd.kind),
@@ -34,14 +35,37 @@ domain::Result<api::MemberResponse> on_members(Backend& b, const api::CallContex
       },
       lock_user);
   if (!out.ok()) return out.error();
-  return api::MemberResponse{out->details()};
+  return details_response<Response>(out->details());
+}
+
+template <class Response, class Request>
+domain::Result<Response> add_member(Backend& b, const api::CallContext& ctx, ScopeKind kind,
+                                    const Request& req) {
+  // The member's stream head is locked with the grant, so it cannot race the user's removal.
+  return on_members<Response>(
+      b, ctx,
+      domain::AddMember{kind, req.user_id(), {req.roles().begin(), req.roles().end()}, false},
+      req.user_id());
+}
+
+template <class Response, class Request>
+domain::Result<Response> change_member(Backend& b, const api::CallContext& ctx, ScopeKind kind,
+                                       const Request& req) {
+  return on_members<Response>(
+      b, ctx, domain::ChangeMember{kind, req.user_id(), {req.roles().begin(), req.roles().end()}});
+}
+
+template <class Response, class Request>
+domain::Result<Response> remove_member(Backend& b, const api::CallContext& ctx, ScopeKind kind,
+                                       const Request& req) {
+  return on_members<Response>(b, ctx, domain::RemoveMember{kind, req.user_id()});
 }
 
 }  // namespace
 
-domain::Result<api::AddOrgResponse> add_org(Backend& b, const api::CallContext& ctx,
-                                            const api::AddOrgRequest& req) {
-  domain::AddOrg cmd{"", req.name, ctx.editor_id};
+domain::Result<mgmt::AddOrgResponse> add_org(Backend& b, const api::CallContext& ctx,
+                                             const mgmt::AddOrgRequest& req) {
+  domain::AddOrg cmd{"", req.name(), ctx.editor_id};
   if (auto invalid = domain::validate(cmd)) return *invalid;
   cmd.org_id = b.ids.next();
   auto out = run_scope_command(
@@ -49,11 +73,13 @@ domain::Result<api::AddOrgResponse> add_org(Backend& b, const api::CallContext& 
       {cmd.org_id, cmd.org_id, ctx.editor_id, std::nullopt, key_of(ctx), ctx.origin},
       [&](const domain::MemberScope& s, bool) { return domain::decide(s, cmd); });
   if (!out.ok()) return out.error();
-  return api::AddOrgResponse{cmd.org_id, out->details()};
+  auto res = details_response<mgmt::AddOrgResponse>(out->details());
+  res.set_id(cmd.org_id);
+  return res;
 }
 
-domain::Result<api::GetMyOrgResponse> get_my_org(Backend& b, const api::CallContext& ctx,
-                                                 const api::GetMyOrgRequest&) {
+domain::Result<mgmt::GetMyOrgResponse> get_my_org(Backend& b, const api::CallContext& ctx,
+                                                  const mgmt::GetMyOrgRequest&) {
   std::optional<projections::OrgView> org;
   try {
     pqxx::nontransaction read(b.db.connection());
@@ -62,26 +88,41 @@ domain::Result<api::GetMyOrgResponse> get_my_org(Backend& b, const api::CallCont
     return b.db.failure(e);
   }
   if (!org) return Error{domain::Code::NotFound, "QUERY-iTTGJ", "Organisation not found"};
-  return api::GetMyOrgResponse{
-      api::Org{org->id, {org->sequence, org->creation_date, org->change_date, org->id}, org->name}};
+  mgmt::GetMyOrgResponse res;
+  auto& out = *res.mutable_org();
+  out.set_id(org->id);
+  fill_details({org->sequence, org->creation_date, org->change_date, org->id},
+               *out.mutable_details());
+  // Organizations here are never deactivated or removed.
+  out.set_state(zitadel::org::v1::ORG_STATE_ACTIVE);
+  out.set_name(org->name);
+  return res;
 }
 
-domain::Result<api::MemberResponse> add_member(Backend& b, const api::CallContext& ctx,
-                                               ScopeKind kind, const api::AddMemberRequest& req) {
-  // The member's stream head is locked with the grant, so it cannot race the user's removal.
-  return on_members(b, ctx, domain::AddMember{kind, req.user_id, req.roles, false}, req.user_id);
+domain::Result<mgmt::AddOrgMemberResponse> add_org_member(Backend& b, const api::CallContext& ctx,
+                                                          const mgmt::AddOrgMemberRequest& req) {
+  return add_member<mgmt::AddOrgMemberResponse>(b, ctx, ScopeKind::Org, req);
+}
+domain::Result<mgmt::UpdateOrgMemberResponse> update_org_member(
+    Backend& b, const api::CallContext& ctx, const mgmt::UpdateOrgMemberRequest& req) {
+  return change_member<mgmt::UpdateOrgMemberResponse>(b, ctx, ScopeKind::Org, req);
+}
+domain::Result<mgmt::RemoveOrgMemberResponse> remove_org_member(
+    Backend& b, const api::CallContext& ctx, const mgmt::RemoveOrgMemberRequest& req) {
+  return remove_member<mgmt::RemoveOrgMemberResponse>(b, ctx, ScopeKind::Org, req);
 }
 
-domain::Result<api::MemberResponse> change_member(Backend& b, const api::CallContext& ctx,
-                                                  ScopeKind kind,
-                                                  const api::AddMemberRequest& req) {
-  return on_members(b, ctx, domain::ChangeMember{kind, req.user_id, req.roles});
+domain::Result<admin::AddIAMMemberResponse> add_iam_member(Backend& b, const api::CallContext& ctx,
+                                                           const admin::AddIAMMemberRequest& req) {
+  return add_member<admin::AddIAMMemberResponse>(b, ctx, ScopeKind::Instance, req);
 }
-
-domain::Result<api::MemberResponse> remove_member(Backend& b, const api::CallContext& ctx,
-                                                  ScopeKind kind,
-                                                  const api::RemoveMemberRequest& req) {
-  return on_members(b, ctx, domain::RemoveMember{kind, req.user_id});
+domain::Result<admin::UpdateIAMMemberResponse> update_iam_member(
+    Backend& b, const api::CallContext& ctx, const admin::UpdateIAMMemberRequest& req) {
+  return change_member<admin::UpdateIAMMemberResponse>(b, ctx, ScopeKind::Instance, req);
+}
+domain::Result<admin::RemoveIAMMemberResponse> remove_iam_member(
+    Backend& b, const api::CallContext& ctx, const admin::RemoveIAMMemberRequest& req) {
+  return remove_member<admin::RemoveIAMMemberResponse>(b, ctx, ScopeKind::Instance, req);
 }
 
 }  // namespace mu::handlers

@@ -22,7 +22,7 @@ Outcome failed(domain::Error e, std::string caller = {}) {
 
 void CallPipeline::submit(CallInput in, Decoder decode, std::function<void(Outcome)> done) {
   // The key's form is checked before a worker is taken: it needs no database.
-  if (in.idempotency_key && rpc_entry(in.rpc).writes) {
+  if (in.idempotency_key && in.rpc->writes) {
     if (auto bad = handlers::validate_idempotency_key(*in.idempotency_key)) {
       return done(failed(*bad));
     }
@@ -43,28 +43,29 @@ void CallPipeline::submit(CallInput in, Decoder decode, std::function<void(Outco
 }
 
 Outcome CallPipeline::run(runtime::DbSession& db, const CallInput& in, const Decoder& decode) {
-  const auto& rpc = rpc_entry(in.rpc);
+  const auto& rpc = *in.rpc;
   handlers::Backend backend{db, ids_, cache_, users_};
 
   // Authentication, permission, then the request's validation and the command.
   auto ctx = handlers::authorize(backend, in.credentials, rpc.permission);
   if (!ctx.ok()) return failed(ctx.error());
   std::string caller = ctx->editor_id;
-  ctx->origin = {full_rpc_name(in.rpc), in.transport, in.request_id};
+  ctx->origin = {rpc.full_name, in.transport, in.request_id};
   auto expected = decode_if_match(in.if_match);
   if (!expected.ok()) return failed(expected.error(), caller);
   ctx->expected_sequence = *expected;
   if (in.idempotency_key && rpc.writes) {
     ctx->idempotency = api::IdempotencyKey{
         *in.idempotency_key,
-        handlers::request_hash(rpc.method, in.params, in.credentials.org_id.value_or(""),
+        handlers::request_hash(rpc.name, in.params, in.credentials.org_id.value_or(""),
                                in.if_match.value_or(""), in.body),
-        std::string(rpc.method)};
+        rpc.name};
   }
 
   auto request = decode(in);
   if (!request.ok()) return failed(request.error(), caller);
-  auto result = rpc.handle(backend, *ctx, *request);
+  ctx->extras = request->extras;
+  auto result = rpc.handle(backend, *ctx, *request->message);
 
   Outcome out;
   out.caller = std::move(caller);
@@ -88,9 +89,13 @@ Outcome CallPipeline::run(runtime::DbSession& db, const CallInput& in, const Dec
     return out;
   }
   if (ctx->idempotency) {
-    out.json = canonical_(*result);
+    // Committed: should the answer not print, the retry learns what was written instead.
+    auto json = canonical_(**result);
+    if (!json.ok()) return failed(json.error(), out.caller);
+    out.json = std::move(*json);
     handlers::remember_response(backend, *ctx, *out.json);
   }
+  out.reply = ctx->reply;
   out.result = std::move(result);
   return out;
 }

@@ -18,8 +18,7 @@
 #include "app/handlers/auth_cache.hpp"
 #include "app/handlers/authorization.hpp"
 #include "app/handlers/backend.hpp"
-#include "app/pipeline/messages.hpp"
-#include "app/pipeline/rpc.hpp"
+#include "app/pipeline/rpc_table.hpp"
 #include "app/runtime/worker_pool.hpp"
 #include "domain/ids.hpp"
 #include "domain/result.hpp"
@@ -27,7 +26,7 @@
 namespace mu::pipeline {
 
 struct CallInput {
-  api::Rpc rpc{};
+  const RpcEntry* rpc = nullptr;
   std::string transport;   // "rest", "grpc", "grpc-web": recorded with the events
   std::string request_id;  // checked by the transport (check_request_id)
   handlers::Credentials credentials;
@@ -39,12 +38,19 @@ struct CallInput {
   std::string body;
 };
 
+// The RPC's request message, and what the transport read beside it.
+struct DecodedRequest {
+  MessagePtr message;
+  api::CallExtras extras{};
+};
+
 // Turns the body into the RPC's request; runs on the worker, after authorization.
-using Decoder = std::function<domain::Result<Request>(const CallInput&)>;
+using Decoder = std::function<domain::Result<DecodedRequest>(const CallInput&)>;
 
 struct Outcome {
-  domain::Result<Response> result = domain::Error{};
-  std::string caller;  // the authenticated editor's id; empty before authentication
+  domain::Result<MessagePtr> result = domain::Error{};
+  api::ReplyMetadata reply{};  // what the handler answered beside the message
+  std::string caller;          // the authenticated editor's id; empty before authentication
   // The response's canonical form (protojson), when the pipeline made it: a keyed
   // write's, which the idempotency store keeps, or an earlier call's, replayed.
   std::optional<std::string> json;
@@ -53,7 +59,7 @@ struct Outcome {
 
 // The canonical (protojson) encoding of a response: what a keyed write records
 // and what a retry with the key gets back, whichever transport asks.
-using CanonicalJson = std::function<std::string(const Response&)>;
+using CanonicalJson = std::function<domain::Result<std::string>(const google::protobuf::Message&)>;
 
 class CallPipeline {
  public:

@@ -1,133 +1,140 @@
 #include "app/pipeline/rpc_table.hpp"
 
 #include <array>
+#include <stdexcept>
 
-#include "app/handlers/audit_handlers.hpp"
-#include "app/handlers/machine_user_handlers.hpp"
-#include "app/handlers/org_handlers.hpp"
-#include "domain/permissions.hpp"
+#include "google/api/annotations.pb.h"
+#include "mu/options.pb.h"
+#include "zitadel/options.pb.h"
 
 namespace mu::pipeline {
 
 namespace {
 
-using api::Rpc;
-using handlers::Backend;
-namespace perm = domain::permission;
+namespace pb = google::protobuf;
 
-constexpr std::string_view kManagement = "zitadel.management.v1.ManagementService";
-constexpr std::string_view kAdmin = "zitadel.admin.v1.AdminService";
-
-// A handler for the table from a typed one: the request must be the one the RPC
-// takes (a transport that decoded another is a bug, answered Internal).
-template <class Req, auto fn>
-domain::Result<Response> typed(Backend& b, const api::CallContext& ctx, const Request& request) {
-  const Req* req = std::get_if<Req>(&request);
-  if (!req) {
-    return domain::Error{domain::Code::Internal, "", "the request does not match the call"};
-  }
-  auto out = fn(b, ctx, *req);
-  if (!out.ok()) return out.error();
-  return Response{std::move(*out)};
-}
-
-// The member calls take the scope they act in (an organization or the instance).
-template <class Req, auto fn, domain::ScopeKind kind>
-domain::Result<Response> in_scope(Backend& b, const api::CallContext& ctx, const Request& request) {
-  return typed<Req, [](Backend& b, const api::CallContext& c, const Req& r) {
-    return fn(b, c, kind, r);
-  }>(b, ctx, request);
-}
-
-using namespace api;
-using handlers::add_machine_user, handlers::update_machine, handlers::get_user_by_id,
-    handlers::change_user_state, handlers::add_personal_access_token,
-    handlers::remove_personal_access_token, handlers::add_org, handlers::get_my_org,
-    handlers::add_member, handlers::change_member, handlers::remove_member,
-    handlers::list_user_changes, handlers::list_events, handlers::list_event_types,
-    handlers::list_aggregate_types;
-constexpr auto kOrg = domain::ScopeKind::Org;
-constexpr auto kInstance = domain::ScopeKind::Instance;
-constexpr auto lifecycle = typed<UserLifecycleRequest, change_user_state>;
-
-// In the order of the Rpc enum (checked below).
-constexpr std::array kTable{
-    RpcEntry{Rpc::AddMachineUser, kManagement, "AddMachineUser", perm::kUserWrite, true,
-             typed<AddMachineUserRequest, add_machine_user>},
-    RpcEntry{Rpc::UpdateMachine, kManagement, "UpdateMachine", perm::kUserWrite, true,
-             typed<UpdateMachineRequest, update_machine>},
-    RpcEntry{Rpc::GetUserByID, kManagement, "GetUserByID", perm::kUserRead, false,
-             typed<GetUserByIDRequest, get_user_by_id>},
-    RpcEntry{Rpc::DeactivateUser, kManagement, "DeactivateUser", perm::kUserWrite, true, lifecycle},
-    RpcEntry{Rpc::ReactivateUser, kManagement, "ReactivateUser", perm::kUserWrite, true, lifecycle},
-    RpcEntry{Rpc::LockUser, kManagement, "LockUser", perm::kUserWrite, true, lifecycle},
-    RpcEntry{Rpc::UnlockUser, kManagement, "UnlockUser", perm::kUserWrite, true, lifecycle},
-    RpcEntry{Rpc::RemoveUser, kManagement, "RemoveUser", perm::kUserDelete, true, lifecycle},
-    RpcEntry{Rpc::AddPersonalAccessToken, kManagement, "AddPersonalAccessToken", perm::kUserWrite,
-             true, typed<AddPersonalAccessTokenRequest, add_personal_access_token>},
-    RpcEntry{Rpc::RemovePersonalAccessToken, kManagement, "RemovePersonalAccessToken",
-             perm::kUserWrite, true,
-             typed<RemovePersonalAccessTokenRequest, remove_personal_access_token>},
-    RpcEntry{Rpc::AddOrg, kManagement, "AddOrg", perm::kOrgCreate, true,
-             typed<AddOrgRequest, add_org>},
-    RpcEntry{Rpc::GetMyOrg, kManagement, "GetMyOrg", perm::kOrgRead, false,
-             typed<GetMyOrgRequest, get_my_org>},
-    RpcEntry{Rpc::AddOrgMember, kManagement, "AddOrgMember", perm::kOrgMemberWrite, true,
-             in_scope<AddMemberRequest, add_member, kOrg>},
-    RpcEntry{Rpc::UpdateOrgMember, kManagement, "UpdateOrgMember", perm::kOrgMemberWrite, true,
-             in_scope<AddMemberRequest, change_member, kOrg>},
-    RpcEntry{Rpc::RemoveOrgMember, kManagement, "RemoveOrgMember", perm::kOrgMemberDelete, true,
-             in_scope<RemoveMemberRequest, remove_member, kOrg>},
-    RpcEntry{Rpc::AddIAMMember, kAdmin, "AddIAMMember", perm::kIamMemberWrite, true,
-             in_scope<AddMemberRequest, add_member, kInstance>},
-    RpcEntry{Rpc::UpdateIAMMember, kAdmin, "UpdateIAMMember", perm::kIamMemberWrite, true,
-             in_scope<AddMemberRequest, change_member, kInstance>},
-    RpcEntry{Rpc::RemoveIAMMember, kAdmin, "RemoveIAMMember", perm::kIamMemberWrite, true,
-             in_scope<RemoveMemberRequest, remove_member, kInstance>},
-    RpcEntry{Rpc::ListUserChanges, kManagement, "ListUserChanges", perm::kUserRead, false,
-             typed<ListUserChangesRequest, list_user_changes>},
-    RpcEntry{Rpc::ListEvents, kAdmin, "ListEvents", perm::kEventsRead, false,
-             typed<ListEventsRequest, list_events>},
-    RpcEntry{Rpc::ListEventTypes, kAdmin, "ListEventTypes", perm::kEventsRead, false,
-             typed<ListEventTypesRequest, list_event_types>},
-    RpcEntry{Rpc::ListAggregateTypes, kAdmin, "ListAggregateTypes", perm::kEventsRead, false,
-             typed<ListAggregateTypesRequest, list_aggregate_types>},
+// The services served, and the prefix of their REST routes (ZITADEL's gateway mounts
+// each service's routes under it; ours are also served without it).
+struct ServedService {
+  std::string_view name;
+  std::string_view rest_prefix;
+};
+constexpr std::array kServices{
+    ServedService{"zitadel.management.v1.ManagementService", "/management/v1"},
+    ServedService{"zitadel.admin.v1.AdminService", "/admin/v1"},
 };
 
-constexpr bool in_enum_order() {
-  for (std::size_t i = 0; i < kTable.size(); ++i) {
-    if (static_cast<std::size_t>(kTable[i].rpc) != i) return false;
+HttpBinding http_of(const pb::MethodDescriptor& m) {
+  if (!m.options().HasExtension(google::api::http)) {
+    throw std::logic_error(m.full_name() + " has no google.api.http option");
   }
-  return static_cast<std::size_t>(Rpc::ListAggregateTypes) + 1 == kTable.size();
+  const auto& rule = m.options().GetExtension(google::api::http);
+  HttpBinding out;
+  switch (rule.pattern_case()) {
+    case google::api::HttpRule::kGet:
+      out = {"GET", rule.get(), rule.body()};
+      break;
+    case google::api::HttpRule::kPut:
+      out = {"PUT", rule.put(), rule.body()};
+      break;
+    case google::api::HttpRule::kPost:
+      out = {"POST", rule.post(), rule.body()};
+      break;
+    case google::api::HttpRule::kDelete:
+      out = {"DELETE", rule.delete_(), rule.body()};
+      break;
+    case google::api::HttpRule::kPatch:
+      out = {"PATCH", rule.patch(), rule.body()};
+      break;
+    default:
+      throw std::logic_error(m.full_name() + ": google.api.http without a method and path");
+  }
+  if (out.body != "" && out.body != "*") {
+    throw std::logic_error(m.full_name() + ": body \"" + out.body +
+                           "\" (only \"*\" or none are served)");
+  }
+  return out;
 }
-static_assert(in_enum_order(), "kTable must list every Rpc once, in the enum's order");
+
+std::vector<RpcEntry> build() {
+  const auto& bindings = handlers::handler_bindings();
+  std::vector<bool> bound(bindings.size(), false);
+  std::vector<RpcEntry> table;
+  for (const auto& served : kServices) {
+    const auto* service =
+        pb::DescriptorPool::generated_pool()->FindServiceByName(std::string(served.name));
+    if (!service) throw std::logic_error("no descriptor for " + std::string(served.name));
+    for (int i = 0; i < service->method_count(); ++i) {
+      const auto& m = *service->method(i);
+      RpcEntry e;
+      e.method = &m;
+      e.service = service->full_name();
+      e.name = m.name();
+      e.full_name = e.service + "/" + e.name;
+      e.rest_prefix = served.rest_prefix;
+      e.http = http_of(m);
+      const auto& auth = m.options().GetExtension(zitadel::v1::auth_option);
+      if (auth.permission().empty()) {
+        throw std::logic_error(m.full_name() + " has no zitadel.v1.auth_option permission");
+      }
+      e.permission = auth.permission();
+      e.writes = m.options().GetExtension(mu::v1::writes);
+      for (std::size_t b = 0; b < bindings.size(); ++b) {
+        if (bindings[b].request != m.input_type()) continue;
+        if (bindings[b].response != m.output_type()) {
+          throw std::logic_error("the handler of " + m.full_name() + " returns " +
+                                 bindings[b].response->full_name());
+        }
+        e.handle = bindings[b].handle;
+        bound[b] = true;
+      }
+      if (!e.handle) throw std::logic_error(m.full_name() + " has no handler");
+      table.push_back(std::move(e));
+    }
+  }
+  for (std::size_t b = 0; b < bindings.size(); ++b) {
+    if (!bound[b]) {
+      throw std::logic_error("a handler takes " + bindings[b].request->full_name() +
+                             ", which no served RPC takes");
+    }
+  }
+  return table;
+}
+
+MessagePtr new_message(const pb::Descriptor* type) {
+  const auto* prototype = pb::MessageFactory::generated_factory()->GetPrototype(type);
+  return MessagePtr(prototype->New());
+}
 
 }  // namespace
 
-const RpcEntry& rpc_entry(api::Rpc rpc) {
-  return kTable[static_cast<std::size_t>(rpc)];
+MessagePtr RpcEntry::new_request() const {
+  return new_message(method->input_type());
 }
 
-std::optional<api::Rpc> rpc_of_grpc_path(std::string_view path) {
-  if (path.empty() || path.front() != '/') return std::nullopt;
+MessagePtr RpcEntry::new_response() const {
+  return new_message(method->output_type());
+}
+
+const std::vector<RpcEntry>& rpc_table() {
+  static const std::vector<RpcEntry> table = build();
+  return table;
+}
+
+const RpcEntry* rpc_of_grpc_path(std::string_view path) {
+  if (path.empty() || path.front() != '/') return nullptr;
   path.remove_prefix(1);
-  const auto slash = path.find('/');
-  if (slash == std::string_view::npos) return std::nullopt;
-  const auto service = path.substr(0, slash);
-  const auto method = path.substr(slash + 1);
-  for (const auto& e : kTable) {
-    if (e.service == service && e.method == method) return e.rpc;
+  for (const auto& e : rpc_table()) {
+    if (e.full_name == path) return &e;
   }
-  return std::nullopt;
+  return nullptr;
 }
 
 bool serves_service(std::string_view service) {
-  return service == kManagement || service == kAdmin;
-}
-
-std::string full_rpc_name(api::Rpc rpc) {
-  const auto& e = rpc_entry(rpc);
-  return std::string(e.service) + "/" + std::string(e.method);
+  for (const auto& s : kServices) {
+    if (s.name == service) return true;
+  }
+  return false;
 }
 
 }  // namespace mu::pipeline

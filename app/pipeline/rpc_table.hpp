@@ -1,41 +1,55 @@
-// The typed RPC table: for every RPC its gRPC service and method, the permission
-// it needs in the organization it acts in, whether it writes, and its handler.
-// Every transport and the pipeline read this one table.
+// The RPC table: for every RPC of the services this process serves, what its proto
+// says of it (gRPC name, REST route, permission, whether it writes) joined with its
+// handler. Built once from the generated descriptors' options (proto/README.md);
+// every transport and the pipeline read it, and nothing else names an RPC.
 #pragma once
 
-#include <optional>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
-#include "app/handlers/backend.hpp"
-#include "app/pipeline/messages.hpp"
-#include "app/pipeline/rpc.hpp"
-#include "domain/result.hpp"
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/message.h>
+
+#include "app/handlers/handler_bindings.hpp"
 
 namespace mu::pipeline {
 
-using Handler = domain::Result<Response> (*)(handlers::Backend&, const api::CallContext&,
-                                             const Request&);
+using handlers::MessagePtr;
 
-struct RpcEntry {
-  api::Rpc rpc;
-  std::string_view service;     // e.g. "zitadel.management.v1.ManagementService"
-  std::string_view method;      // e.g. "UpdateMachine"
-  std::string_view permission;  // e.g. "user.write"
-  bool writes;                  // appends events: takes an Idempotency-Key
-  Handler handle;
+// google.api.http of an RPC.
+struct HttpBinding {
+  std::string verb;  // "GET", "POST", "PUT", "DELETE", "PATCH"
+  std::string path;  // the template without the service's prefix: "/users/{user_id}/machine"
+  std::string body;  // "*": the request message is the body; "": no body
 };
 
-const RpcEntry& rpc_entry(api::Rpc rpc);
+struct RpcEntry {
+  const google::protobuf::MethodDescriptor* method = nullptr;
+  std::string service;      // "zitadel.management.v1.ManagementService"
+  std::string name;         // "AddOrg"
+  std::string full_name;    // "zitadel.management.v1.ManagementService/AddOrg"
+  std::string rest_prefix;  // "/management/v1": REST serves the route with and without it
+  std::string permission;   // zitadel.v1.auth_option's, e.g. "user.write"
+  bool writes = false;      // mu.v1.writes: appends events, honours an Idempotency-Key
+  HttpBinding http;
+  handlers::Handler handle = nullptr;
 
-// The RPC of a gRPC path ("/zitadel.management.v1.ManagementService/UpdateMachine"),
-// or nullopt for a method this service does not serve.
-std::optional<api::Rpc> rpc_of_grpc_path(std::string_view path);
+  MessagePtr new_request() const;
+  MessagePtr new_response() const;
+};
+
+// Every RPC, in the services' declaration order. The first call builds it and throws
+// std::logic_error when a method lacks its options or its handler, or a handler its
+// method: main calls it at start-up so that such a build does not serve.
+const std::vector<RpcEntry>& rpc_table();
+
+// The RPC of a gRPC path ("/zitadel.management.v1.ManagementService/AddOrg"),
+// or nullptr for a method this service does not serve.
+const RpcEntry* rpc_of_grpc_path(std::string_view path);
 
 // Whether some RPC of the table belongs to this gRPC service.
 bool serves_service(std::string_view service);
-
-// "zitadel.management.v1.ManagementService/UpdateMachine": what events record as their origin.
-std::string full_rpc_name(api::Rpc rpc);
 
 }  // namespace mu::pipeline

@@ -12,9 +12,9 @@
 #include "app/handlers/request_id.hpp"
 #include "app/pipeline/rpc_table.hpp"
 #include "app/rest/error_body.hpp"
-#include "app/rest/messages_json.hpp"
 #include "app/rest/openapi.hpp"
 #include "app/rest/protojson.hpp"
+#include "app/rest/rest_request.hpp"
 #include "app/rest/routes.hpp"
 #include "app/runtime/log.hpp"
 #include "app/runtime/metrics.hpp"
@@ -35,7 +35,6 @@ struct CallRecord {
 
 namespace {
 
-using api::Rpc;
 using domain::Error;
 using nlohmann::json;
 
@@ -45,103 +44,36 @@ http::HttpResponse json_response(const json& body) {
   return res;
 }
 
-std::optional<domain::Lifecycle> lifecycle_of(Rpc rpc) {
-  switch (rpc) {
-    case Rpc::DeactivateUser:
-      return domain::Lifecycle::Deactivate;
-    case Rpc::ReactivateUser:
-      return domain::Lifecycle::Reactivate;
-    case Rpc::LockUser:
-      return domain::Lifecycle::Lock;
-    case Rpc::UnlockUser:
-      return domain::Lifecycle::Unlock;
-    case Rpc::RemoveUser:
-      return domain::Lifecycle::Remove;
-    default:
-      return std::nullopt;
-  }
-}
-
-template <class Message>
-domain::Result<pipeline::Request> request(domain::Result<Message> decoded) {
-  if (!decoded.ok()) return decoded.error();
-  return pipeline::Request{std::move(*decoded)};
-}
-
-// A request the route alone makes (its ids are in the path; the body is not read).
-template <class Message>
-domain::Result<pipeline::Request> request(Message message) {
-  return pipeline::Request{std::move(message)};
-}
-
-// A request without fields: any JSON object (unknown fields are ignored), or no body.
-template <class Message>
-domain::Result<pipeline::Request> empty_request(std::string_view body) {
-  auto msg = parse_message(body);
-  if (!msg.ok()) return msg.error();
-  return pipeline::Request{Message{}};
-}
-
-// The route's parameters and the JSON body as the RPC's request (grpc-gateway's
-// mapping: path parameters win over body fields of the same name).
-domain::Result<pipeline::Request> decode_request(const RouteMatch& m, std::string_view body) {
-  const auto& id = m.param(0);
-  if (auto action = lifecycle_of(m.rpc)) return request(api::UserLifecycleRequest{*action, id});
-  switch (m.rpc) {
-    case Rpc::AddMachineUser:
-      return request(decode_add_machine_user(body));
-    case Rpc::UpdateMachine:
-      return request(decode_update_machine(body, id));
-    case Rpc::GetUserByID:
-      return request(decode_get_user_by_id(id, m.query));
-    case Rpc::AddPersonalAccessToken:
-      return request(decode_add_personal_access_token(body, id));
-    case Rpc::RemovePersonalAccessToken:
-      return request(api::RemovePersonalAccessTokenRequest{id, m.param(1)});
-    case Rpc::AddOrg:
-      return request(decode_add_org(body));
-    case Rpc::ListUserChanges:
-      return request(decode_list_user_changes(body, id));
-    case Rpc::ListEvents:
-      return request(decode_list_events(body));
-    // Empty requests: the body is still read, so that malformed JSON is refused.
-    case Rpc::ListEventTypes:
-      return empty_request<api::ListEventTypesRequest>(body);
-    case Rpc::ListAggregateTypes:
-      return empty_request<api::ListAggregateTypesRequest>(body);
-    case Rpc::GetMyOrg:
-      return request(api::GetMyOrgRequest{});
-    case Rpc::AddOrgMember:
-    case Rpc::AddIAMMember:
-      return request(decode_member(body));
-    case Rpc::UpdateOrgMember:
-    case Rpc::UpdateIAMMember:
-      return request(decode_member(body, id));
-    case Rpc::RemoveOrgMember:
-    case Rpc::RemoveIAMMember:
-      return request(api::RemoveMemberRequest{id});
-    default:
-      return Error{domain::Code::Internal, "", "no REST decoder for the call"};
-  }
-}
-
 std::optional<std::string> header(const http::HttpRequest& req, const char* name) {
   const std::string* v = req.header(name);
   return v ? std::optional<std::string>(*v) : std::nullopt;
 }
 
-// The sequence a response reports, which is the ETag of the object it is about.
-std::optional<std::uint64_t> sequence_of(const pipeline::Response& r) {
-  const api::ObjectDetails* d = std::visit(
-      [](const auto& m) -> const api::ObjectDetails* {
-        if constexpr (requires { m.details; }) return &m.details;
-        if constexpr (requires { m.user.details; }) return &m.user.details;
-        if constexpr (requires { m.org.details; }) return &m.org.details;
-        return nullptr;
-      },
-      r);
-  if (!d || d->sequence == 0) return std::nullopt;
-  return d->sequence;
+// The sequence a response reports, which is the ETag of the object it is about: its
+// details' (zitadel.v1.ObjectDetails), or those of the one object it holds (a user, an org).
+std::optional<std::uint64_t> sequence_of(const google::protobuf::Message& m, int depth = 0) {
+  const auto* type = m.GetDescriptor();
+  const auto* reflection = m.GetReflection();
+  if (const auto* details = type->FindFieldByName("details");
+      details && !details->is_repeated() &&
+      details->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE &&
+      reflection->HasField(m, details)) {
+    const auto& d = reflection->GetMessage(m, details);
+    const auto* seq = d.GetDescriptor()->FindFieldByName("sequence");
+    if (!seq || seq->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_UINT64)
+      return std::nullopt;
+    const auto n = d.GetReflection()->GetUInt64(d, seq);
+    return n == 0 ? std::nullopt : std::optional<std::uint64_t>(n);
+  }
+  if (depth > 0) return std::nullopt;
+  for (int i = 0; i < type->field_count(); ++i) {
+    const auto* f = type->field(i);
+    if (f->is_repeated() || f->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE ||
+        !reflection->HasField(m, f))
+      continue;
+    if (auto n = sequence_of(reflection->GetMessage(m, f), depth + 1)) return n;
+  }
+  return std::nullopt;
 }
 
 // The same for a response kept as protojson (an idempotent replay): details.sequence, a
@@ -264,7 +196,7 @@ void RestApi::operator()(http::HttpRequest req, http::Responder respond) {
 
   auto route = match_route(req.method, req.target);
   if (!route.ok()) return answer(failure(*record, route.error()));
-  record->rpc = std::string(pipeline::rpc_entry(route->rpc).method);
+  record->rpc = route->rpc->name;
   if (auto bad = unsupported_content_type(req)) {
     auto res = failure(*record, *bad);
     res.status = 415;
@@ -296,12 +228,18 @@ void RestApi::operator()(http::HttpRequest req, http::Responder respond) {
     }
     if (!out.result.ok()) return answer(failure(*record, out.result.error()));
     http::HttpResponse res;
-    res.body = out.json ? std::move(*out.json) : encode_json(*out.result);
-    // Ours, beside ZITADEL's message: where the next page starts (afterPosition).
-    if (const auto* events = std::get_if<api::ListEventsResponse>(&*out.result)) {
-      res.headers["x-next-position"] = std::to_string(events->next_position);
+    if (out.json) {
+      res.body = std::move(*out.json);
+    } else {
+      auto printed = print_message(**out.result);
+      if (!printed.ok()) return answer(failure(*record, printed.error()));
+      res.body = std::move(*printed);
     }
-    if (auto seq = sequence_of(*out.result)) {
+    // Ours, beside ZITADEL's message: where the next page starts (afterPosition).
+    if (out.reply.next_position) {
+      res.headers["x-next-position"] = std::to_string(*out.reply.next_position);
+    }
+    if (auto seq = sequence_of(**out.result)) {
       res.headers["etag"] = "\"" + std::to_string(*seq) + "\"";
     }
     answer(std::move(res));

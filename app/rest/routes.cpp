@@ -9,43 +9,11 @@ namespace mu::rest {
 
 namespace {
 
-enum class Service { None, Management, Admin };
-
+// A route: the verb and the template's segments; "{field}" is a parameter.
 struct Route {
-  std::string_view method;
-  std::string_view pattern;  // segments; "{}" is a parameter
-  api::Rpc rpc;
-  Service service;  // which prefix it may carry
+  const pipeline::RpcEntry* rpc;
+  std::vector<std::string> pattern;
 };
-
-using api::Rpc;
-constexpr std::array kRoutes = {
-    Route{"POST", "/users/machine", Rpc::AddMachineUser, Service::Management},
-    Route{"PUT", "/users/{}/machine", Rpc::UpdateMachine, Service::Management},
-    Route{"GET", "/users/{}", Rpc::GetUserByID, Service::Management},
-    Route{"DELETE", "/users/{}", Rpc::RemoveUser, Service::Management},
-    Route{"POST", "/users/{}/_deactivate", Rpc::DeactivateUser, Service::Management},
-    Route{"POST", "/users/{}/_reactivate", Rpc::ReactivateUser, Service::Management},
-    Route{"POST", "/users/{}/_lock", Rpc::LockUser, Service::Management},
-    Route{"POST", "/users/{}/_unlock", Rpc::UnlockUser, Service::Management},
-    Route{"POST", "/users/{}/pats", Rpc::AddPersonalAccessToken, Service::Management},
-    Route{"DELETE", "/users/{}/pats/{}", Rpc::RemovePersonalAccessToken, Service::Management},
-    Route{"POST", "/users/{}/changes/_search", Rpc::ListUserChanges, Service::Management},
-    Route{"POST", "/orgs", Rpc::AddOrg, Service::Management},
-    Route{"GET", "/orgs/me", Rpc::GetMyOrg, Service::Management},
-    Route{"POST", "/orgs/me/members", Rpc::AddOrgMember, Service::Management},
-    Route{"PUT", "/orgs/me/members/{}", Rpc::UpdateOrgMember, Service::Management},
-    Route{"DELETE", "/orgs/me/members/{}", Rpc::RemoveOrgMember, Service::Management},
-    Route{"POST", "/members", Rpc::AddIAMMember, Service::Admin},
-    Route{"PUT", "/members/{}", Rpc::UpdateIAMMember, Service::Admin},
-    Route{"DELETE", "/members/{}", Rpc::RemoveIAMMember, Service::Admin},
-    Route{"POST", "/events/_search", Rpc::ListEvents, Service::Admin},
-    Route{"POST", "/events/types/_search", Rpc::ListEventTypes, Service::Admin},
-    Route{"POST", "/aggregates/types/_search", Rpc::ListAggregateTypes, Service::Admin},
-};
-
-constexpr std::string_view kManagementPrefix = "/management/v1";
-constexpr std::string_view kAdminPrefix = "/admin/v1";
 
 bool strip_prefix(std::string_view& path, std::string_view prefix) {
   if (!path.starts_with(prefix) || (path.size() != prefix.size() && path[prefix.size()] != '/'))
@@ -66,14 +34,30 @@ std::vector<std::string_view> split(std::string_view path) {
   return out;
 }
 
+bool is_parameter(std::string_view segment) {
+  return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
+}
+
+const std::vector<Route>& routes() {
+  static const std::vector<Route> table = [] {
+    std::vector<Route> out;
+    for (const auto& rpc : pipeline::rpc_table()) {
+      Route r{&rpc, {}};
+      for (auto part : split(rpc.http.path)) r.pattern.emplace_back(part);
+      out.push_back(std::move(r));
+    }
+    return out;
+  }();
+  return table;
+}
+
 // Matches the path against a pattern; returns the raw {} segments.
 std::optional<std::vector<std::string_view>> matches(const std::vector<std::string_view>& path,
-                                                     std::string_view pattern) {
-  auto parts = split(pattern);
+                                                     const std::vector<std::string>& parts) {
   if (parts.size() != path.size()) return std::nullopt;
   std::vector<std::string_view> params;
   for (std::size_t i = 0; i < parts.size(); ++i) {
-    if (parts[i] == "{}") {
+    if (is_parameter(parts[i])) {
       if (path[i].empty()) return std::nullopt;
       params.push_back(path[i]);
     } else if (parts[i] != path[i]) {
@@ -138,24 +122,29 @@ domain::Result<std::optional<std::string>> query_parameter(std::string_view quer
 
 domain::Result<RouteMatch> match_route(std::string_view method, std::string_view target) {
   std::string_view path = target.substr(0, target.find_first_of("?#"));
-  Service prefixed = Service::None;
-  if (strip_prefix(path, kManagementPrefix)) {
-    prefixed = Service::Management;
-  } else if (strip_prefix(path, kAdminPrefix)) {
-    prefixed = Service::Admin;
+  // A prefix names the service; routes are also served without it.
+  std::string_view prefixed;
+  for (const auto& route : routes()) {
+    if (strip_prefix(path, route.rpc->rest_prefix)) {
+      prefixed = route.rpc->rest_prefix;
+      break;
+    }
   }
   const domain::Error not_found{domain::Code::NotFound, "", "Not Found"};
   if (path.empty() || path[0] != '/') return not_found;
   const auto segments = split(path);
 
   bool path_known = false;
-  for (const auto& route : kRoutes) {
-    if (prefixed != Service::None && route.service != prefixed) continue;
+  for (const auto& route : routes()) {
+    if (!prefixed.empty() && route.rpc->rest_prefix != prefixed) continue;
     auto params = matches(segments, route.pattern);
     if (!params) continue;
     path_known = true;
-    if (route.method != method) continue;
-    RouteMatch m{route.rpc, {}, {}};
+    if (route.rpc->http.verb != method) continue;
+    RouteMatch m{route.rpc, {}, {}, {}};
+    for (const auto& part : route.pattern) {
+      if (is_parameter(part)) m.fields.push_back(part.substr(1, part.size() - 2));
+    }
     if (const auto q = target.find('?'); q != target.npos) {
       m.query = std::string(target.substr(q + 1, target.find('#', q) - (q + 1)));
     }

@@ -1,7 +1,8 @@
-// The REST routes of the RPCs: management calls under /management/v1, admin
-// calls under /admin/v1, and both without the prefix. Pure: a method and a
-// target in, the RPC and its path parameters (percent-decoded) out, or why not
-// (404 unknown path, 501 known path with another method).
+// The REST routes of the RPCs, read from each RPC's google.api.http option (the RPC
+// table): management calls under /management/v1, admin calls under /admin/v1, and
+// both without the prefix. Pure: a method and a target in, the RPC and its path
+// parameters (percent-decoded) out, or why not (404 unknown path, 501 known path
+// with another method).
 #pragma once
 
 #include <optional>
@@ -9,14 +10,15 @@
 #include <string_view>
 #include <vector>
 
-#include "app/pipeline/rpc.hpp"
+#include "app/pipeline/rpc_table.hpp"
 #include "domain/result.hpp"
 
 namespace mu::rest {
 
 struct RouteMatch {
-  api::Rpc rpc;
+  const pipeline::RpcEntry* rpc = nullptr;
   std::vector<std::string> params;  // the {} segments, in order (e.g. user id, token id)
+  std::vector<std::string> fields;  // the request field each of them sets (e.g. "user_id")
   std::string query;                // the target's query, after '?', as sent
 
   const std::string& param(std::size_t i) const {

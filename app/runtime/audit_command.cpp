@@ -52,7 +52,7 @@ Flags:
 Exit codes: 0 done, 1 failed (no such user, the database), 2 bad usage.
 )";
 
-domain::Error usage(std::string message) {
+domain::Error audit_usage(std::string message) {
   return domain::invalid_argument(std::move(message));
 }
 
@@ -62,7 +62,7 @@ int fail(const std::string& message, int code) {
 }
 
 // A positive decimal number (no sign, no spaces), or nullopt.
-std::optional<std::uint64_t> parse_positive(const std::string& s) {
+std::optional<std::uint64_t> parse_positive_u64(const std::string& s) {
   std::uint64_t v = 0;
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (s.empty() || ec != std::errc{} || end != s.data() + s.size() || v == 0) return std::nullopt;
@@ -111,16 +111,16 @@ domain::Result<AuditFlags> split_flags(const SubcommandSpec& spec,
     std::string flag = what.substr(0, what.find_first_of(": "));
     if (!flag.starts_with("--")) flag = "--" + flag;
     if (what.find("flag override") != std::string::npos)
-      return usage("flag " + flag + " takes no value");
-    return usage("flag " + flag + " needs a value");
+      return audit_usage("flag " + flag + " takes no value");
+    return audit_usage("flag " + flag + " needs a value");
   } catch (const CLI::ParseError& e) {
-    return usage(std::string(e.what()) + " for audit " + sub + " (try audit --help)");
+    return audit_usage(std::string(e.what()) + " for audit " + sub + " (try audit --help)");
   }
   AuditFlags out;
   for (const auto& word : app.remaining()) {
     if (word.starts_with("-") && word != "-") {
-      return usage("unknown flag " + word.substr(0, word.find('=')) + " for audit " + sub +
-                   " (try audit --help)");
+      return audit_usage("unknown flag " + word.substr(0, word.find('=')) + " for audit " + sub +
+                         " (try audit --help)");
     }
     out.positional.push_back(word);
   }
@@ -138,14 +138,14 @@ namespace {
 
 domain::Result<domain::Timestamp> parse_time(const std::string& flag, const std::string& value) {
   if (auto t = domain::parse_rfc3339(value)) return *t;
-  return usage(flag + " \"" + value +
-               "\" is not an RFC 3339 time, such as 2026-11-28T10:55:22Z or "
-               "2026-11-28T11:55:22+01:00");
+  return audit_usage(flag + " \"" + value +
+                     "\" is not an RFC 3339 time, such as 2026-11-28T10:55:22Z or "
+                     "2026-11-28T11:55:22+01:00");
 }
 
 domain::Result<std::uint64_t> parse_number(const std::string& flag, const std::string& value) {
-  if (auto n = parse_positive(value)) return *n;
-  return usage("flag " + flag + " needs a positive number, not \"" + value + "\"");
+  if (auto n = parse_positive_u64(value)) return *n;
+  return audit_usage("flag " + flag + " needs a positive number, not \"" + value + "\"");
 }
 
 // -h/--help of a subcommand: its generated usage, before its other words are checked.
@@ -157,9 +157,10 @@ AuditCommand help_of(const AuditFlags& flags) {
 
 // The single USER_ID of history and as-of.
 domain::Result<std::string> one_user_id(const std::string& sub, const AuditFlags& flags) {
-  if (flags.positional.empty()) return usage("audit " + sub + " needs a USER_ID");
+  if (flags.positional.empty()) return audit_usage("audit " + sub + " needs a USER_ID");
   if (flags.positional.size() > 1) {
-    return usage("audit " + sub + " takes one USER_ID, not also \"" + flags.positional[1] + "\"");
+    return audit_usage("audit " + sub + " takes one USER_ID, not also \"" + flags.positional[1] +
+                       "\"");
   }
   return flags.positional[0];
 }
@@ -187,7 +188,8 @@ domain::Result<AuditCommand> parse_events(const std::vector<std::string>& words)
   if (!flags.ok()) return flags.error();
   if (flags->help) return help_of(*flags);
   if (!flags->positional.empty()) {
-    return usage("audit events takes no words but flags, not \"" + flags->positional[0] + "\"");
+    return audit_usage("audit events takes no words but flags, not \"" + flags->positional[0] +
+                       "\"");
   }
   AuditCommand c;
   c.kind = AuditCommand::Kind::Events;
@@ -281,7 +283,8 @@ domain::Result<AuditCommand> parse_as_of(const std::vector<std::string>& words) 
       c.at.time = *t;
     }
   }
-  if (moments != 1) return usage("audit as-of needs exactly one of --sequence N and --time TIME");
+  if (moments != 1)
+    return audit_usage("audit as-of needs exactly one of --sequence N and --time TIME");
   return c;
 }
 
@@ -463,7 +466,7 @@ domain::Result<AuditCommand> parse_audit_command(const std::vector<std::string>&
     return c;
   }
   if (sub != "events" && sub != "history" && sub != "as-of") {
-    return usage("unknown command \"" + sub + "\" for audit (try audit --help)");
+    return audit_usage("unknown command \"" + sub + "\" for audit (try audit --help)");
   }
   if (sub == "events") return parse_events(rest);
   if (sub == "history") return parse_history(rest);

@@ -8,7 +8,7 @@
 #include <catch2/catch.hpp>
 #include <future>
 
-#include "app/grpc/proto_codec.hpp"
+#include "app/grpc/status_codec.hpp"
 #include "tests/e2e/service_fixture.hpp"
 #include "zitadel/management.grpc.pb.h"
 

@@ -4,7 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "app/grpc/grpc_web_framing.hpp"
-#include "app/grpc/proto_codec.hpp"
+#include "app/grpc/status_codec.hpp"
 #include "tests/e2e/service_fixture.hpp"
 #include "tests/support/raw_http.hpp"
 #include "zitadel/management.pb.h"

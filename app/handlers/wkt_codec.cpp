@@ -1,10 +1,10 @@
-#include "app/grpc/wkt_codec.hpp"
+#include "app/handlers/wkt_codec.hpp"
 
 #include <cmath>
 #include <cstdint>
 #include <string>
 
-namespace mu::grpc {
+namespace mu::handlers {
 
 namespace {
 
@@ -114,4 +114,4 @@ nlohmann::json from_proto_struct(const google::protobuf::Struct& s) {
   return object;
 }
 
-}  // namespace mu::grpc
+}  // namespace mu::handlers

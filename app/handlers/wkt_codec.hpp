@@ -11,7 +11,7 @@
 #include "domain/result.hpp"
 #include "domain/time.hpp"
 
-namespace mu::grpc {
+namespace mu::handlers {
 
 // Seconds and nanoseconds; the nanoseconds are always 0..999,999,999 (also before 1970),
 // whole microseconds since the domain keeps no finer time.
@@ -32,4 +32,4 @@ google::protobuf::Struct to_proto_struct(const nlohmann::json& object);
 // exactly (|x| <= 2^53) comes back as an integer, as protojson writes it ("1", not "1.0").
 nlohmann::json from_proto_struct(const google::protobuf::Struct& s);
 
-}  // namespace mu::grpc
+}  // namespace mu::handlers

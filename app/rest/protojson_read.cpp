@@ -1,0 +1,285 @@
+// protojson.hpp's reading half: a JSON object into a generated message, by reflection.
+#include <cmath>
+#include <limits>
+
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/reflection.h>
+#include <google/protobuf/timestamp.pb.h>
+
+#include "app/rest/json_reader.hpp"
+#include "app/rest/protojson.hpp"
+#include "domain/time.hpp"
+
+namespace mu::rest {
+
+using domain::invalid_argument;
+using nlohmann::json;
+namespace pb = google::protobuf;
+
+domain::Result<json> parse_message(std::string_view body) {
+  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) return json::object();
+  auto msg = read_json(body);
+  if (!msg.ok()) return msg.error();
+  if (!msg->is_object()) return invalid_argument("request body must be a JSON object");
+  return msg;
+}
+
+namespace {
+
+using Error = std::optional<domain::Error>;
+using FD = pb::FieldDescriptor;
+
+// The field's value, or nullptr when absent or null. Both spellings at once is
+// ambiguous, and protojson refuses it too.
+domain::Result<const json*> lookup(const json& msg, const FD& f) {
+  auto a = msg.find(f.json_name());
+  auto b = f.name() == f.json_name() ? msg.end() : msg.find(f.name());
+  if (a != msg.end() && b != msg.end()) {
+    return invalid_argument("duplicate field \"" + f.json_name() + "\"");
+  }
+  auto it = a != msg.end() ? a : b;
+  if (it == msg.end() || it->is_null()) return static_cast<const json*>(nullptr);
+  return &*it;
+}
+
+domain::Error wrong_type(const FD& f, std::string_view expected, const json& value) {
+  return invalid_argument("invalid value for " + std::string(expected) + " field " + f.json_name() +
+                          ": " + excerpt(value.dump()));
+}
+
+bool is_timestamp(const FD& f) {
+  return f.cpp_type() == FD::CPPTYPE_MESSAGE && f.message_type() == pb::Timestamp::descriptor();
+}
+
+// The name a wrong value's error gives the field's type.
+std::string type_name(const FD& f) {
+  std::string name;
+  if (is_timestamp(f)) {
+    name = "timestamp";
+  } else if (f.cpp_type() == FD::CPPTYPE_MESSAGE) {
+    name = "message";
+  } else {
+    name = f.type_name();
+  }
+  return f.is_repeated() ? "repeated " + name : name;
+}
+
+// An integer up to `max` (and from `min`): a JSON number without a fraction (5.0 is 5),
+// or a string of decimal digits with an optional '-' (how protojson writes 64 bits).
+std::optional<long double> integer(const json& v, long double min, long double max) {
+  long double n = 0;
+  if (v.is_number_unsigned()) {
+    n = static_cast<long double>(v.get<std::uint64_t>());
+  } else if (v.is_number_integer()) {
+    n = static_cast<long double>(v.get<std::int64_t>());
+  } else if (v.is_number_float()) {
+    const double d = v.get<double>();
+    if (!std::isfinite(d) || d != std::trunc(d)) return std::nullopt;
+    n = d;
+  } else if (v.is_string()) {
+    const auto& s = v.get_ref<const std::string&>();
+    const std::size_t digits_at = !s.empty() && s[0] == '-' ? 1 : 0;
+    if (s.size() == digits_at || s.size() > 21 ||
+        s.find_first_not_of("0123456789", digits_at) != std::string::npos) {
+      return std::nullopt;
+    }
+    try {
+      n = std::stold(s);
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
+  } else {
+    return std::nullopt;
+  }
+  if (n < min || n > max) return std::nullopt;
+  return n;
+}
+
+// One value of field f (an element, for a repeated field) into the message.
+Error put_value(const json& v, const FD& f, pb::Message& out);
+
+Error put_message(const json& v, const FD& f, pb::Message& into) {
+  if (is_timestamp(f)) {
+    if (!v.is_string()) return wrong_type(f, "timestamp", v);
+    auto t = domain::parse_rfc3339(v.get<std::string>());
+    if (!t) return wrong_type(f, "timestamp (RFC 3339)", v);
+    const auto micros = domain::to_unix_micros(*t);
+    auto seconds = micros / 1'000'000, rest = micros % 1'000'000;
+    if (rest < 0) {
+      rest += 1'000'000;
+      seconds -= 1;
+    }
+    const auto* type = into.GetDescriptor();
+    into.GetReflection()->SetInt64(&into, type->FindFieldByName("seconds"), seconds);
+    into.GetReflection()->SetInt32(&into, type->FindFieldByName("nanos"),
+                                   static_cast<std::int32_t>(rest * 1000));
+    return std::nullopt;
+  }
+  if (!v.is_object()) return wrong_type(f, "message", v);
+  return fill_message(v, into);
+}
+
+Error put_value(const json& v, const FD& f, pb::Message& out) {
+  const auto* r = out.GetReflection();
+  const bool rep = f.is_repeated();
+  // The repeated field's whole value is quoted in its errors, as before.
+  switch (f.cpp_type()) {
+    case FD::CPPTYPE_STRING:
+      if (!v.is_string()) return std::nullopt;  // reported by the caller
+      rep ? r->AddString(&out, &f, v.get<std::string>())
+          : r->SetString(&out, &f, v.get<std::string>());
+      return std::nullopt;
+    case FD::CPPTYPE_BOOL:
+      if (!v.is_boolean()) return std::nullopt;
+      rep ? r->AddBool(&out, &f, v.get<bool>()) : r->SetBool(&out, &f, v.get<bool>());
+      return std::nullopt;
+    case FD::CPPTYPE_MESSAGE: {
+      pb::Message* m = rep ? r->AddMessage(&out, &f) : r->MutableMessage(&out, &f);
+      if (auto e = put_message(v, f, *m)) return e;
+      return std::nullopt;
+    }
+    default:
+      return std::nullopt;
+  }
+}
+
+// Whether v has the JSON type field f takes (scalars only; messages say so themselves).
+bool scalar_fits(const json& v, const FD& f) {
+  switch (f.cpp_type()) {
+    case FD::CPPTYPE_STRING:
+      return v.is_string();
+    case FD::CPPTYPE_BOOL:
+      return v.is_boolean();
+    default:
+      return true;
+  }
+}
+
+Error put_number(const json& v, const FD& f, pb::Message& out, const json& quoted) {
+  const auto* r = out.GetReflection();
+  const bool rep = f.is_repeated();
+  const auto bad = [&] { return wrong_type(f, type_name(f), quoted); };
+  switch (f.cpp_type()) {
+    case FD::CPPTYPE_UINT32: {
+      auto n = integer(v, 0, std::numeric_limits<std::uint32_t>::max());
+      if (!n) return bad();
+      const auto x = static_cast<std::uint32_t>(*n);
+      rep ? r->AddUInt32(&out, &f, x) : r->SetUInt32(&out, &f, x);
+      return std::nullopt;
+    }
+    case FD::CPPTYPE_UINT64: {
+      auto n = integer(v, 0, static_cast<long double>(std::numeric_limits<std::uint64_t>::max()));
+      if (!n) return bad();
+      const auto x = static_cast<std::uint64_t>(*n);
+      rep ? r->AddUInt64(&out, &f, x) : r->SetUInt64(&out, &f, x);
+      return std::nullopt;
+    }
+    case FD::CPPTYPE_INT32: {
+      auto n = integer(v, std::numeric_limits<std::int32_t>::min(),
+                       std::numeric_limits<std::int32_t>::max());
+      if (!n) return bad();
+      const auto x = static_cast<std::int32_t>(*n);
+      rep ? r->AddInt32(&out, &f, x) : r->SetInt32(&out, &f, x);
+      return std::nullopt;
+    }
+    case FD::CPPTYPE_INT64: {
+      auto n = integer(v, static_cast<long double>(std::numeric_limits<std::int64_t>::min()),
+                       static_cast<long double>(std::numeric_limits<std::int64_t>::max()));
+      if (!n) return bad();
+      const auto x = static_cast<std::int64_t>(*n);
+      rep ? r->AddInt64(&out, &f, x) : r->SetInt64(&out, &f, x);
+      return std::nullopt;
+    }
+    case FD::CPPTYPE_DOUBLE:
+    case FD::CPPTYPE_FLOAT: {
+      if (!v.is_number()) return bad();
+      const double d = v.get<double>();
+      if (f.cpp_type() == FD::CPPTYPE_DOUBLE) {
+        rep ? r->AddDouble(&out, &f, d) : r->SetDouble(&out, &f, d);
+      } else {
+        rep ? r->AddFloat(&out, &f, static_cast<float>(d))
+            : r->SetFloat(&out, &f, static_cast<float>(d));
+      }
+      return std::nullopt;
+    }
+    case FD::CPPTYPE_ENUM: {
+      // By name, or by any number (proto3 enums are open: validation refuses the
+      // numbers the enum does not define).
+      int number = 0;
+      if (v.is_string()) {
+        const auto* value = f.enum_type()->FindValueByName(v.get<std::string>());
+        if (!value) return wrong_type(f, f.is_repeated() ? "repeated enum" : "enum", quoted);
+        number = value->number();
+      } else if (v.is_number_integer()) {
+        const auto n = v.get<long long>();
+        if (n < std::numeric_limits<int>::min() || n > std::numeric_limits<int>::max()) {
+          return wrong_type(f, f.is_repeated() ? "repeated enum" : "enum", quoted);
+        }
+        number = static_cast<int>(n);
+      } else {
+        return wrong_type(f, f.is_repeated() ? "repeated enum" : "enum", quoted);
+      }
+      rep ? r->AddEnumValue(&out, &f, number) : r->SetEnumValue(&out, &f, number);
+      return std::nullopt;
+    }
+    default:
+      return domain::Error{domain::Code::Internal, "",
+                           "field " + f.json_name() + " has a type REST does not read"};
+  }
+}
+
+Error put_field(const json& v, const FD& f, pb::Message& out) {
+  if (f.is_map()) {
+    return domain::Error{domain::Code::Internal, "",
+                         "field " + f.json_name() + " is a map, which REST does not read"};
+  }
+  const bool numeric = f.cpp_type() != FD::CPPTYPE_STRING && f.cpp_type() != FD::CPPTYPE_BOOL &&
+                       f.cpp_type() != FD::CPPTYPE_MESSAGE;
+  if (!f.is_repeated()) {
+    if (numeric) return put_number(v, f, out, v);
+    if (!scalar_fits(v, f)) return wrong_type(f, type_name(f), v);
+    return put_value(v, f, out);
+  }
+  if (!v.is_array()) return wrong_type(f, type_name(f), v);
+  // All or nothing: a bad element leaves the field as it was.
+  for (const auto& item : v) {
+    if (!numeric && !scalar_fits(item, f)) return wrong_type(f, type_name(f), v);
+  }
+  out.GetReflection()->ClearField(&out, &f);
+  for (const auto& item : v) {
+    if (auto e = numeric ? put_number(item, f, out, v) : put_value(item, f, out)) return e;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<domain::Error> fill_message(const json& object, pb::Message& out) {
+  const auto* type = out.GetDescriptor();
+  // A oneof takes one member: two set at once is ambiguous, and protojson refuses it.
+  for (int i = 0; i < type->real_oneof_decl_count(); ++i) {
+    const auto* oneof = type->oneof_decl(i);  // real oneofs come first
+    const FD* first = nullptr;
+    for (int j = 0; j < oneof->field_count(); ++j) {
+      const auto& f = *oneof->field(j);
+      auto found = lookup(object, f);
+      if (!found.ok()) return found.error();
+      if (!*found) continue;
+      if (first) {
+        return invalid_argument(first->json_name() + " and " + f.json_name() + " are one oneof (" +
+                                oneof->name() + "): set one of them");
+      }
+      first = &f;
+    }
+  }
+  for (int i = 0; i < type->field_count(); ++i) {
+    const auto& f = *type->field(i);
+    auto found = lookup(object, f);
+    if (!found.ok()) return found.error();
+    if (!*found) continue;
+    if (auto e = put_field(**found, f, out)) return e;
+  }
+  return std::nullopt;
+}
+
+}  // namespace mu::rest
