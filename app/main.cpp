@@ -14,25 +14,25 @@
 
 #include <pqxx/pqxx>
 
+#include "app/cli/audit_command.hpp"
+#include "app/cli/config.hpp"
+#include "app/cli/projections_command.hpp"
 #include "app/grpc/grpc_h2_service.hpp"
 #include "app/grpc/grpc_web_api.hpp"
 #include "app/handlers/auth_cache.hpp"
 #include "app/handlers/command_runner.hpp"
 #include "app/handlers/first_run_setup.hpp"
 #include "app/http/server.hpp"
+#include "app/jobs/checkpoint_keeper.hpp"
+#include "app/jobs/sealer.hpp"
 #include "app/pipeline/call_pipeline.hpp"
 #include "app/pipeline/rpc_table.hpp"
+#include "app/platform/log.hpp"
+#include "app/platform/metrics.hpp"
+#include "app/platform/seal_files.hpp"
+#include "app/platform/worker_pool.hpp"
 #include "app/rest/protojson.hpp"
 #include "app/rest/rest_api.hpp"
-#include "app/runtime/audit_command.hpp"
-#include "app/runtime/checkpoint_keeper.hpp"
-#include "app/runtime/config.hpp"
-#include "app/runtime/log.hpp"
-#include "app/runtime/metrics.hpp"
-#include "app/runtime/projections_command.hpp"
-#include "app/runtime/seal_files.hpp"
-#include "app/runtime/sealer.hpp"
-#include "app/runtime/worker_pool.hpp"
 #include "domain/ids.hpp"
 #include "domain/seal.hpp"
 #include "eventstore/migrations.hpp"
@@ -43,8 +43,8 @@
 
 namespace {
 
-using mu::runtime::Invocation;
-using mu::runtime::ServeConfig;
+using mu::cli::Invocation;
+using mu::cli::ServeConfig;
 
 std::optional<std::string> getenv_string(const std::string& name) {
   const char* v = std::getenv(name.c_str());
@@ -98,7 +98,7 @@ void write_public_file(const std::string& path, const std::string& text) {
 int setup(const Invocation& inv) {
   const auto node_id = prepare_database(inv.config, false);
   mu::domain::IdGenerator ids(node_id);
-  mu::runtime::DbSession db(inv.config.database_url);
+  mu::platform::DbSession db(inv.config.database_url);
   mu::handlers::AuthCache cache;
   mu::handlers::UserWriteModels users(16);
   mu::handlers::Backend backend{db, ids, cache, users};
@@ -108,9 +108,9 @@ int setup(const Invocation& inv) {
   if (!inv.setup.seal_key.empty()) {
     // The key that signs the seals, outside the database; its public half beside it
     // for whoever verifies (`audit verify --public-key KEY.pub`).
-    const bool created = mu::runtime::create_seal_key(inv.setup.seal_key);
+    const bool created = mu::platform::create_seal_key(inv.setup.seal_key);
     const auto public_pem =
-        mu::domain::public_key_pem(mu::runtime::read_text_file(inv.setup.seal_key));
+        mu::domain::public_key_pem(mu::platform::read_text_file(inv.setup.seal_key));
     if (!public_pem) throw std::runtime_error(inv.setup.seal_key + " is no Ed25519 private key");
     write_public_file(inv.setup.seal_key + ".pub", *public_pem);
     std::cout << "seal key " << inv.setup.seal_key << (created ? " (created)" : " (exists)")
@@ -132,17 +132,17 @@ int serve(const ServeConfig& c) {
   // The seal key is read first: a bad one stops serve before any thread starts.
   std::string seal_key;
   if (!c.seal_key.empty()) {
-    seal_key = mu::runtime::read_text_file(c.seal_key);
+    seal_key = mu::platform::read_text_file(c.seal_key);
     if (!mu::domain::public_key_pem(seal_key)) {
       throw std::runtime_error("--seal-key " + c.seal_key + " is no Ed25519 private key (PEM)");
     }
   }
   const auto node_id = prepare_database(c, false);
-  mu::runtime::start_logging();
+  mu::platform::start_logging();
   // Whatever stops serve from here (a connection refused at start, say), the log writer's
   // thread is joined: an exception past it would otherwise end the process in abort().
   struct StopLogging {
-    ~StopLogging() { mu::runtime::stop_logging(); }
+    ~StopLogging() { mu::platform::stop_logging(); }
   } stop_logging_on_exit;
   mu::domain::IdGenerator ids(node_id);
   mu::handlers::AuthCache auth_cache;
@@ -155,15 +155,15 @@ int serve(const ServeConfig& c) {
   // Runs each async projection here unless another instance already does (leader lock).
   std::optional<mu::projections::AsyncRunner> async_runner;
   if (!c.async_projections.empty()) async_runner.emplace(c.database_url, c.async_projections);
-  mu::runtime::CheckpointKeeper checkpoints(c.database_url, std::chrono::milliseconds(250));
+  mu::jobs::CheckpointKeeper checkpoints(c.database_url, std::chrono::milliseconds(250));
   // Seals every interval unless another instance leads the round.
-  std::optional<mu::runtime::Sealer> sealer;
+  std::optional<mu::jobs::Sealer> sealer;
   if (!seal_key.empty()) {
     sealer.emplace(c.database_url, std::move(seal_key), c.seal_log,
                    std::chrono::seconds(c.seal_interval_seconds));
   }
-  mu::runtime::WorkerPool pool(c.database_url, c.db_connections, c.queue_capacity);
-  auto& metrics = mu::runtime::metrics();
+  mu::platform::WorkerPool pool(c.database_url, c.db_connections, c.queue_capacity);
+  auto& metrics = mu::platform::metrics();
   metrics.set_gauge("mu_worker_pool_busy", "Database workers running a call now.",
                     [&pool] { return static_cast<double>(pool.busy()); });
   metrics.set_gauge("mu_worker_pool_queued", "Calls waiting for a database worker.",
@@ -190,7 +190,7 @@ int serve(const ServeConfig& c) {
   options.io_threads = c.io_threads;
   options.read_timeout = std::chrono::seconds(c.read_timeout_seconds);
   options.log_error = [](const std::string& what, const std::string& detail) {
-    mu::runtime::log_error(what, detail);
+    mu::platform::log_error(what, detail);
   };
   // One port for all three: HTTP/2 connections go to gRPC, gRPC paths to gRPC-Web.
   options.http2 = [&grpc_h2](mu::http::H2Fields headers, mu::http::H2Responder respond) {
@@ -203,7 +203,7 @@ int serve(const ServeConfig& c) {
       });
   server.start();
   const std::string url = "http://" + c.listen_host + ":" + std::to_string(server.port());
-  mu::runtime::log_info(
+  mu::platform::log_info(
       "listening on " + url,
       {{"address", url}, {"node_id", node_id}, {"db_connections", c.db_connections}});
   // Returns once the calls in flight, gRPC's too (its connections are the server's
@@ -211,8 +211,8 @@ int serve(const ServeConfig& c) {
   server.run_until_stopped();
   pool.stop();
   metrics.clear_gauges();  // they read the pool, which goes now
-  mu::runtime::log_info("stopped");
-  mu::runtime::stop_logging();
+  mu::platform::log_info("stopped");
+  mu::platform::stop_logging();
   return 0;
 }
 
@@ -220,7 +220,7 @@ int serve(const ServeConfig& c) {
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  auto parsed = mu::runtime::parse_command_line(args, getenv_string);
+  auto parsed = mu::cli::parse_command_line(args, getenv_string);
   if (!parsed.ok()) {
     std::cerr << "machine-users: " << parsed.error().message << "\n";
     return 2;
@@ -239,10 +239,10 @@ int main(int argc, char** argv) {
       case Invocation::Kind::Serve:
         return serve(inv.config);
       case Invocation::Kind::Projections:
-        return mu::runtime::run_projections_command(inv.projections_args, inv.config.database_url,
-                                                    inv.config.async_projections);
+        return mu::cli::run_projections_command(inv.projections_args, inv.config.database_url,
+                                                inv.config.async_projections);
       case Invocation::Kind::Audit:
-        return mu::runtime::run_audit_command(inv.audit_args, inv.config.database_url);
+        return mu::cli::run_audit_command(inv.audit_args, inv.config.database_url);
     }
   } catch (const pqxx::broken_connection& e) {
     std::cerr << "machine-users: cannot reach the database: " << first_line(e.what()) << "\n";

@@ -9,10 +9,10 @@
 #include <google/protobuf/util/json_util.h>
 
 #include "app/grpc/status_codec.hpp"
-#include "app/handlers/request_id.hpp"
 #include "app/pipeline/rpc_table.hpp"
-#include "app/runtime/log.hpp"
-#include "app/runtime/metrics.hpp"
+#include "app/platform/log.hpp"
+#include "app/platform/metrics.hpp"
+#include "app/platform/request_id.hpp"
 
 namespace mu::grpc {
 
@@ -95,15 +95,15 @@ void GrpcCalls::operator()(GrpcCall call, std::function<void(GrpcReply)> done) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - record->call.started)
             .count();
     const int code = static_cast<int>(reply.status.code);
-    runtime::metrics().observe_request(record->rpc.empty() ? "none" : record->rpc, code, seconds);
-    runtime::log_request({record->request_id, "POST", record->call.path, record->rpc,
-                          record->caller, 200, code, seconds * 1000.0, record->bytes_in,
-                          reply.message.size()});
+    platform::metrics().observe_request(record->rpc.empty() ? "none" : record->rpc, code, seconds);
+    platform::log_request({record->request_id, "POST", record->call.path, record->rpc,
+                           record->caller, 200, code, seconds * 1000.0, record->bytes_in,
+                           reply.message.size()});
     done(std::move(reply));
   };
   auto fail = [answer](const domain::Error& e) { answer(GrpcReply{status_of(e), {}, {}}); };
 
-  auto request_id = handlers::resolve_request_id(find(in_call.metadata, "x-request-id"));
+  auto request_id = platform::resolve_request_id(find(in_call.metadata, "x-request-id"));
   if (!request_id.ok()) {
     record->request_id = "-";
     return fail(request_id.error());

@@ -4,7 +4,7 @@
 
 #include "app/handlers/auth_cache.hpp"
 #include "app/handlers/write_model_cache.hpp"
-#include "app/runtime/db_session.hpp"
+#include "app/platform/db_session.hpp"
 #include "domain/ids.hpp"
 #include "domain/machine_user.hpp"
 
@@ -13,7 +13,7 @@ namespace mu::handlers {
 using UserWriteModels = WriteModelCache<domain::MachineUser>;
 
 struct Backend {
-  runtime::DbSession& db;
+  platform::DbSession& db;
   domain::IdGenerator& ids;
   AuthCache& auth_cache;
   UserWriteModels& users;

@@ -5,7 +5,7 @@
 #include <random>
 #include <thread>
 
-#include "app/runtime/metrics.hpp"
+#include "app/platform/metrics.hpp"
 #include "domain/permissions.hpp"
 #include "eventstore/notifications.hpp"
 #include "eventstore/transaction_status.hpp"
@@ -62,7 +62,7 @@ struct Loaded {
 };
 
 template <class Stream>
-Loaded<Stream> load(runtime::DbSession& db, pqxx::transaction_base& tx, const std::string& type,
+Loaded<Stream> load(platform::DbSession& db, pqxx::transaction_base& tx, const std::string& type,
                     const std::string& id, bool lock) {
   auto head = db.store().load_head(tx, type, id, lock);
   if (!head) return {};
@@ -149,7 +149,7 @@ struct KeyTaken {};
 // once: in an outage every call in flight lands here, and holding each worker for the whole
 // deadline would keep the calls behind them from their quick 503.
 using Probe = std::function<eventstore::TransactionStatus(pqxx::connection_base&)>;
-eventstore::TransactionStatus settle(runtime::DbSession& db, const Probe& probe) {
+eventstore::TransactionStatus settle(platform::DbSession& db, const Probe& probe) {
   using eventstore::TransactionStatus;
   const auto deadline = std::chrono::steady_clock::now() + kInDoubtDeadline;
   for (;;) {
@@ -183,7 +183,7 @@ domain::Result<CommandOutcome> run(Backend& b, const std::string& type, const St
                                    const domain::Error& taken, const BeforeDecide& before = {},
                                    int first_attempt = 1,
                                    const OnCommitted<Stream>& committed = {}) {
-  runtime::DbSession& db = b.db;
+  platform::DbSession& db = b.db;
   for (int attempt = first_attempt; attempt <= kMaxCommandAttempts; ++attempt) {
     CommandOutcome out;
     eventstore::Appended appended;
@@ -227,8 +227,8 @@ domain::Result<CommandOutcome> run(Backend& b, const std::string& type, const St
       }
       tx.commit();
     } catch (const eventstore::ConcurrencyConflict&) {
-      ++runtime::metrics().command_conflicts;
-      if (attempt < kMaxCommandAttempts) ++runtime::metrics().command_retries;
+      ++platform::metrics().command_conflicts;
+      if (attempt < kMaxCommandAttempts) ++platform::metrics().command_retries;
       back_off(attempt);
       continue;
     } catch (const eventstore::UniqueKeyTaken&) {
@@ -237,7 +237,7 @@ domain::Result<CommandOutcome> run(Backend& b, const std::string& type, const St
       return domain::Error{domain::Code::Aborted, kIdempotencyReplay,
                            "another call with this Idempotency-Key committed first"};
     } catch (const pqxx::in_doubt_error&) {
-      ++runtime::metrics().in_doubt_commits;
+      ++platform::metrics().in_doubt_commits;
       // The events may or may not be in. Answer the truth, not a guess.
       switch (settle(db, [tx_id = out.events.back().tx_id](pqxx::connection_base& c) {
         return eventstore::transaction_status(c, tx_id);
@@ -256,7 +256,7 @@ domain::Result<CommandOutcome> run(Backend& b, const std::string& type, const St
       return db.failure(e);
     }
     if (changes_auth) b.auth_cache.clear();
-    runtime::metrics().events_appended += out.events.size();
+    platform::metrics().events_appended += out.events.size();
     // After an in-doubt COMMIT settled as committed, `appended` lacks nothing: it came
     // back before the COMMIT.
     if (committed) committed(appended, after);
@@ -270,7 +270,7 @@ using UserEntry = UserWriteModels::Entry;
 
 // The outcome of a one-statement append found committed after its connection broke: its
 // event and its stream's creation, read back.
-domain::Result<CommandOutcome> committed_one(runtime::DbSession& db, const std::string& type,
+domain::Result<CommandOutcome> committed_one(platform::DbSession& db, const std::string& type,
                                              const std::string& id,
                                              const eventstore::LostAppend& lost) {
   try {
@@ -283,7 +283,7 @@ domain::Result<CommandOutcome> committed_one(runtime::DbSession& db, const std::
     CommandOutcome out;
     out.events = {events.front()};
     out.stream_created_at = domain::from_unix_micros(head->created_us);
-    runtime::metrics().events_appended += 1;
+    platform::metrics().events_appended += 1;
     return out;
   } catch (const std::exception& e) {
     return db.failure(e);
@@ -292,7 +292,7 @@ domain::Result<CommandOutcome> committed_one(runtime::DbSession& db, const std::
 
 // The write model of a user from its stream head alone (one autocommit read), or nullopt
 // when the head has no usable snapshot (the transaction path then folds the events).
-std::optional<UserEntry> load_user(runtime::DbSession& db, const std::string& type,
+std::optional<UserEntry> load_user(platform::DbSession& db, const std::string& type,
                                    const std::string& id) {
   pqxx::nontransaction tx(db.connection());
   auto head = db.store().load_head(tx, type, id);
@@ -313,7 +313,7 @@ std::optional<domain::Result<CommandOutcome>> run_user_one_statement(
     const Decision<MachineUser>& decide, bool& conflicted) {
   // A key is claimed in the events' transaction: that needs the transaction path.
   if (stream.idempotency) return std::nullopt;
-  runtime::DbSession& db = b.db;
+  platform::DbSession& db = b.db;
   auto entry = b.users.find(stream.id);
   const bool cached = entry.has_value();
   try {
@@ -352,13 +352,13 @@ std::optional<domain::Result<CommandOutcome>> run_user_one_statement(
     // Another call (here or in another instance) moved the stream: decide again on what
     // the transaction path reads, under the head's lock.
     b.users.forget(stream.id);
-    ++runtime::metrics().command_conflicts;
-    ++runtime::metrics().command_retries;
+    ++platform::metrics().command_conflicts;
+    ++platform::metrics().command_retries;
     conflicted = true;
     return std::nullopt;
   } catch (const eventstore::LostAppend& lost) {
     b.users.forget(stream.id);
-    ++runtime::metrics().in_doubt_commits;
+    ++platform::metrics().in_doubt_commits;
     switch (settle(db, [&](pqxx::connection_base& c) {
       return eventstore::settle_lost_append(c, lost, type, stream.id);
     })) {
@@ -378,8 +378,8 @@ std::optional<domain::Result<CommandOutcome>> run_user_one_statement(
     return domain::Result<CommandOutcome>(db.failure(e));
   }
   b.users.remember(stream.id, cache_entry<UserStream>(std::move(planned.after), appended));
-  runtime::metrics().events_appended += 1;
-  ++runtime::metrics().one_statement_commands;
+  platform::metrics().events_appended += 1;
+  ++platform::metrics().one_statement_commands;
   CommandOutcome out;
   out.events = std::move(appended.events);
   out.stream_created_at = appended.stream_created_at;

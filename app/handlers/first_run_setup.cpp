@@ -2,7 +2,7 @@
 
 #include "app/handlers/machine_user_handlers.hpp"
 #include "app/handlers/org_handlers.hpp"
-#include "app/handlers/request_id.hpp"
+#include "app/platform/request_id.hpp"
 #include "domain/machine_user.hpp"
 
 namespace mu::handlers {
@@ -32,7 +32,7 @@ domain::Result<SetupOutcome> first_run_setup(Backend& b, const std::string& org_
   SetupOutcome out;
   try {
     api::CallContext system{"", kSystemEditor};
-    system.origin = {"machine-users setup", "cli", new_request_id()};
+    system.origin = {"machine-users setup", "cli", platform::new_request_id()};
 
     if (auto org = holder(b, domain::kOrgNameUniqueType, domain::org_name_unique_key(org_name))) {
       out.org_id = *org;

@@ -1,10 +1,10 @@
 #include "app/handlers/machine_user_handlers.hpp"
 
-#include "app/handlers/clock.hpp"
 #include "app/handlers/command_runner.hpp"
 #include "app/handlers/object_details.hpp"
 #include "app/handlers/wkt_codec.hpp"
-#include "app/runtime/random_token.hpp"
+#include "app/platform/clock.hpp"
+#include "app/platform/random_token.hpp"
 #include "domain/sha256.hpp"
 
 namespace mu::handlers {
@@ -150,9 +150,9 @@ domain::Result<mgmt::AddPersonalAccessTokenResponse> add_personal_access_token(
     if (!t.ok()) return t.error();
     expiration = *t;
   }
-  const std::string token = runtime::random_token();
-  domain::AddPersonalAccessToken cmd{req.user_id(), ctx.org_id, "", domain::sha256_hex(token),
-                                     expiration,    now()};
+  const std::string token = platform::random_token();
+  domain::AddPersonalAccessToken cmd{req.user_id(), ctx.org_id,     "", domain::sha256_hex(token),
+                                     expiration,    platform::now()};
   if (auto invalid = domain::validate(cmd)) return *invalid;
   cmd.token_id = b.ids.next();
   auto out = on_user(b, ctx, cmd);

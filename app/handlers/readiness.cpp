@@ -7,7 +7,7 @@
 
 namespace mu::handlers {
 
-std::optional<domain::Error> readiness(runtime::DbSession& db) {
+std::optional<domain::Error> readiness(platform::DbSession& db) {
   // A worker's connection may have died while it was idle (the database restarted, an
   // operator ended it): that says nothing about the database now, so a lost connection is
   // tried once more on a new one before the answer is "not ready".

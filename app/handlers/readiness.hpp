@@ -4,12 +4,12 @@
 
 #include <optional>
 
-#include "app/runtime/db_session.hpp"
+#include "app/platform/db_session.hpp"
 #include "domain/error.hpp"
 
 namespace mu::handlers {
 
 // nullopt when ready; otherwise Unavailable, saying why.
-std::optional<domain::Error> readiness(runtime::DbSession& db);
+std::optional<domain::Error> readiness(platform::DbSession& db);
 
 }  // namespace mu::handlers

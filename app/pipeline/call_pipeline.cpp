@@ -5,7 +5,7 @@
 #include "app/handlers/idempotency.hpp"
 #include "app/pipeline/preconditions.hpp"
 #include "app/pipeline/rpc_table.hpp"
-#include "app/runtime/metrics.hpp"
+#include "app/platform/metrics.hpp"
 
 namespace mu::pipeline {
 
@@ -35,19 +35,19 @@ void CallPipeline::submit(CallInput in, Decoder decode, std::function<void(Outco
   };
   auto job = std::make_shared<Job>(Job{std::move(in), std::move(decode), done});
   const bool queued = pool_.try_submit(
-      [this, job](runtime::DbSession& db) { job->done(run(db, job->in, job->decode)); });
+      [this, job](platform::DbSession& db) { job->done(run(db, job->in, job->decode)); });
   if (!queued) {
     done(failed(domain::Error{domain::Code::ResourceExhausted, "",
                               "the service is at capacity; retry shortly"}));
   }
 }
 
-Outcome CallPipeline::run(runtime::DbSession& db, const CallInput& in, const Decoder& decode) {
+Outcome CallPipeline::run(platform::DbSession& db, const CallInput& in, const Decoder& decode) {
   const auto& rpc = *in.rpc;
   handlers::Backend backend{db, ids_, cache_, users_};
 
   // Authentication, permission, then the request's validation and the command.
-  auto ctx = handlers::authorize(backend, in.credentials, rpc.permission);
+  auto ctx = pipeline::authorize(backend, in.credentials, rpc.permission);
   if (!ctx.ok()) return failed(ctx.error());
   std::string caller = ctx->editor_id;
   ctx->origin = {rpc.full_name, in.transport, in.request_id};
@@ -78,7 +78,7 @@ Outcome CallPipeline::run(runtime::DbSession& db, const CallInput& in, const Dec
       auto earlier = handlers::earlier_response(backend, *ctx);
       if (!earlier.ok()) return failed(earlier.error(), out.caller);
       if (*earlier) {
-        ++runtime::metrics().idempotent_replays;
+        ++platform::metrics().idempotent_replays;
         out.json = std::move(**earlier);
         out.replayed = true;
         out.result = domain::Error{};  // unused: the replayed JSON is the answer

@@ -16,10 +16,10 @@
 #include <vector>
 
 #include "app/handlers/auth_cache.hpp"
-#include "app/handlers/authorization.hpp"
 #include "app/handlers/backend.hpp"
+#include "app/pipeline/authorization.hpp"
 #include "app/pipeline/rpc_table.hpp"
-#include "app/runtime/worker_pool.hpp"
+#include "app/platform/worker_pool.hpp"
 #include "domain/ids.hpp"
 #include "domain/result.hpp"
 
@@ -29,7 +29,7 @@ struct CallInput {
   const RpcEntry* rpc = nullptr;
   std::string transport;   // "rest", "grpc", "grpc-web": recorded with the events
   std::string request_id;  // checked by the transport (check_request_id)
-  handlers::Credentials credentials;
+  pipeline::Credentials credentials;
   std::optional<std::string> if_match;         // a sequence, W/"2", "*" (decode_if_match)
   std::optional<std::string> idempotency_key;  // honoured on writes only
   // What makes two calls with one key "the same request", beside the RPC, the
@@ -63,7 +63,7 @@ using CanonicalJson = std::function<domain::Result<std::string>(const google::pr
 
 class CallPipeline {
  public:
-  CallPipeline(runtime::WorkerPool& pool, domain::IdGenerator& ids, handlers::AuthCache& cache,
+  CallPipeline(platform::WorkerPool& pool, domain::IdGenerator& ids, handlers::AuthCache& cache,
                handlers::UserWriteModels& users, CanonicalJson canonical)
       : pool_(pool), ids_(ids), cache_(cache), users_(users), canonical_(std::move(canonical)) {}
 
@@ -72,10 +72,10 @@ class CallPipeline {
   void submit(CallInput in, Decoder decode, std::function<void(Outcome)> done);
 
   // The worker's part, on a database session the caller owns (tests, benchmarks).
-  Outcome run(runtime::DbSession& db, const CallInput& in, const Decoder& decode);
+  Outcome run(platform::DbSession& db, const CallInput& in, const Decoder& decode);
 
  private:
-  runtime::WorkerPool& pool_;
+  platform::WorkerPool& pool_;
   domain::IdGenerator& ids_;
   handlers::AuthCache& cache_;
   handlers::UserWriteModels& users_;

@@ -9,15 +9,15 @@
 #include <memory>
 
 #include "app/handlers/readiness.hpp"
-#include "app/handlers/request_id.hpp"
 #include "app/pipeline/rpc_table.hpp"
+#include "app/platform/log.hpp"
+#include "app/platform/metrics.hpp"
+#include "app/platform/request_id.hpp"
 #include "app/rest/error_body.hpp"
 #include "app/rest/openapi.hpp"
 #include "app/rest/protojson.hpp"
 #include "app/rest/rest_request.hpp"
 #include "app/rest/routes.hpp"
-#include "app/runtime/log.hpp"
-#include "app/runtime/metrics.hpp"
 
 namespace mu::rest {
 
@@ -150,11 +150,11 @@ bool RestApi::operations_endpoint(const http::HttpRequest& req,
   } else if (path == "/healthz") {
     answer(json_response({{"status", "ok"}}));
   } else if (path == "/metrics") {
-    auto res = http::text_response(200, runtime::metrics().render());
+    auto res = http::text_response(200, platform::metrics().render());
     res.content_type = "text/plain; version=0.0.4; charset=utf-8";
     answer(std::move(res));
   } else {
-    auto check = [record, answer](runtime::DbSession& db) {
+    auto check = [record, answer](platform::DbSession& db) {
       if (auto not_ready = handlers::readiness(db)) return answer(failure(*record, *not_ready));
       answer(json_response({{"status", "ready"}}));
     };
@@ -177,15 +177,15 @@ void RestApi::operator()(http::HttpRequest req, http::Responder respond) {
     res.headers["x-request-id"] = record->request_id;
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - record->started).count();
-    runtime::metrics().observe_request(record->rpc.empty() ? "none" : record->rpc, record->code,
-                                       seconds);
-    runtime::log_request({record->request_id, record->method, record->path, record->rpc,
-                          record->caller, res.status, record->code, seconds * 1000.0,
-                          record->bytes_in, res.body.size()});
+    platform::metrics().observe_request(record->rpc.empty() ? "none" : record->rpc, record->code,
+                                        seconds);
+    platform::log_request({record->request_id, record->method, record->path, record->rpc,
+                           record->caller, res.status, record->code, seconds * 1000.0,
+                           record->bytes_in, res.body.size()});
     respond(std::move(res));
   };
 
-  auto request_id = handlers::resolve_request_id(header(req, "x-request-id"));
+  auto request_id = platform::resolve_request_id(header(req, "x-request-id"));
   if (!request_id.ok()) {
     record->request_id = "-";
     return answer(failure(*record, request_id.error()));

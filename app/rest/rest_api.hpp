@@ -9,7 +9,7 @@
 
 #include "app/http/http_types.hpp"
 #include "app/pipeline/call_pipeline.hpp"
-#include "app/runtime/worker_pool.hpp"
+#include "app/platform/worker_pool.hpp"
 
 namespace mu::rest {
 
@@ -18,7 +18,7 @@ struct CallRecord;
 class RestApi {
  public:
   // The pool serves /readyz, which is no call.
-  RestApi(pipeline::CallPipeline& pipeline, runtime::WorkerPool& pool)
+  RestApi(pipeline::CallPipeline& pipeline, platform::WorkerPool& pool)
       : pipeline_(pipeline), pool_(pool) {}
 
   // A mu::http::RequestHandler: runs on an I/O thread and never blocks on the database.
@@ -29,7 +29,7 @@ class RestApi {
                            const std::function<void(http::HttpResponse)>& answer);
 
   pipeline::CallPipeline& pipeline_;
-  runtime::WorkerPool& pool_;
+  platform::WorkerPool& pool_;
 };
 
 }  // namespace mu::rest

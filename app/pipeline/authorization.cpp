@@ -1,0 +1,89 @@
+#include "app/pipeline/authorization.hpp"
+
+#include "app/platform/clock.hpp"
+#include "app/platform/metrics.hpp"
+#include "domain/permissions.hpp"
+#include "domain/sha256.hpp"
+#include "domain/unicode.hpp"
+
+namespace mu::pipeline {
+
+namespace {
+
+using domain::Error;
+
+// The token's grant, from the cache or with one query.
+std::optional<projections::TokenGrant> grant_of(handlers::Backend& b, const std::string& token) {
+  const auto hash = domain::sha256_hex(token);
+  if (auto cached = b.auth_cache.find(hash)) {
+    ++platform::metrics().auth_cache_hits;
+    return *cached;
+  }
+  ++platform::metrics().auth_cache_misses;
+  const auto generation = b.auth_cache.generation();  // before the read: see remember()
+  pqxx::nontransaction read(b.db.connection());
+  auto grant = b.db.tokens().find(read, hash);
+  b.auth_cache.remember(hash, grant, generation);
+  return grant;
+}
+
+bool org_exists(handlers::Backend& b, const std::string& org_id) {
+  // No organization has such an id, and the database must not be asked about it.
+  if (domain::identifier_problem(org_id, 200)) return false;
+  if (b.auth_cache.org_known(org_id)) return true;
+  pqxx::nontransaction read(b.db.connection());
+  if (!b.db.auth().find_org(read, org_id)) return false;
+  b.auth_cache.remember_org(org_id);
+  return true;
+}
+
+}  // namespace
+
+std::optional<std::string> bearer_token(std::string_view header) {
+  constexpr std::string_view kScheme = "bearer ";
+  if (header.size() <= kScheme.size()) return std::nullopt;
+  for (std::size_t i = 0; i < kScheme.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(header[i])) != kScheme[i]) return std::nullopt;
+  }
+  auto token = header.substr(kScheme.size());
+  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+  while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
+  if (token.empty() || token.find(' ') != std::string_view::npos) return std::nullopt;
+  return std::string(token);
+}
+
+domain::Result<api::CallContext> authorize(handlers::Backend& b, const Credentials& c,
+                                           std::string_view permission) {
+  if (!c.authorization || c.authorization->empty()) {
+    return Error{domain::Code::Unauthenticated, "AUTH-7fs1e", "auth header missing"};
+  }
+  auto token = bearer_token(*c.authorization);
+  if (!token) return domain::unauthenticated();
+
+  domain::Caller caller;
+  std::string org;
+  bool instance_wide = false;
+  try {
+    auto grant = grant_of(b, *token);
+    // Unknown and revoked tokens, expired ones, and callers who are locked,
+    // deactivated or removed all look alike from outside.
+    if (!grant || grant->expiration <= platform::now() ||
+        grant->user_state != domain::UserState::Active) {
+      return domain::unauthenticated();
+    }
+    caller = {grant->user_id, grant->user_org, grant->memberships};
+    org = c.org_id && !c.org_id->empty() ? *c.org_id : caller.org_id;
+    if (!domain::has_permission(caller, org, permission)) return domain::permission_denied();
+    // Only an instance-wide role lets a caller name an organization it does not
+    // belong to; that organization must exist.
+    if (org != caller.org_id && !org_exists(b, org)) {
+      return Error{domain::Code::NotFound, "AUTH-Bs7Ds", "Organisation not found"};
+    }
+    instance_wide = domain::has_permission(caller, domain::kInstanceScope, permission);
+  } catch (const std::exception& e) {
+    return b.db.failure(e);
+  }
+  return api::CallContext{org, caller.user_id, instance_wide};
+}
+
+}  // namespace mu::pipeline

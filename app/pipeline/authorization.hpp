@@ -1,0 +1,32 @@
+// Every call's first two checks, for every transport: who calls (a personal
+// access token of an active machine user), then whether the caller holds the
+// call's permission in the organization it acts in (x-zitadel-orgid, or the
+// caller's own). Request validation and the command come after.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "app/handlers/api.hpp"
+#include "app/handlers/backend.hpp"
+#include "domain/result.hpp"
+
+namespace mu::pipeline {
+
+// As the transport received them (REST: headers; gRPC: metadata).
+struct Credentials {
+  std::optional<std::string> authorization;  // "Bearer <token>"
+  std::optional<std::string> org_id;         // x-zitadel-orgid
+};
+
+// 401 (code 16) for a missing, malformed, unknown, expired or revoked token or a
+// caller who is not active; 403 (code 7, AUTH-5mWD2) without the permission; 404
+// when an instance-wide caller names an organization that does not exist.
+domain::Result<api::CallContext> authorize(handlers::Backend& b, const Credentials& credentials,
+                                           std::string_view permission);
+
+// The token of "Bearer <token>" (scheme case-insensitive), or nullopt.
+std::optional<std::string> bearer_token(std::string_view authorization);
+
+}  // namespace mu::pipeline

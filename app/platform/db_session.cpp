@@ -1,0 +1,93 @@
+#include "app/platform/db_session.hpp"
+
+#include <poll.h>
+
+#include "app/platform/log.hpp"
+
+#include "eventstore/db_errors.hpp"
+
+namespace mu::platform {
+
+DbSession::DbSession(std::string url) : url_(std::move(url)) {}
+DbSession::~DbSession() = default;
+
+void DbSession::ensure_connected() {
+  if (conn_ && conn_->is_open()) return;
+  reset();
+  auto conn = std::make_unique<pqxx::connection>(url_);
+  store_ = std::make_unique<eventstore::EventStore>(*conn);
+  idempotency_ = std::make_unique<eventstore::IdempotencyStore>(*conn);
+  users_ = std::make_unique<projections::UsersProjection>(*conn);
+  auth_ = std::make_unique<projections::AuthProjections>(*conn);
+  tokens_ = std::make_unique<projections::TokenLookup>(*conn);
+  for (const auto& p : projections::registry()) {
+    reducers_.emplace_back(p.name, projections::make_reducer(*conn, p));
+  }
+  conn_ = std::move(conn);
+}
+
+pqxx::connection& DbSession::connection() {
+  ensure_connected();
+  return *conn_;
+}
+
+eventstore::EventStore& DbSession::store() {
+  ensure_connected();
+  return *store_;
+}
+
+eventstore::IdempotencyStore& DbSession::idempotency() {
+  ensure_connected();
+  return *idempotency_;
+}
+
+projections::UsersProjection& DbSession::users() {
+  ensure_connected();
+  return *users_;
+}
+
+projections::AuthProjections& DbSession::auth() {
+  ensure_connected();
+  return *auth_;
+}
+
+projections::TokenLookup& DbSession::tokens() {
+  ensure_connected();
+  return *tokens_;
+}
+
+void DbSession::reduce_inline(pqxx::transaction_base& tx,
+                              const std::vector<domain::StoredEvent>& events) {
+  ensure_connected();
+  for (const auto& [name, reduce] : reducers_) {
+    if (projections::mode_of(name) == projections::Mode::Inline) reduce(tx, events);
+  }
+}
+
+void DbSession::drop_if_closed_by_server() {
+  if (!conn_) return;
+  const int fd = conn_->sock();
+  if (fd < 0) return reset();
+  pollfd p{fd, POLLIN, 0};
+  // Workers do not LISTEN: nothing is due on an idle connection.
+  if (::poll(&p, 1, 0) != 0) reset();
+}
+
+void DbSession::reset() {
+  reducers_.clear();
+  tokens_.reset();
+  auth_.reset();
+  users_.reset();
+  idempotency_.reset();
+  store_.reset();
+  conn_.reset();
+}
+
+domain::Error DbSession::failure(const std::exception& e) {
+  if (eventstore::is_connection_error(e)) reset();
+  auto error = eventstore::classify_db_error(e);
+  if (error.code == domain::Code::Internal) log_error("database error", e.what());
+  return error;
+}
+
+}  // namespace mu::platform

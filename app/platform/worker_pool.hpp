@@ -1,0 +1,53 @@
+// Database work off the I/O threads: a fixed set of worker threads, each owning
+// one DbSession (connection + prepared statements), taking jobs from a bounded
+// queue. A full queue refuses new jobs at once, so that overload is answered
+// quickly instead of piling up.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "app/platform/db_session.hpp"
+
+namespace mu::platform {
+
+class WorkerPool {
+ public:
+  using Job = std::function<void(DbSession&)>;
+
+  WorkerPool(std::string database_url, int threads, std::size_t queue_capacity);
+  ~WorkerPool();
+  WorkerPool(const WorkerPool&) = delete;
+  WorkerPool& operator=(const WorkerPool&) = delete;
+
+  // False when the queue is full or the pool is stopping; the job did not run.
+  bool try_submit(Job job);
+
+  // Jobs running now, and jobs waiting for a worker.
+  std::size_t busy() const { return busy_; }
+  std::size_t queued();
+
+  // Runs what is queued, then joins the threads. Idempotent.
+  void stop();
+
+ private:
+  void work();
+
+  std::string url_;
+  std::size_t capacity_;
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<Job> queue_;
+  bool stopping_ = false;
+  std::atomic<std::size_t> busy_{0};
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace mu::platform

@@ -1,0 +1,20 @@
+# Builds one layering probe (layering.cmake) and checks the outcome:
+#   cmake -D BUILD_DIR=... -D TARGET=... -D HEADER=... -D OUTCOME=FAILS|BUILDS -P expect_build.cmake
+execute_process(COMMAND ${CMAKE_COMMAND} --build ${BUILD_DIR} --target ${TARGET}
+                RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE err)
+set(log "${out}${err}")
+if(OUTCOME STREQUAL "BUILDS")
+  if(NOT status EQUAL 0)
+    message(FATAL_ERROR "${TARGET} should build (it includes ${HEADER}):\n${log}")
+  endif()
+  message(STATUS "${TARGET}: builds, as it should")
+else()
+  if(status EQUAL 0)
+    message(FATAL_ERROR "${TARGET} built: ${HEADER} is visible across the layers")
+  endif()
+  string(FIND "${log}" "${HEADER}: No such file or directory" at)
+  if(at EQUAL -1)
+    message(FATAL_ERROR "${TARGET} failed, but not because ${HEADER} is out of reach:\n${log}")
+  endif()
+  message(STATUS "${TARGET}: ${HEADER}: No such file or directory, as it should be")
+endif()
