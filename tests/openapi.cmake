@@ -1,4 +1,5 @@
-# The OpenAPI document (app/rest/openapi.json) against what the service answers.
+# The OpenAPI document (generated at build time into MU_OPENAPI_JSON, proto/openapi/) against
+# what the service answers.
 #
 # Every e2e test appends its HTTP exchanges to one file (MU_RECORD_EXCHANGES, see
 # tests/support/exchange_recorder.cpp). ctest orders the three steps with a fixture,
@@ -11,9 +12,8 @@ set(MU_EXCHANGES_FILE ${CMAKE_BINARY_DIR}/rest_exchanges.jsonl)
 set(MU_RECORDING_PROPERTIES ENVIRONMENT "MU_RECORD_EXCHANGES=${MU_EXCHANGES_FILE}"
                             FIXTURES_REQUIRED rest_exchanges)
 
-# The e2e test compares the served document with the checked-in one.
-target_compile_definitions(mu_e2e_tests PRIVATE
-                           MU_OPENAPI_SOURCE="${PROJECT_SOURCE_DIR}/app/rest/openapi.json")
+# The e2e test compares the served document with the generated one.
+target_compile_definitions(mu_e2e_tests PRIVATE MU_OPENAPI_SOURCE="${MU_OPENAPI_JSON}")
 
 add_test(NAME "wire: REST exchanges recording starts"
          COMMAND ${CMAKE_COMMAND} -E rm -f ${MU_EXCHANGES_FILE})
@@ -23,7 +23,7 @@ set_tests_properties("wire: REST exchanges recording starts" PROPERTIES
 
 find_program(MU_NODE node)
 set(MU_NODE_TESTS ${CMAKE_CURRENT_SOURCE_DIR}/node)
-set(MU_OPENAPI_DOCUMENT ${PROJECT_SOURCE_DIR}/app/rest/openapi.json)
+set(MU_OPENAPI_DOCUMENT ${MU_OPENAPI_JSON})
 set(MU_VALIDATE_TEST "wire: openapi.json is a valid OpenAPI document")
 set(MU_RESPONSES_TEST "wire: every e2e REST response matches openapi.json")
 if(MU_NODE)

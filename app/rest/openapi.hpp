@@ -1,7 +1,7 @@
-// GET /openapi.json: the OpenAPI document of the REST routes. The document is
-// app/rest/openapi.json, kept by hand beside the routes it describes and embedded
-// into the binary at build time (cmake/embed_file.cmake), so that what is served is
-// byte for byte what is checked in and tested (tests/node/openapi_*.mjs).
+// GET /openapi.json: the OpenAPI document of the REST routes. The build generates it from
+// the protos and proto/openapi/overlay.json (proto/openapi/) and embeds it into the binary
+// (cmake/embed_file.cmake), so that what is served is byte for byte what is generated and
+// tested (tests/node/openapi_*.mjs).
 #pragma once
 
 #include <string_view>

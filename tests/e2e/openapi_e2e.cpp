@@ -1,5 +1,5 @@
 // GET /openapi.json through the real binary: without a token, the document byte for
-// byte as checked in (the file that tests/node/openapi_validate.mjs validates), and
+// byte as the build generated it (the file that tests/node/openapi_validate.mjs validates), and
 // the operations endpoints' rules for other methods and prefixes.
 #include <catch2/catch.hpp>
 
@@ -21,7 +21,7 @@ std::string source_document() {
 
 }  // namespace
 
-TEST_CASE("GET /openapi.json serves the checked-in document without authentication") {
+TEST_CASE("GET /openapi.json serves the generated document without authentication") {
   Service s;
   const auto file = source_document();
   auto got = s.http().request("GET", "/openapi.json");

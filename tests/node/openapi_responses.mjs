@@ -1,26 +1,24 @@
 // Checks every HTTP exchange the e2e tests recorded (MU_RECORD_EXCHANGES: one JSON
-// line each, written by tests/support/exchange_recorder.cpp) against
-// app/rest/openapi.json: the request is matched to its operation as the router
+// line each, written by tests/support/exchange_recorder.cpp) against the OpenAPI
+// document the build generates (build/generated/openapi.json): the request is matched to its operation as the router
 // matches it (method + path template, with or without the /management/v1 or
 // /admin/v1 prefix), then the answer must be declared there: its status, its content
 // type, its headers (ETag, X-Next-Position, Idempotent-Replayed, X-Request-Id), and
 // its body valid against the declared schema. Requests that match no operation are
 // checked against the document's x-answers-without-operation (404, 405, ...).
 //
-// Usage: node openapi_responses.mjs <recorded.jsonl> [path/to/openapi.json]
+// Usage: node openapi_responses.mjs <recorded.jsonl> <path/to/openapi.json>
 // Exit: 0 all match, 1 a mismatch, an empty or missing recording; 77 no npm packages.
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { resolve } from "node:path";
 import { loadPackages, makeAjv } from "./openapi_common.mjs";
 
-const here = dirname(fileURLToPath(import.meta.url));
 const recording = process.argv[2];
-const file = resolve(process.argv[3] ?? resolve(here, "../../app/rest/openapi.json"));
-if (!recording) {
-  console.error("usage: node openapi_responses.mjs <recorded.jsonl> [openapi.json]");
+if (!recording || !process.argv[3]) {
+  console.error("usage: node openapi_responses.mjs <recorded.jsonl> <openapi.json> (the build writes build/generated/openapi.json)");
   process.exit(2);
 }
+const file = resolve(process.argv[3]);
 const { SwaggerParser, Ajv2020, addFormats } = await loadPackages();
 
 if (!existsSync(recording)) fail(`no recording at ${recording}: run the e2e tests with MU_RECORD_EXCHANGES=${recording} (ctest -L e2e does)`);

@@ -1,18 +1,20 @@
-// Validates app/rest/openapi.json: against the OpenAPI 3.1 schema (swagger-parser,
-// which also resolves every $ref), then what that schema cannot see: every schema
-// compiles in ajv's strict mode (a misspelt keyword is an error there, not ignored),
-// operationIds are unique, every API operation declares the error answers its kind
-// of call can give, and no component is left unused.
+// Validates the OpenAPI document the build generates (build/generated/openapi.json):
+// against the OpenAPI 3.1 schema (swagger-parser, which also resolves every $ref), then
+// what that schema cannot see: every schema compiles in ajv's strict mode (a misspelt
+// keyword is an error there, not ignored), operationIds are unique, every API operation
+// declares the error answers its kind of call can give, and no component is left unused.
 //
-// Usage: node openapi_validate.mjs [path/to/openapi.json]
+// Usage: node openapi_validate.mjs path/to/openapi.json
 // Exit: 0 valid, 1 invalid, 77 the npm packages are missing (ctest counts it skipped).
 import { readFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { resolve } from "node:path";
 import { loadPackages, makeAjv } from "./openapi_common.mjs";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const file = resolve(process.argv[2] ?? resolve(here, "../../app/rest/openapi.json"));
+if (!process.argv[2]) {
+  console.error("usage: node openapi_validate.mjs <openapi.json> (the build writes build/generated/openapi.json)");
+  process.exit(2);
+}
+const file = resolve(process.argv[2]);
 const { SwaggerParser, Ajv2020, addFormats } = await loadPackages();
 
 const problems = [];

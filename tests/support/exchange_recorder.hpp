@@ -1,5 +1,5 @@
 // Recording of the e2e tests' HTTP exchanges, so that tests/node/openapi_responses.mjs
-// can check every answer against app/rest/openapi.json. Off unless the environment
+// can check every answer against the generated OpenAPI document. Off unless the environment
 // names a file in MU_RECORD_EXCHANGES (ctest sets it on the e2e tests).
 #pragma once
 
