@@ -545,28 +545,28 @@ Appended EventStore::append_one(pqxx::connection_base& conn, const AppendRequest
   return out;
 }
 
-TransactionStatus settle_lost_append(pqxx::connection_base& conn, const LostAppend& lost,
-                                     const std::string& aggregate_type,
-                                     const std::string& aggregate_id) {
+bool backend_gone(pqxx::connection_base& conn, int pid) {
   pqxx::nontransaction tx(conn);
-  // First the old session is ended, and only once it is gone is the absence of the
-  // event final: in the other order it could commit between the two reads. "Idle" is
-  // not enough: a backend still idle from its previous statement may not have read this
-  // one yet (it sits in its socket) and runs it after we looked. Terminated, it either
-  // ran the statement to its end (a commit holds interrupts off) or never will.
-  // (A pid reused within the settling's seconds would name another session of ours,
-  // which then settles its own call; Linux hands pids out in order up to pid_max.)
+  // "Idle" is not enough: a backend still idle from its previous statement may not have read
+  // the lost one yet (it sits in its socket) and runs it after we looked. Terminated, it
+  // either ran the statement to its end (a commit holds interrupts off) or never will.
+  // (A pid reused within the settling's seconds would name another session of ours, which
+  // then settles its own call; Linux hands pids out in order up to pid_max.)
   tx.exec_params(
       "SELECT pg_terminate_backend(pid, 1000) FROM pg_stat_activity "
       "WHERE pid = $1 AND pid <> pg_backend_pid() AND usename = current_user",
-      lost.backend_pid);
-  const auto alive =
-      tx.exec_params("SELECT 1 FROM pg_stat_activity WHERE pid = $1", lost.backend_pid);
-  if (!alive.empty()) return TransactionStatus::InProgress;
-  const auto found = tx.exec_params(
-      "SELECT 1 FROM events WHERE aggregate_type = $1 AND aggregate_id = $2 AND hash = $3::bytea",
-      aggregate_type, aggregate_id, bytea_param(lost.hash));
-  return found.empty() ? TransactionStatus::Aborted : TransactionStatus::Committed;
+      pid);
+  return tx.exec_params("SELECT 1 FROM pg_stat_activity WHERE pid = $1", pid).empty();
+}
+
+bool event_stored(pqxx::connection_base& conn, const std::string& aggregate_type,
+                  const std::string& aggregate_id, const domain::Hash& hash) {
+  pqxx::nontransaction tx(conn);
+  return !tx.exec_params(
+                "SELECT 1 FROM events WHERE aggregate_type = $1 AND aggregate_id = $2 AND "
+                "hash = $3::bytea",
+                aggregate_type, aggregate_id, bytea_param(hash))
+              .empty();
 }
 
 domain::StoredEvent event_from_row(const pqxx::row& row) {

@@ -77,7 +77,7 @@ struct StatementShares {
 };
 
 // The broken connection of a one-statement append: the statement may or may not have
-// committed. settle_lost_append() finds out.
+// committed. backend_gone() and event_stored() find out.
 struct LostAppend : std::runtime_error {
   LostAppend(int pid, std::uint64_t seq, domain::Hash h)
       : std::runtime_error("the connection was lost during a one-statement append"),
@@ -157,11 +157,15 @@ class EventStore {
   std::set<std::string> prepared_one_;  // the append_one statements prepared on the connection
 };
 
-// What became of a LostAppend, asked on a new connection: InProgress while the process that
-// ran it still runs a statement (the caller asks again until its deadline), then Committed
-// when its event (by hash) is stored, else Aborted.
-TransactionStatus settle_lost_append(pqxx::connection_base& conn, const LostAppend& lost,
-                                     const std::string& aggregate_type,
-                                     const std::string& aggregate_id);
+// What became of a LostAppend, asked on a new connection, in this order (the caller's
+// settling loop): whether the server process that ran it is gone, then whether its event
+// (by hash) is stored. The absence of the event is final only once that process is gone.
+//
+// Whether server process `pid` is gone: ended first when it is still there and ours (it then
+// either ran its statement to the end, a commit holding interrupts off, or never will).
+bool backend_gone(pqxx::connection_base& conn, int pid);
+// Whether the stream holds the event with this hash.
+bool event_stored(pqxx::connection_base& conn, const std::string& aggregate_type,
+                  const std::string& aggregate_id, const domain::Hash& hash);
 
 }  // namespace mu::eventstore

@@ -47,11 +47,11 @@ Flags:
   -h, --help                 this text
 )";
 
-domain::Error usage(std::string message) {
+domain::Error config_usage(std::string message) {
   return domain::invalid_argument(std::move(message));
 }
 
-std::optional<int> parse_positive(const std::string& s) {
+std::optional<int> parse_positive_int(const std::string& s) {
   int v = 0;
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec != std::errc{} || end != s.data() + s.size() || v <= 0) return std::nullopt;
@@ -219,13 +219,14 @@ domain::Result<std::optional<std::string>> parse_service_flags(const std::string
   } catch (const CLI::ArgumentMismatch& e) {
     // "--listen: 1 required HOST:PORT missing": a flag at the end, without its value.
     const std::string what = e.what();
-    return usage("flag " + what.substr(0, what.find(':')) + " needs a value");
+    return config_usage("flag " + what.substr(0, what.find(':')) + " needs a value");
   } catch (const CLI::ParseError& e) {
-    return usage(std::string(e.what()) + " (try " + command + " --help)");
+    return config_usage(std::string(e.what()) + " (try " + command + " --help)");
   }
   if (const auto extra = app.remaining(); !extra.empty()) {
     const std::string flag = extra.front().substr(0, extra.front().find('='));
-    return usage("unknown flag " + flag + " for " + command + " (try " + command + " --help)");
+    return config_usage("unknown flag " + flag + " for " + command + " (try " + command +
+                        " --help)");
   }
   if (listen) s.listen_from_flag = listen->count() > 0;
   // One key for both: serve signs with it, setup makes it.
@@ -240,10 +241,10 @@ domain::Result<std::optional<std::string>> parse_service_flags(const std::string
          [&](int n) { c.write_cache_entries = static_cast<std::size_t>(n); }},
         {"--read-timeout", &s.read_timeout, [&](int n) { c.read_timeout_seconds = n; }}}) {
     if (!*text) continue;
-    auto n = parse_positive(**text);
+    auto n = parse_positive_int(**text);
     if (!n) {
-      return usage(std::string("flag ") + flag + " needs a positive number, not \"" + **text +
-                   "\"");
+      return config_usage(std::string("flag ") + flag + " needs a positive number, not \"" +
+                          **text + "\"");
     }
     apply(*n);
   }
@@ -270,9 +271,9 @@ domain::Result<std::optional<std::string>> pass_tool_words(const std::string& co
     app.parse(words);
   } catch (const CLI::ArgumentMismatch& e) {
     const std::string what = e.what();
-    return usage("flag " + what.substr(0, what.find(':')) + " needs a value");
+    return config_usage("flag " + what.substr(0, what.find(':')) + " needs a value");
   } catch (const CLI::ParseError& e) {
-    return usage(std::string(e.what()) + " (try " + command + " --help)");
+    return config_usage(std::string(e.what()) + " (try " + command + " --help)");
   }
   auto& out = projections ? inv.projections_args : inv.audit_args;
   out = app.remaining();
@@ -311,7 +312,7 @@ domain::Result<Invocation> parse_command_line(const std::vector<std::string>& ar
       return inv;
     }
   } else {
-    return usage("unknown command \"" + command + "\" (try --help)");
+    return config_usage("unknown command \"" + command + "\" (try --help)");
   }
 
   ServeConfig& c = inv.config;
@@ -354,16 +355,16 @@ domain::Result<Invocation> parse_command_line(const std::vector<std::string>& ar
                        [](const auto& a) { return a == "-h" || a == "--help"; });
   };
   if (c.database_url.empty() && !asks_help(inv.audit_args) && !asks_help(inv.projections_args))
-    return usage("no database: set DATABASE_URL or pass --database-url");
+    return config_usage("no database: set DATABASE_URL or pass --database-url");
   for (std::size_t start = 0; start < s.async_list.size();) {
     auto end = s.async_list.find(',', start);
     if (end == std::string::npos) end = s.async_list.size();
     std::string name = s.async_list.substr(start, end - start);
     if (!name.empty()) {
       const auto* p = projections::find_projection(name);
-      if (!p) return usage("unknown projection \"" + name + "\" in --async-projections");
+      if (!p) return config_usage("unknown projection \"" + name + "\" in --async-projections");
       if (!p->can_run_async) {
-        return usage("projection \"" + name + "\" must run inline: it cannot run async");
+        return config_usage("projection \"" + name + "\" must run inline: it cannot run async");
       }
       c.async_projections.push_back(name);
     }
@@ -383,18 +384,19 @@ domain::Result<Invocation> parse_command_line(const std::vector<std::string>& ar
                                         origin.find('/', scheme + 3) == std::string::npos &&
                                         origin.size() > scheme + 3);
       if (!ok) {
-        return usage("--cors-origins takes origins like https://console.example.com, not \"" +
-                     origin + "\"");
+        return config_usage(
+            "--cors-origins takes origins like https://console.example.com, not \"" + origin +
+            "\"");
       }
       c.cors_origins.push_back(origin);
     }
     start = end + 1;
   }
   if (s.seal_interval) {
-    auto n = parse_positive(*s.seal_interval);
+    auto n = parse_positive_int(*s.seal_interval);
     if (!n) {
-      return usage("--seal-interval needs a positive number of seconds, not \"" + *s.seal_interval +
-                   "\"");
+      return config_usage("--seal-interval needs a positive number of seconds, not \"" +
+                          *s.seal_interval + "\"");
     }
     c.seal_interval_seconds = *n;
   }
@@ -402,13 +404,13 @@ domain::Result<Invocation> parse_command_line(const std::vector<std::string>& ar
     for (auto [flag, value] : {std::pair{"--org-name", &inv.setup.org_name},
                                {"--admin-user", &inv.setup.admin_user},
                                {"--token-file", &inv.setup.token_file}}) {
-      if (value->empty()) return usage(std::string("setup needs ") + flag);
+      if (value->empty()) return config_usage(std::string("setup needs ") + flag);
     }
   }
   auto address = parse_listen_address(s.listen);
   if (!address) {
-    return usage(std::string(s.listen_from_flag ? "--listen" : "LISTEN_ADDRESS") + " \"" +
-                 s.listen + "\" is not HOST:PORT");
+    return config_usage(std::string(s.listen_from_flag ? "--listen" : "LISTEN_ADDRESS") + " \"" +
+                        s.listen + "\" is not HOST:PORT");
   }
   c.listen_host = address->first;
   c.listen_port = address->second;
