@@ -17,10 +17,10 @@
 #include "app/cli/audit_command.hpp"
 #include "app/cli/config.hpp"
 #include "app/cli/projections_command.hpp"
+#include "app/commands/auth_cache.hpp"
+#include "app/commands/command_runner.hpp"
 #include "app/grpc/grpc_h2_service.hpp"
 #include "app/grpc/grpc_web_api.hpp"
-#include "app/handlers/auth_cache.hpp"
-#include "app/handlers/command_runner.hpp"
 #include "app/handlers/first_run_setup.hpp"
 #include "app/http/server.hpp"
 #include "app/jobs/checkpoint_keeper.hpp"
@@ -99,9 +99,9 @@ int setup(const Invocation& inv) {
   const auto node_id = prepare_database(inv.config, false);
   mu::domain::IdGenerator ids(node_id);
   mu::platform::DbSession db(inv.config.database_url);
-  mu::handlers::AuthCache cache;
-  mu::handlers::UserWriteModels users(16);
-  mu::handlers::Backend backend{db, ids, cache, users};
+  mu::commands::AuthCache cache;
+  mu::commands::UserWriteModels users(16);
+  mu::commands::Backend backend{db, ids, cache, users};
   auto out = mu::handlers::first_run_setup(backend, inv.setup.org_name, inv.setup.admin_user);
   if (!out.ok()) throw std::runtime_error("setup failed: " + out.error().full_message());
   write_secret_file(inv.setup.token_file, out->token);
@@ -145,11 +145,11 @@ int serve(const ServeConfig& c) {
     ~StopLogging() { mu::platform::stop_logging(); }
   } stop_logging_on_exit;
   mu::domain::IdGenerator ids(node_id);
-  mu::handlers::AuthCache auth_cache;
+  mu::commands::AuthCache auth_cache;
   // Every instance forgets its cached authentications when a command changed
   // who may call, and when it may have missed such news.
   mu::eventstore::NotificationListener auth_news(
-      c.database_url, mu::handlers::kAuthChannel, [&](const std::string&) { auth_cache.clear(); },
+      c.database_url, mu::commands::kAuthChannel, [&](const std::string&) { auth_cache.clear(); },
       [&] { auth_cache.clear(); });
   mu::projections::set_async_projections({c.async_projections.begin(), c.async_projections.end()});
   // Runs each async projection here unless another instance already does (leader lock).
@@ -170,7 +170,7 @@ int serve(const ServeConfig& c) {
                     [&pool] { return static_cast<double>(pool.queued()); });
   metrics.set_gauge("mu_worker_pool_size", "Database workers (one connection each).",
                     [n = c.db_connections] { return static_cast<double>(n); });
-  mu::handlers::UserWriteModels user_write_models(c.write_cache_entries);
+  mu::commands::UserWriteModels user_write_models(c.write_cache_entries);
   metrics.set_gauge("mu_write_cache_entries",
                     "Users whose write models this instance keeps (--write-cache bounds it).",
                     [&user_write_models] { return static_cast<double>(user_write_models.size()); });

@@ -23,7 +23,7 @@
 #include <string>
 #include <string_view>
 
-#include "app/handlers/api.hpp"
+#include "app/commands/call_context.hpp"
 #include "app/rest/routes.hpp"
 #include "domain/error.hpp"
 #include "domain/org.hpp"

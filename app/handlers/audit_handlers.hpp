@@ -1,13 +1,15 @@
 // Audit calls: who changed what, and when.
 #pragma once
 
-#include "app/handlers/api.hpp"
-#include "app/handlers/backend.hpp"
+#include "app/commands/backend.hpp"
+#include "app/commands/call_context.hpp"
 #include "domain/result.hpp"
 #include "zitadel/admin.pb.h"
 #include "zitadel/management.pb.h"
 
 namespace mu::handlers {
+
+using commands::Backend;
 
 namespace mgmt = zitadel::management::v1;
 namespace admin = zitadel::admin::v1;

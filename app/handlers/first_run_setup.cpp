@@ -4,6 +4,7 @@
 #include "app/handlers/org_handlers.hpp"
 #include "app/platform/request_id.hpp"
 #include "domain/machine_user.hpp"
+#include "domain/org.hpp"
 
 namespace mu::handlers {
 

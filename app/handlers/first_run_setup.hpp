@@ -6,10 +6,12 @@
 
 #include <string>
 
-#include "app/handlers/backend.hpp"
+#include "app/commands/backend.hpp"
 #include "domain/result.hpp"
 
 namespace mu::handlers {
+
+using commands::Backend;
 
 inline constexpr const char* kSystemEditor = "SYSTEM";
 

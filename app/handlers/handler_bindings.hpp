@@ -8,11 +8,13 @@
 
 #include <google/protobuf/message.h>
 
-#include "app/handlers/api.hpp"
-#include "app/handlers/backend.hpp"
+#include "app/commands/backend.hpp"
+#include "app/commands/call_context.hpp"
 #include "domain/result.hpp"
 
 namespace mu::handlers {
+
+using commands::Backend;
 
 using MessagePtr = std::unique_ptr<google::protobuf::Message>;
 

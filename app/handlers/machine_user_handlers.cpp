@@ -1,6 +1,6 @@
 #include "app/handlers/machine_user_handlers.hpp"
 
-#include "app/handlers/command_runner.hpp"
+#include "app/commands/command_runner.hpp"
 #include "app/handlers/object_details.hpp"
 #include "app/handlers/wkt_codec.hpp"
 #include "app/platform/clock.hpp"
@@ -8,6 +8,9 @@
 #include "domain/sha256.hpp"
 
 namespace mu::handlers {
+
+using commands::key_of;
+using commands::StreamRef;
 
 namespace {
 
@@ -24,7 +27,7 @@ template <class Command>
 domain::Result<api::ObjectDetails> on_user(Backend& b, const api::CallContext& ctx,
                                            const Command& cmd) {
   if (auto invalid = domain::validate(cmd)) return *invalid;
-  auto out = run_user_command(
+  auto out = commands::run_user_command(
       b, {cmd.user_id, ctx.org_id, ctx.editor_id, ctx.expected_sequence, key_of(ctx), ctx.origin},
       [&](const domain::MachineUser& u) { return domain::decide(u, cmd); });
   if (!out.ok()) return out.error();

@@ -5,12 +5,14 @@
 // Handlers run on a database worker thread and never see HTTP or the wire.
 #pragma once
 
-#include "app/handlers/api.hpp"
-#include "app/handlers/backend.hpp"
+#include "app/commands/backend.hpp"
+#include "app/commands/call_context.hpp"
 #include "domain/result.hpp"
 #include "zitadel/management.pb.h"
 
 namespace mu::handlers {
+
+using commands::Backend;
 
 namespace mgmt = zitadel::management::v1;
 

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "app/handlers/api.hpp"
+#include "app/commands/call_context.hpp"
 #include "zitadel/event.pb.h"
 #include "zitadel/object.pb.h"
 

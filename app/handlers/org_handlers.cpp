@@ -2,11 +2,14 @@
 
 #include <type_traits>
 
-#include "app/handlers/command_runner.hpp"
+#include "app/commands/command_runner.hpp"
 #include "app/handlers/object_details.hpp"
 #include "domain/org.hpp"
 
 namespace mu::handlers {
+
+using commands::key_of;
+using commands::StreamRef;
 
 namespace {
 
@@ -27,7 +30,7 @@ template <class Response, class Command>
 domain::Result<Response> on_members(Backend& b, const api::CallContext& ctx, const Command& cmd,
                                     const std::string& lock_user = "") {
   if (auto invalid = domain::validate(cmd)) return *invalid;
-  auto out = run_scope_command(
+  auto out = commands::run_scope_command(
       b, cmd.kind, scope_stream(ctx, cmd.kind),
       [c = Command(cmd)](const domain::MemberScope& s, bool user_exists) mutable {
         if constexpr (std::is_same_v<Command, domain::AddMember>) c.user_exists = user_exists;
@@ -68,7 +71,7 @@ domain::Result<mgmt::AddOrgResponse> add_org(Backend& b, const api::CallContext&
   domain::AddOrg cmd{"", req.name(), ctx.editor_id};
   if (auto invalid = domain::validate(cmd)) return *invalid;
   cmd.org_id = b.ids.next();
-  auto out = run_scope_command(
+  auto out = commands::run_scope_command(
       b, ScopeKind::Org,
       {cmd.org_id, cmd.org_id, ctx.editor_id, std::nullopt, key_of(ctx), ctx.origin},
       [&](const domain::MemberScope& s, bool) { return domain::decide(s, cmd); });

@@ -13,7 +13,7 @@ namespace {
 using domain::Error;
 
 // The token's grant, from the cache or with one query.
-std::optional<projections::TokenGrant> grant_of(handlers::Backend& b, const std::string& token) {
+std::optional<projections::TokenGrant> grant_of(commands::Backend& b, const std::string& token) {
   const auto hash = domain::sha256_hex(token);
   if (auto cached = b.auth_cache.find(hash)) {
     ++platform::metrics().auth_cache_hits;
@@ -27,7 +27,7 @@ std::optional<projections::TokenGrant> grant_of(handlers::Backend& b, const std:
   return grant;
 }
 
-bool org_exists(handlers::Backend& b, const std::string& org_id) {
+bool org_exists(commands::Backend& b, const std::string& org_id) {
   // No organization has such an id, and the database must not be asked about it.
   if (domain::identifier_problem(org_id, 200)) return false;
   if (b.auth_cache.org_known(org_id)) return true;
@@ -52,7 +52,7 @@ std::optional<std::string> bearer_token(std::string_view header) {
   return std::string(token);
 }
 
-domain::Result<api::CallContext> authorize(handlers::Backend& b, const Credentials& c,
+domain::Result<api::CallContext> authorize(commands::Backend& b, const Credentials& c,
                                            std::string_view permission) {
   if (!c.authorization || c.authorization->empty()) {
     return Error{domain::Code::Unauthenticated, "AUTH-7fs1e", "auth header missing"};

@@ -8,8 +8,8 @@
 #include <string>
 #include <string_view>
 
-#include "app/handlers/api.hpp"
-#include "app/handlers/backend.hpp"
+#include "app/commands/backend.hpp"
+#include "app/commands/call_context.hpp"
 #include "domain/result.hpp"
 
 namespace mu::pipeline {
@@ -23,7 +23,7 @@ struct Credentials {
 // 401 (code 16) for a missing, malformed, unknown, expired or revoked token or a
 // caller who is not active; 403 (code 7, AUTH-5mWD2) without the permission; 404
 // when an instance-wide caller names an organization that does not exist.
-domain::Result<api::CallContext> authorize(handlers::Backend& b, const Credentials& credentials,
+domain::Result<api::CallContext> authorize(commands::Backend& b, const Credentials& credentials,
                                            std::string_view permission);
 
 // The token of "Bearer <token>" (scheme case-insensitive), or nullopt.

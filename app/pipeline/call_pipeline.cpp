@@ -2,7 +2,7 @@
 
 #include <memory>
 
-#include "app/handlers/idempotency.hpp"
+#include "app/commands/idempotency.hpp"
 #include "app/pipeline/preconditions.hpp"
 #include "app/pipeline/rpc_table.hpp"
 #include "app/platform/metrics.hpp"
@@ -23,7 +23,7 @@ Outcome failed(domain::Error e, std::string caller = {}) {
 void CallPipeline::submit(CallInput in, Decoder decode, std::function<void(Outcome)> done) {
   // The key's form is checked before a worker is taken: it needs no database.
   if (in.idempotency_key && in.rpc->writes) {
-    if (auto bad = handlers::validate_idempotency_key(*in.idempotency_key)) {
+    if (auto bad = commands::validate_idempotency_key(*in.idempotency_key)) {
       return done(failed(*bad));
     }
   }
@@ -44,7 +44,7 @@ void CallPipeline::submit(CallInput in, Decoder decode, std::function<void(Outco
 
 Outcome CallPipeline::run(platform::DbSession& db, const CallInput& in, const Decoder& decode) {
   const auto& rpc = *in.rpc;
-  handlers::Backend backend{db, ids_, cache_, users_};
+  commands::Backend backend{db, ids_, cache_, users_};
 
   // Authentication, permission, then the request's validation and the command.
   auto ctx = pipeline::authorize(backend, in.credentials, rpc.permission);
@@ -57,7 +57,7 @@ Outcome CallPipeline::run(platform::DbSession& db, const CallInput& in, const De
   if (in.idempotency_key && rpc.writes) {
     ctx->idempotency = api::IdempotencyKey{
         *in.idempotency_key,
-        handlers::request_hash(rpc.name, in.params, in.credentials.org_id.value_or(""),
+        commands::request_hash(rpc.name, in.params, in.credentials.org_id.value_or(""),
                                in.if_match.value_or(""), in.body),
         rpc.name};
   }
@@ -75,7 +75,7 @@ Outcome CallPipeline::run(platform::DbSession& db, const CallInput& in, const De
     // such as a user name): it answers as that call did. No lookup on the way in: the
     // key is claimed in the write's own transaction, so a first call costs nothing more.
     if (ctx->idempotency) {
-      auto earlier = handlers::earlier_response(backend, *ctx);
+      auto earlier = commands::earlier_response(backend, *ctx);
       if (!earlier.ok()) return failed(earlier.error(), out.caller);
       if (*earlier) {
         ++platform::metrics().idempotent_replays;
@@ -93,7 +93,7 @@ Outcome CallPipeline::run(platform::DbSession& db, const CallInput& in, const De
     auto json = canonical_(**result);
     if (!json.ok()) return failed(json.error(), out.caller);
     out.json = std::move(*json);
-    handlers::remember_response(backend, *ctx, *out.json);
+    commands::remember_response(backend, *ctx, *out.json);
   }
   out.reply = ctx->reply;
   out.result = std::move(result);

@@ -15,8 +15,8 @@
 #include <string_view>
 #include <vector>
 
-#include "app/handlers/auth_cache.hpp"
-#include "app/handlers/backend.hpp"
+#include "app/commands/auth_cache.hpp"
+#include "app/commands/backend.hpp"
 #include "app/pipeline/authorization.hpp"
 #include "app/pipeline/rpc_table.hpp"
 #include "app/platform/worker_pool.hpp"
@@ -63,8 +63,8 @@ using CanonicalJson = std::function<domain::Result<std::string>(const google::pr
 
 class CallPipeline {
  public:
-  CallPipeline(platform::WorkerPool& pool, domain::IdGenerator& ids, handlers::AuthCache& cache,
-               handlers::UserWriteModels& users, CanonicalJson canonical)
+  CallPipeline(platform::WorkerPool& pool, domain::IdGenerator& ids, commands::AuthCache& cache,
+               commands::UserWriteModels& users, CanonicalJson canonical)
       : pool_(pool), ids_(ids), cache_(cache), users_(users), canonical_(std::move(canonical)) {}
 
   // Never blocks. `done` runs exactly once: on a worker, or at once on the
@@ -77,8 +77,8 @@ class CallPipeline {
  private:
   platform::WorkerPool& pool_;
   domain::IdGenerator& ids_;
-  handlers::AuthCache& cache_;
-  handlers::UserWriteModels& users_;
+  commands::AuthCache& cache_;
+  commands::UserWriteModels& users_;
   CanonicalJson canonical_;
 };
 

@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "app/handlers/api.hpp"
+#include "app/commands/call_context.hpp"
 #include "app/pipeline/rpc_table.hpp"
 #include "domain/result.hpp"
 

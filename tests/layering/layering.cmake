@@ -26,21 +26,25 @@ function(mu_layer_probe library header outcome)
   set_tests_properties(${name} PROPERTIES LABELS layers RESOURCE_LOCK build_directory)
 endfunction()
 
-# Down the stack only: domain <- eventstore <- projections <- platform <- handlers <- pipeline
-# <- rest, grpc; the transports do not see each other, nor the jobs and the CLI the service core.
+# Down the stack only: domain <- eventstore <- projections <- platform <- commands <- handlers
+# <- pipeline <- rest, grpc; the transports do not see each other, nor the jobs and the CLI the
+# service core; the command core knows no wire message.
 mu_layer_probe(mu_domain "domain/time.hpp" BUILDS)
 mu_layer_probe(mu_domain "eventstore/event_store.hpp" FAILS)
 mu_layer_probe(mu_eventstore "projections/registry.hpp" FAILS)
 mu_layer_probe(mu_projections "app/platform/log.hpp" FAILS)
 mu_layer_probe(mu_platform "projections/registry.hpp" BUILDS)
-mu_layer_probe(mu_platform "app/handlers/api.hpp" FAILS)
-mu_layer_probe(mu_handlers "app/platform/log.hpp" BUILDS)
+mu_layer_probe(mu_platform "app/commands/call_context.hpp" FAILS)
+mu_layer_probe(mu_commands "app/platform/log.hpp" BUILDS)
+mu_layer_probe(mu_commands "app/handlers/handler_bindings.hpp" FAILS)
+mu_layer_probe(mu_commands "zitadel/management.pb.h" FAILS)
+mu_layer_probe(mu_handlers "app/commands/command_runner.hpp" BUILDS)
 mu_layer_probe(mu_handlers "app/pipeline/rpc_table.hpp" FAILS)
 mu_layer_probe(mu_handlers "app/rest/routes.hpp" FAILS)
-mu_layer_probe(mu_pipeline "app/handlers/api.hpp" BUILDS)
+mu_layer_probe(mu_pipeline "app/commands/call_context.hpp" BUILDS)
 mu_layer_probe(mu_pipeline "app/grpc/status_codec.hpp" FAILS)
 mu_layer_probe(mu_rest "app/pipeline/rpc_table.hpp" BUILDS)
 mu_layer_probe(mu_rest "app/grpc/status_codec.hpp" FAILS)
 mu_layer_probe(mu_grpc "app/rest/routes.hpp" FAILS)
-mu_layer_probe(mu_jobs "app/handlers/api.hpp" FAILS)
+mu_layer_probe(mu_jobs "app/commands/call_context.hpp" FAILS)
 mu_layer_probe(mu_cli "app/pipeline/rpc_table.hpp" FAILS)

@@ -1,4 +1,4 @@
-// The command core's store on PostgreSQL (handlers::PostgresCommandStore): what the unit
+// The command core's store on PostgreSQL (commands::PostgresCommandStore): what the unit
 // tests' fake promises, held against the real thing. A head and its snapshot as an append
 // left them, a transaction that writes nothing unless committed (nor notifies), a head that
 // moved is a conflict and a locked head holds other writers off, the idempotency claim, the
@@ -10,14 +10,14 @@
 #include <catch2/catch.hpp>
 #include <pqxx/pqxx>
 
-#include "app/handlers/postgres_command_store.hpp"
+#include "app/commands/postgres_command_store.hpp"
 #include "app/platform/db_session.hpp"
 #include "projections/registry.hpp"
 #include "store_helpers.hpp"
 #include "tests/support/test_database.hpp"
 
 using namespace mu;
-using handlers::PostgresCommandStore;
+using commands::PostgresCommandStore;
 using nlohmann::json;
 
 namespace {
@@ -41,7 +41,7 @@ eventstore::AppendRequest user_renamed(const std::string& id, std::uint64_t expe
 }
 
 // Appends in a command transaction of its own and commits, reducing into the read models.
-eventstore::Appended commit_append(handlers::CommandStore& store,
+eventstore::Appended commit_append(commands::CommandStore& store,
                                    const eventstore::AppendRequest& r) {
   auto tx = store.begin();
   auto appended = tx->append(r);

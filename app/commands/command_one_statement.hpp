@@ -23,12 +23,12 @@
 #include <optional>
 #include <string>
 
-#include "app/handlers/command_context.hpp"
+#include "app/commands/command_context.hpp"
 
-namespace mu::handlers {
+namespace mu::commands {
 
 std::optional<domain::Result<CommandOutcome>> run_user_one_statement(
     CommandContext& ctx, const std::string& type, const StreamRef& stream,
     const Decision<domain::MachineUser>& decide, bool& conflicted);
 
-}  // namespace mu::handlers
+}  // namespace mu::commands

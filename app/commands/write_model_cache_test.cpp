@@ -1,8 +1,8 @@
-#include "app/handlers/write_model_cache.hpp"
+#include "app/commands/write_model_cache.hpp"
 
 #include <catch2/catch.hpp>
 
-using mu::handlers::WriteModelCache;
+using mu::commands::WriteModelCache;
 
 namespace {
 

@@ -1,8 +1,8 @@
-#include "app/handlers/auth_cache.hpp"
+#include "app/commands/auth_cache.hpp"
 
 #include <catch2/catch.hpp>
 
-using mu::handlers::AuthCache;
+using mu::commands::AuthCache;
 using mu::projections::TokenGrant;
 
 TEST_CASE("the auth cache remembers grants and unknown tokens, and forgets on clear") {

@@ -1,15 +1,15 @@
 // The transaction path's rules, on the in-memory store: a lost race is decided again under
 // the head's lock, If-Match and the decision's own refusals write nothing, retries are
 // bounded, a taken Idempotency-Key or unique key is answered as such.
-#include "app/handlers/command_retry_loop.hpp"
+#include "app/commands/command_retry_loop.hpp"
 
 #include <catch2/catch.hpp>
 
-#include "app/handlers/fake_command_store.hpp"
+#include "app/commands/fake_command_store.hpp"
 
 using namespace mu;
-using namespace mu::handlers;
-using namespace mu::handlers::testing;
+using namespace mu::commands;
+using namespace mu::commands::testing;
 
 TEST_CASE("command core: a conflict on the first attempt is retried with the head locked",
           "[command]") {

@@ -4,10 +4,10 @@
 // Cheap to make (it holds a reference): one per command.
 #pragma once
 
-#include "app/handlers/command_store.hpp"
+#include "app/commands/command_store.hpp"
 #include "app/platform/db_session.hpp"
 
-namespace mu::handlers {
+namespace mu::commands {
 
 class PostgresCommandStore final : public CommandStore {
  public:
@@ -37,4 +37,4 @@ class PostgresCommandStore final : public CommandStore {
   platform::DbSession& db_;
 };
 
-}  // namespace mu::handlers
+}  // namespace mu::commands

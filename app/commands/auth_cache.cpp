@@ -1,6 +1,6 @@
-#include "app/handlers/auth_cache.hpp"
+#include "app/commands/auth_cache.hpp"
 
-namespace mu::handlers {
+namespace mu::commands {
 
 std::optional<std::optional<projections::TokenGrant>> AuthCache::find(
     const std::string& token_hash) {
@@ -46,4 +46,4 @@ void AuthCache::clear() {
   ++generation_;
 }
 
-}  // namespace mu::handlers
+}  // namespace mu::commands

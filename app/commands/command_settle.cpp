@@ -1,9 +1,9 @@
-#include "app/handlers/command_settle.hpp"
+#include "app/commands/command_settle.hpp"
 
 #include <chrono>
 #include <functional>
 
-namespace mu::handlers {
+namespace mu::commands {
 
 namespace {
 
@@ -53,4 +53,4 @@ TransactionStatus settle_append(CommandContext& ctx, const eventstore::LostAppen
   });
 }
 
-}  // namespace mu::handlers
+}  // namespace mu::commands

@@ -14,11 +14,11 @@
 #include <string_view>
 #include <vector>
 
-#include "app/handlers/api.hpp"
-#include "app/handlers/backend.hpp"
+#include "app/commands/backend.hpp"
+#include "app/commands/call_context.hpp"
 #include "domain/result.hpp"
 
-namespace mu::handlers {
+namespace mu::commands {
 
 // A key is 1..255 printable ASCII characters; anything else is InvalidArgument.
 std::optional<domain::Error> validate_idempotency_key(std::string_view key);
@@ -40,4 +40,4 @@ domain::Result<std::optional<std::string>> earlier_response(Backend& b,
 // effort: should it fail, a retry waits for it, then learns what was written.
 void remember_response(Backend& b, const api::CallContext& ctx, const std::string& response);
 
-}  // namespace mu::handlers
+}  // namespace mu::commands

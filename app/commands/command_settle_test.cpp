@@ -2,15 +2,15 @@
 // slept on: answered with what the database holds (committed: success; not committed: the
 // transaction path runs the command once), and 503 COMMAND-InDoubt when that cannot be
 // learned within kInDoubtDeadline, or at once when the database cannot be reached.
-#include "app/handlers/command_settle.hpp"
+#include "app/commands/command_settle.hpp"
 
 #include <catch2/catch.hpp>
 
-#include "app/handlers/fake_command_store.hpp"
+#include "app/commands/fake_command_store.hpp"
 
 using namespace mu;
-using namespace mu::handlers;
-using namespace mu::handlers::testing;
+using namespace mu::commands;
+using namespace mu::commands::testing;
 
 TEST_CASE("lost one-statement append settled as committed: success with its event", "[command]") {
   FakeCommandBench b;

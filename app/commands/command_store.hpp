@@ -24,7 +24,7 @@
 #include "eventstore/idempotency_store.hpp"
 #include "eventstore/transaction_status.hpp"
 
-namespace mu::handlers {
+namespace mu::commands {
 
 // The connection was lost while COMMIT was under way: the transaction may or may not have
 // committed. Its events' tx_id (from the append) tells which, on a new connection.
@@ -97,4 +97,4 @@ class CommandStore {
   virtual domain::Error failure(const std::exception& e) = 0;
 };
 
-}  // namespace mu::handlers
+}  // namespace mu::commands

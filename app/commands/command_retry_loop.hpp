@@ -10,9 +10,9 @@
 #include <functional>
 #include <string>
 
-#include "app/handlers/command_transaction_attempt.hpp"
+#include "app/commands/command_transaction_attempt.hpp"
 
-namespace mu::handlers {
+namespace mu::commands {
 
 // Called with each committed append and the write model after it.
 template <class Stream>
@@ -30,4 +30,4 @@ domain::Result<CommandOutcome> run_in_transactions(CommandContext& ctx, const st
                                                    int first_attempt = 1,
                                                    const OnCommitted<Stream>& committed = {});
 
-}  // namespace mu::handlers
+}  // namespace mu::commands

@@ -1,11 +1,11 @@
-#include "app/handlers/command_retry_loop.hpp"
+#include "app/commands/command_retry_loop.hpp"
 
 #include <random>
 
-#include "app/handlers/command_settle.hpp"
+#include "app/commands/command_settle.hpp"
 #include "app/platform/metrics.hpp"
 
-namespace mu::handlers {
+namespace mu::commands {
 
 namespace {
 
@@ -79,4 +79,4 @@ template domain::Result<CommandOutcome> run_in_transactions<ScopeStream>(
     CommandContext&, const std::string&, const StreamRef&, const Decision<domain::MemberScope>&,
     const domain::Error&, const BeforeDecide&, int, const OnCommitted<ScopeStream>&);
 
-}  // namespace mu::handlers
+}  // namespace mu::commands

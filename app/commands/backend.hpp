@@ -2,13 +2,13 @@
 // generator, the shared authentication cache and the users' recent write models.
 #pragma once
 
-#include "app/handlers/auth_cache.hpp"
-#include "app/handlers/write_model_cache.hpp"
+#include "app/commands/auth_cache.hpp"
+#include "app/commands/write_model_cache.hpp"
 #include "app/platform/db_session.hpp"
 #include "domain/ids.hpp"
 #include "domain/machine_user.hpp"
 
-namespace mu::handlers {
+namespace mu::commands {
 
 using UserWriteModels = WriteModelCache<domain::MachineUser>;
 
@@ -19,4 +19,4 @@ struct Backend {
   UserWriteModels& users;
 };
 
-}  // namespace mu::handlers
+}  // namespace mu::commands

@@ -7,12 +7,12 @@
 #include <chrono>
 #include <thread>
 
-#include "app/handlers/auth_cache.hpp"
-#include "app/handlers/backend.hpp"
-#include "app/handlers/command_runner.hpp"
-#include "app/handlers/command_store.hpp"
+#include "app/commands/auth_cache.hpp"
+#include "app/commands/backend.hpp"
+#include "app/commands/command_runner.hpp"
+#include "app/commands/command_store.hpp"
 
-namespace mu::handlers {
+namespace mu::commands {
 
 // The time the command core waits by: between retries, and while it settles a lost write.
 class CommandClock {
@@ -44,4 +44,4 @@ domain::Result<CommandOutcome> run_scope_command(CommandContext& ctx, domain::Sc
                                                  const ScopeDecision& decide,
                                                  const std::string& member_user_id = "");
 
-}  // namespace mu::handlers
+}  // namespace mu::commands

@@ -9,11 +9,11 @@
 #include <cstdint>
 #include <string>
 
-#include "app/handlers/command_context.hpp"
+#include "app/commands/command_context.hpp"
 #include "eventstore/event_store.hpp"
 #include "eventstore/transaction_status.hpp"
 
-namespace mu::handlers {
+namespace mu::commands {
 
 // A COMMIT, by its transaction's id (its events' tx_id): Committed, Aborted or Unknown.
 eventstore::TransactionStatus settle_commit(CommandContext& ctx, std::uint64_t tx_id);
@@ -24,4 +24,4 @@ eventstore::TransactionStatus settle_append(CommandContext& ctx, const eventstor
                                             const std::string& aggregate_type,
                                             const std::string& aggregate_id);
 
-}  // namespace mu::handlers
+}  // namespace mu::commands

@@ -16,11 +16,11 @@
 #include <utility>
 #include <vector>
 
-#include "app/handlers/command_context.hpp"
-#include "app/handlers/command_store.hpp"
+#include "app/commands/command_context.hpp"
+#include "app/commands/command_store.hpp"
 #include "domain/machine_user.hpp"
 
-namespace mu::handlers::testing {
+namespace mu::commands::testing {
 
 struct FakeStream {
   eventstore::StreamHead head;
@@ -382,4 +382,4 @@ inline Decision<domain::MachineUser> change_state(const std::string& id, domain:
   };
 }
 
-}  // namespace mu::handlers::testing
+}  // namespace mu::commands::testing

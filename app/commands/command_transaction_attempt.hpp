@@ -8,10 +8,10 @@
 #include <optional>
 #include <string>
 
-#include "app/handlers/command_context.hpp"
-#include "app/handlers/command_plan.hpp"
+#include "app/commands/command_context.hpp"
+#include "app/commands/command_plan.hpp"
 
-namespace mu::handlers {
+namespace mu::commands {
 
 // Runs inside the command's transaction before its stream is read.
 using BeforeDecide = std::function<void(CommandTransaction&)>;
@@ -36,4 +36,4 @@ std::optional<domain::Error> attempt_in_transaction(CommandContext& ctx, const s
                                                     const BeforeDecide& before, bool lock_head,
                                                     TransactionAttempt<Stream>& out);
 
-}  // namespace mu::handlers
+}  // namespace mu::commands

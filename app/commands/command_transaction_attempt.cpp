@@ -1,4 +1,4 @@
-#include "app/handlers/command_transaction_attempt.hpp"
+#include "app/commands/command_transaction_attempt.hpp"
 
 #include <algorithm>
 
@@ -6,7 +6,7 @@
 #include "projections/async_runner.hpp"
 #include "projections/registry.hpp"
 
-namespace mu::handlers {
+namespace mu::commands {
 
 template <class Stream>
 std::optional<domain::Error> attempt_in_transaction(CommandContext& ctx, const std::string& type,
@@ -59,4 +59,4 @@ template std::optional<domain::Error> attempt_in_transaction<ScopeStream>(
     CommandContext&, const std::string&, const StreamRef&, const Decision<domain::MemberScope>&,
     const BeforeDecide&, bool, TransactionAttempt<ScopeStream>&);
 
-}  // namespace mu::handlers
+}  // namespace mu::commands

@@ -13,13 +13,13 @@
 
 #include <nlohmann/json.hpp>
 
-#include "app/handlers/backend.hpp"
-#include "app/handlers/command_runner.hpp"
-#include "app/handlers/command_store.hpp"
+#include "app/commands/backend.hpp"
+#include "app/commands/command_runner.hpp"
+#include "app/commands/command_store.hpp"
 #include "domain/machine_user.hpp"
 #include "domain/org.hpp"
 
-namespace mu::handlers {
+namespace mu::commands {
 
 // A machine user's stream: its write model, and user names as unique keys.
 struct UserStream {
@@ -134,4 +134,4 @@ typename WriteModelCache<typename Stream::State>::Entry cache_entry(
   return entry;
 }
 
-}  // namespace mu::handlers
+}  // namespace mu::commands

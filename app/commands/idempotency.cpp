@@ -1,11 +1,11 @@
-#include "app/handlers/idempotency.hpp"
+#include "app/commands/idempotency.hpp"
 
 #include <chrono>
 #include <thread>
 
 #include "domain/sha256.hpp"
 
-namespace mu::handlers {
+namespace mu::commands {
 
 namespace {
 
@@ -81,4 +81,4 @@ void remember_response(Backend& b, const api::CallContext& ctx, const std::strin
   }
 }
 
-}  // namespace mu::handlers
+}  // namespace mu::commands

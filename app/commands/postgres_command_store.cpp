@@ -1,8 +1,8 @@
-#include "app/handlers/postgres_command_store.hpp"
+#include "app/commands/postgres_command_store.hpp"
 
 #include "eventstore/notifications.hpp"
 
-namespace mu::handlers {
+namespace mu::commands {
 
 namespace {
 
@@ -98,4 +98,4 @@ domain::Error PostgresCommandStore::failure(const std::exception& e) {
   return db_.failure(e);
 }
 
-}  // namespace mu::handlers
+}  // namespace mu::commands

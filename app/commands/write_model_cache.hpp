@@ -15,7 +15,7 @@
 
 #include "eventstore/event_store.hpp"
 
-namespace mu::handlers {
+namespace mu::commands {
 
 template <class State>
 class WriteModelCache {
@@ -76,4 +76,4 @@ class WriteModelCache {
   std::unordered_map<std::string, typename Order::iterator> index_;
 };
 
-}  // namespace mu::handlers
+}  // namespace mu::commands

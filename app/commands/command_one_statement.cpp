@@ -1,14 +1,14 @@
-#include "app/handlers/command_one_statement.hpp"
+#include "app/commands/command_one_statement.hpp"
 
 #include <stdexcept>
 
-#include "app/handlers/command_plan.hpp"
-#include "app/handlers/command_settle.hpp"
+#include "app/commands/command_plan.hpp"
+#include "app/commands/command_settle.hpp"
 #include "app/platform/metrics.hpp"
 #include "domain/permissions.hpp"
 #include "projections/registry.hpp"
 
-namespace mu::handlers {
+namespace mu::commands {
 
 namespace {
 
@@ -123,4 +123,4 @@ std::optional<domain::Result<CommandOutcome>> run_user_one_statement(
   return domain::Result<CommandOutcome>(std::move(out));
 }
 
-}  // namespace mu::handlers
+}  // namespace mu::commands

@@ -15,7 +15,7 @@
 
 #include "projections/token_lookup.hpp"
 
-namespace mu::handlers {
+namespace mu::commands {
 
 class AuthCache {
  public:
@@ -50,4 +50,4 @@ class AuthCache {
   std::uint64_t generation_ = 0;
 };
 
-}  // namespace mu::handlers
+}  // namespace mu::commands

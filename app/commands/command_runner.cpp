@@ -2,14 +2,14 @@
 // themselves: command_one_statement (one autocommit statement), command_retry_loop and
 // command_transaction_attempt (the transaction path), command_settle (a write whose
 // connection was lost); the pure steps around a decision: command_plan.
-#include "app/handlers/command_runner.hpp"
+#include "app/commands/command_runner.hpp"
 
-#include "app/handlers/command_context.hpp"
-#include "app/handlers/command_one_statement.hpp"
-#include "app/handlers/command_retry_loop.hpp"
-#include "app/handlers/postgres_command_store.hpp"
+#include "app/commands/command_context.hpp"
+#include "app/commands/command_one_statement.hpp"
+#include "app/commands/command_retry_loop.hpp"
+#include "app/commands/postgres_command_store.hpp"
 
-namespace mu::handlers {
+namespace mu::commands {
 
 domain::Result<CommandOutcome> run_user_command(CommandContext& ctx, const StreamRef& stream,
                                                 const Decision<domain::MachineUser>& decide) {
@@ -72,4 +72,4 @@ domain::Result<CommandOutcome> run_scope_command(Backend& b, domain::ScopeKind k
   return run_scope_command(ctx, kind, stream, decide, member_user_id);
 }
 
-}  // namespace mu::handlers
+}  // namespace mu::commands

@@ -1,15 +1,15 @@
 // The one-statement path, on the in-memory store: a cached write model costs no read, a
 // stale one costs a conflict and a locked decision on the transaction path (never a lost
 // update), and what it cannot take goes the transaction way.
-#include "app/handlers/command_one_statement.hpp"
+#include "app/commands/command_one_statement.hpp"
 
 #include <catch2/catch.hpp>
 
-#include "app/handlers/fake_command_store.hpp"
+#include "app/commands/fake_command_store.hpp"
 
 using namespace mu;
-using namespace mu::handlers;
-using namespace mu::handlers::testing;
+using namespace mu::commands;
+using namespace mu::commands::testing;
 
 TEST_CASE("one-statement path: a cached write model decides without a read", "[command]") {
   FakeCommandBench b;

@@ -13,12 +13,12 @@
 #include <string>
 #include <vector>
 
-#include "app/handlers/api.hpp"
-#include "app/handlers/backend.hpp"
+#include "app/commands/backend.hpp"
+#include "app/commands/call_context.hpp"
 #include "domain/machine_user.hpp"
 #include "domain/org.hpp"
 
-namespace mu::handlers {
+namespace mu::commands {
 
 template <class State>
 using Decision = std::function<domain::Result<std::vector<domain::NewEvent>>(const State&)>;
@@ -84,4 +84,4 @@ domain::Result<CommandOutcome> run_scope_command(Backend& b, domain::ScopeKind k
 // forgets its own at once, before it answers.
 inline constexpr const char* kAuthChannel = "mu_auth";
 
-}  // namespace mu::handlers
+}  // namespace mu::commands
