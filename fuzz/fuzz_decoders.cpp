@@ -1,23 +1,24 @@
-// Target "decoders": the REST body decoders, then the request's validation and
-// decision, and every error encoded as the REST layer answers it.
+// Target "decoders": REST's request decoding (rest::decode_request: the strict JSON
+// reader, the reflection filler, the path parameters, our extras) into the RPC's
+// generated message, then the handler's mapping to its domain command, validation
+// and decision, and every error encoded as the REST layer answers it.
 //
 // Input: one selector byte, then the body (or, for If-Match, the header value).
-// The selector is a digit in the seeds ('0'..'9', 'a' for 10; any other byte counts
-// modulo 11):
+// The selector is a digit in the seeds ('0'..'9', 'a' for 10, 'b' for 11; any
+// other byte counts modulo 12):
 //   0 AddMachineUser     1 UpdateMachine (path id)     2 AddPersonalAccessToken (path id)
 //   3 AddOrg             4 AddOrgMember                5 UpdateOrgMember (path id)
 //   6 AddIAMMember       7 UpdateIAMMember (path id)   8 If-Match header
-//   9 parse_message and protojson's field readers on their own
-//   a ListUserChanges (path id)
+//   9 parse_message and fill_message alone, into every RPC's request message
+//   a ListUserChanges (path id)                        b ListEvents
+// The RPCs come from the RPC table (the protos), as the router would give them.
 #include <cstddef>
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "app/pipeline/preconditions.hpp"
-#include "app/rest/messages_json.hpp"
 #include "app/rest/protojson.hpp"
 #include "fuzz/harness.hpp"
 
@@ -27,38 +28,32 @@ using namespace mu;
 
 const std::string kPathUserId = "200000000000000001";
 
-void member(domain::ScopeKind kind, bool update, std::string_view body) {
-  auto decoded = update ? rest::decode_member(body, kPathUserId) : rest::decode_member(body);
-  if (!decoded.ok()) return fuzz::check_error(decoded.error());
-  fuzz::accepted_body(body);
-  if (update && decoded->user_id != kPathUserId) {
-    fuzz::finding("the path's user id did not win over the body's", decoded->user_id);
-  }
-  fuzz::process(kind, update, *decoded);
+// The body as a call of the named RPC, with the user id in its path when it has one.
+void call(std::string_view rpc_name, std::string_view body) {
+  const auto& rpc = fuzz::rpc_named(rpc_name);
+  std::vector<std::string> params;
+  if (rpc.http.path.find('{') != std::string::npos) params.push_back(kPathUserId);
+  fuzz::decode_and_process(fuzz::route_to(rpc, std::move(params)), body);
 }
 
-// The generic readers on whatever object the body is, under the field name "name".
+// The reflection filler on its own: the body into every RPC's request message, so
+// that each kind of field (strings, enums, integers, booleans, repeated fields,
+// nested messages, timestamps, oneofs) reads whatever the body holds.
 void readers(std::string_view body) {
-  auto msg = rest::parse_message(body);
-  if (!msg.ok()) return fuzz::check_error(msg.error());
-  if (!msg->is_object()) fuzz::finding("parse_message accepted a non-object", body);
+  auto object = rest::parse_message(body);
+  if (!object.ok()) return fuzz::check_error(object.error());
+  if (!object->is_object()) fuzz::finding("parse_message accepted a non-object", body);
   fuzz::accepted_body(body);
-  const rest::Field f{"name", "name_proto"};
-  std::string s;
-  if (auto e = rest::read_string(*msg, f, s)) fuzz::check_error(*e);
-  int n = 0;
-  if (auto e = rest::read_enum(*msg, f, {{"A", 0}, {"B", 1}}, n)) fuzz::check_error(*e);
-  std::vector<std::string> list;
-  if (auto e = rest::read_strings(*msg, f, list)) fuzz::check_error(*e);
-  std::optional<domain::Timestamp> t;
-  if (auto e = rest::read_timestamp(*msg, f, t)) fuzz::check_error(*e);
-  // What was read back must be what is written: a timestamp round-trips.
-  if (t) {
-    const auto text = domain::to_rfc3339(*t);
-    const auto again = domain::parse_rfc3339(text);
-    if (fuzz::strict() && (!again || *again != *t)) {
-      fuzz::finding("an accepted timestamp does not read back from its RFC 3339 form", text);
+  for (const auto& rpc : pipeline::rpc_table()) {
+    auto message = rpc.new_request();
+    if (auto e = rest::fill_message(*object, *message)) {
+      if (e->code == domain::Code::Internal) {
+        fuzz::finding("a body made fill_message answer Internal", e->message);
+      }
+      fuzz::check_error(*e);
+      continue;
     }
+    fuzz::accepted_timestamps(*message);
   }
 }
 
@@ -72,38 +67,35 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   const unsigned char first = data[0];
-  const int selector = first >= '0' && first <= '9' ? first - '0' : first == 'a' ? 10 : first % 11;
+  const int selector = first >= '0' && first <= '9' ? first - '0'
+                       : first == 'a'               ? 10
+                       : first == 'b'               ? 11
+                                                    : first % 12;
   const std::string_view body(reinterpret_cast<const char*>(data) + 1, size - 1);
-  using domain::ScopeKind;
   switch (selector) {
     case 0:
-      fuzz::process_result(body, rest::decode_add_machine_user(body));
+      call("AddMachineUser", body);
       break;
-    case 1: {
-      auto decoded = rest::decode_update_machine(body, kPathUserId);
-      if (decoded.ok() && decoded->user_id != kPathUserId) {
-        fuzz::finding("the path's user id did not win over the body's", decoded->user_id);
-      }
-      fuzz::process_result(body, decoded);
+    case 1:
+      call("UpdateMachine", body);
       break;
-    }
     case 2:
-      fuzz::process_result(body, rest::decode_add_personal_access_token(body, kPathUserId));
+      call("AddPersonalAccessToken", body);
       break;
     case 3:
-      fuzz::process_result(body, rest::decode_add_org(body));
+      call("AddOrg", body);
       break;
     case 4:
-      member(ScopeKind::Org, false, body);
+      call("AddOrgMember", body);
       break;
     case 5:
-      member(ScopeKind::Org, true, body);
+      call("UpdateOrgMember", body);
       break;
     case 6:
-      member(ScopeKind::Instance, false, body);
+      call("AddIAMMember", body);
       break;
     case 7:
-      member(ScopeKind::Instance, true, body);
+      call("UpdateIAMMember", body);
       break;
     case 8: {
       auto decoded = pipeline::decode_if_match(std::string(body));
@@ -111,7 +103,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       break;
     }
     case 10:
-      fuzz::list_user_changes(body, kPathUserId);
+      call("ListUserChanges", body);
+      break;
+    case 11:
+      call("ListEvents", body);
       break;
     default:
       readers(body);

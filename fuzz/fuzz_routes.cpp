@@ -1,5 +1,7 @@
-// Target "routes": the path router and the decoding of path ids, then the ids'
-// validation and the call's processing as the handlers do it.
+// Target "routes": the path router (rest::match_route over the routes the protos'
+// google.api.http options give) and the decoding of path ids, then the request's
+// decoding (rest::decode_request: body, path parameters, query) and the call's
+// processing as the handlers do it.
 //
 // Input: "METHOD TARGET", optionally followed by a newline and a request body.
 // Without a space the whole first line is the target of a GET.

@@ -40,10 +40,18 @@ VALID_BODIES = {
     "if_match_weak": ("8", b'W/"18446744073709551615"'),
     "if_match_any": ("8", b" * "),
     "if_match_overflow": ("8", b'"18446744073709551616"'),
-    "readers_timestamp": ("9", b'{"name":"2024-07-31T12:22:58.702Z"}'),
-    "readers_list": ("9", b'{"name_proto":["a","b"]}'),
-    "readers_enum_number": ("9", b'{"name":1}'),
-    "readers_leap_second_year_9999": ("9", b'{"name":"9999-12-31T23:59:60-23:59"}'),
+    # 9 fills the body into every RPC's request message: the fields below are those
+    # of some request (timestamps, repeated strings, enums, integers, nested messages).
+    "readers_timestamp": ("9", b'{"expirationDate":"2024-07-31T12:22:58.702Z","range":{"since":"2024-07-31T12:22:58Z","until":"2024-08-01T00:00:00.5+02:00"}}'),
+    "readers_list": ("9", b'{"roles":["a","b"],"event_types":["user.machine.added"],"aggregateTypes":["user"]}'),
+    "readers_enum_number": ("9", b'{"accessTokenType":1}'),
+    "readers_enum_name": ("9", b'{"access_token_type":"ACCESS_TOKEN_TYPE_JWT"}'),
+    "readers_integers": ("9", b'{"sequence":"18446744073709551615","limit":4294967295,"asc":true,"query":{"sequence":5.0,"limit":"10","asc":false}}'),
+    "readers_leap_second_year_9999": ("9", b'{"expirationDate":"9999-12-31T23:59:60-23:59"}'),
+    "list_user_changes": ("a", b'{"query":{"sequence":"5","limit":10,"asc":true}}'),
+    "list_events": ("b", b'{"limit":10,"asc":true,"eventTypes":["user.machine.added"],"aggregateTypes":["user"],"range":{"since":"2026-01-01T00:00:00Z","until":"2026-02-01T00:00:00Z"},"afterPosition":"5"}'),
+    "list_events_from": ("b", b'{"sequence":3,"editorUserId":"' + USER.encode() + b'","aggregate_id":"' + USER.encode() + b'","resourceOwner":"1","from":"2026-01-01T00:00:00Z"}'),
+    "list_events_creation_date": ("b", b'{"creationDate":"2026-01-01T00:00:00Z","after_position":7}'),
 }
 
 # (name, body): tried with AddMachineUser (0) and AddOrg (3) where it says "both".
@@ -96,6 +104,9 @@ ROUTES = [
     f"GET /users/{USER}?x=1#frag",
     f"DELETE /users/{USER}/pats/{TOKEN}",
     "PUT /members/1",
+    "POST /admin/v1/events/_search",
+    "POST /admin/v1/events/types/_search",
+    "POST /admin/v1/aggregates/types/_search",
 ]
 
 BAD_IDS = {
@@ -145,6 +156,7 @@ RPC_BODIES = {
     f"PUT /management/v1/orgs/me/members/{USER}": VALID_BODIES["update_org_member"][1],
     "POST /admin/v1/members": VALID_BODIES["add_iam_member"][1],
     f"PUT /admin/v1/members/{USER}": VALID_BODIES["update_iam_member"][1],
+    "POST /admin/v1/events/_search": VALID_BODIES["list_events"][1],
 }
 
 
@@ -170,10 +182,17 @@ def main():
     write("decoders", "bad_roles_nul", b'5{"roles":["ORG_OWNER\\u0000"]}')
     write("decoders", "bad_enum_out_of_int_range", b'1{"name":"a","accessTokenType":4294967296}')
     write("decoders", "bad_timestamp_year_10000", b'2{"expirationDate":"9999-12-31T23:59:59-23:59"}')
+    write("decoders", "bad_list_user_changes_numbers", b'a{"query":{"sequence":-1,"limit":4294967296,"asc":"yes"}}')
+    write("decoders", "bad_list_events_range_and_from", b'b{"range":{"since":"2026-01-01T00:00:00Z"},"from":"2026-01-01T00:00:00Z"}')
+    write("decoders", "bad_list_events_empty_range", b'b{"range":{"since":"2026-01-02T00:00:00Z","until":"2026-01-01T00:00:00Z"}}')
+    write("decoders", "bad_list_events_after_position", b'b{"afterPosition":"9223372036854775808","after_position":1}')
+    write("decoders", "bad_list_events_too_many_types", b'b{"aggregateTypes":[' + b",".join([b'"user"'] * 11) + b']}')
 
     # routes
     for route in ROUTES:
         write("routes", f"valid_{slug(route)}", route.encode())
+        if route in RPC_BODIES:
+            write("routes", f"valid_{slug(route)}_body", route.encode() + b"\n" + RPC_BODIES[route])
     for name, raw in BAD_IDS.items():
         write("routes", f"bad_id_{name}_get_user", b"GET /management/v1/users/" + raw)
         write("routes", f"bad_id_{name}_remove_pat", b"DELETE /users/1/pats/" + raw)
