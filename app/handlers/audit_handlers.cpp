@@ -1,23 +1,12 @@
 #include "app/handlers/audit_handlers.hpp"
 
-#include <set>
-
 #include "app/handlers/object_details.hpp"
 #include "app/handlers/wkt_codec.hpp"
-#include "eventstore/audit_queries.hpp"
+#include "app/queries/read_models.hpp"
 
 namespace mu::handlers {
 
 namespace {
-
-// The editors of a page of events, named from the users read model in one statement. An
-// editor that is no machine user here (SYSTEM, a removed user) is named by its id alone.
-template <class Rows>
-auto editors_of(Backend& b, pqxx::transaction_base& read, const Rows& rows) {
-  std::set<std::string> ids;
-  for (const auto& r : rows) ids.insert(r.creator);
-  return b.db.users().find_many(read, ids);
-}
 
 // A timestamp field of the request, when set; `field` names it in the error.
 std::optional<domain::Error> read_time(bool present, const google::protobuf::Timestamp& ts,
@@ -69,27 +58,22 @@ domain::Result<mgmt::ListUserChangesResponse> list_user_changes(
   const domain::UserChangesQuery query{req.user_id(), req.query().sequence(), req.query().limit(),
                                        req.query().asc()};
   if (auto invalid = domain::validate(query)) return *invalid;
+  auto page = queries::user_changes(b.db, query, ctx.org_id);
+  if (!page.ok()) return page.error();
   mgmt::ListUserChangesResponse res;
-  try {
-    pqxx::nontransaction read(b.db.connection());
-    const auto rows = eventstore::user_changes(read, query, ctx.org_id);
-    const auto editors = editors_of(b, read, rows);
-    for (const auto& r : rows) {
-      auto& c = *res.add_result();
-      *c.mutable_change_date() = to_proto_timestamp(r.created_at);
-      auto& type = *c.mutable_event_type();
-      type.set_key(domain::event_type_key(r.type));
-      type.set_localized_message(domain::event_type_message(r.type));
-      c.set_sequence(r.sequence);
-      c.set_editor_id(r.creator);
-      c.set_resource_owner_id(r.owner);
-      if (const auto editor = editors.find(r.creator); editor != editors.end()) {
-        c.set_editor_display_name(editor->second.name);
-        c.set_editor_preferred_login_name(editor->second.user_name);
-      }
+  for (const auto& r : page->rows) {
+    auto& c = *res.add_result();
+    *c.mutable_change_date() = to_proto_timestamp(r.created_at);
+    auto& type = *c.mutable_event_type();
+    type.set_key(domain::event_type_key(r.type));
+    type.set_localized_message(domain::event_type_message(r.type));
+    c.set_sequence(r.sequence);
+    c.set_editor_id(r.creator);
+    c.set_resource_owner_id(r.owner);
+    if (const auto editor = page->editors.find(r.creator); editor != page->editors.end()) {
+      c.set_editor_display_name(editor->second.name);
+      c.set_editor_preferred_login_name(editor->second.user_name);
     }
-  } catch (const std::exception& e) {
-    return b.db.failure(e);
   }
   return res;
 }
@@ -109,40 +93,30 @@ domain::Result<admin::ListEventsResponse> list_events(Backend& b, const api::Cal
     if (!q.resource_owner.empty() && q.resource_owner != ctx.org_id) return res;
     only_owner = ctx.org_id;
   }
-  try {
-    // Autocommit: the horizon's statement ends before the events' snapshot is taken.
-    pqxx::nontransaction read(b.db.connection());
-    const auto window = eventstore::events_window(read, q.after_position);
-    if (!window) {
-      return domain::invalid_argument("afterPosition " + std::to_string(q.after_position) +
-                                      " is the position of no event");
+  auto page = queries::events_page(b.db, q, only_owner, domain::page_size(q.limit));
+  if (!page.ok()) return page.error();
+  for (const auto& r : page->rows) {
+    auto& e = *res.add_events();
+    auto& editor = *e.mutable_editor();
+    editor.set_user_id(r.creator);
+    if (const auto found = page->editors.find(r.creator); found != page->editors.end()) {
+      editor.set_display_name(found->second.name);
     }
-    const auto rows = eventstore::list_events(
-        read, eventstore::events_select(read, q, only_owner, *window, domain::page_size(q.limit)));
-    const auto editors = editors_of(b, read, rows);
-    for (const auto& r : rows) {
-      auto& e = *res.add_events();
-      auto& editor = *e.mutable_editor();
-      editor.set_user_id(r.creator);
-      if (const auto found = editors.find(r.creator); found != editors.end()) {
-        editor.set_display_name(found->second.name);
-      }
-      editor.set_service("zitadel");
-      auto& aggregate = *e.mutable_aggregate();
-      aggregate.set_id(r.aggregate_id);
-      fill_aggregate_type(r.aggregate_type, *aggregate.mutable_type());
-      aggregate.set_resource_owner(r.owner);
-      e.set_sequence(r.sequence);
-      if (r.created_at != domain::Timestamp{}) {
-        *e.mutable_creation_date() = to_proto_timestamp(r.created_at);
-      }
-      const auto payload = nlohmann::json::parse(r.payload);
-      if (payload.is_object()) *e.mutable_payload() = to_proto_struct(payload);
-      fill_event_type(r.type, *e.mutable_type());
+    editor.set_service("zitadel");
+    auto& aggregate = *e.mutable_aggregate();
+    aggregate.set_id(r.aggregate_id);
+    fill_aggregate_type(r.aggregate_type, *aggregate.mutable_type());
+    aggregate.set_resource_owner(r.owner);
+    e.set_sequence(r.sequence);
+    if (r.created_at != domain::Timestamp{}) {
+      *e.mutable_creation_date() = to_proto_timestamp(r.created_at);
     }
-    if (!rows.empty()) ctx.reply.next_position = static_cast<std::uint64_t>(rows.back().position);
-  } catch (const std::exception& e) {
-    return b.db.failure(e);
+    const auto payload = nlohmann::json::parse(r.payload, nullptr, /*allow_exceptions=*/false);
+    if (payload.is_object()) *e.mutable_payload() = to_proto_struct(payload);
+    fill_event_type(r.type, *e.mutable_type());
+  }
+  if (!page->rows.empty()) {
+    ctx.reply.next_position = static_cast<std::uint64_t>(page->rows.back().position);
   }
   return res;
 }

@@ -5,6 +5,7 @@
 #include "app/handlers/wkt_codec.hpp"
 #include "app/platform/clock.hpp"
 #include "app/platform/random_token.hpp"
+#include "app/queries/read_models.hpp"
 #include "domain/sha256.hpp"
 
 namespace mu::handlers {
@@ -74,14 +75,9 @@ mgmt::GetUserByIDResponse user_response(const UserFields& f) {
 domain::Result<mgmt::GetUserByIDResponse> user_as_of(Backend& b, const api::CallContext& ctx,
                                                      const std::string& id,
                                                      const domain::AsOf& at) {
-  std::optional<domain::UserAsOf> then;
-  try {
-    pqxx::read_transaction read(b.db.connection());
-    then = domain::user_as_of(
-        b.db.store().read_stream(read, std::string(domain::kUserAggregate), id), at);
-  } catch (const std::exception& e) {
-    return b.db.failure(e);
-  }
+  auto found = queries::user_as_of(b.db, id, at);
+  if (!found.ok()) return found.error();
+  const auto& then = *found;
   if (!then || then->user.owner != ctx.org_id) {
     return Error{domain::Code::NotFound, "QUERY-Dfbg2", "User could not be found"};
   }
@@ -178,13 +174,9 @@ domain::Result<mgmt::GetUserByIDResponse> get_user_by_id(Backend& b, const api::
                                                          const mgmt::GetUserByIDRequest& req) {
   if (auto invalid = domain::validate_user_id("GetUserByIDRequest", req.id())) return *invalid;
   if (ctx.extras.as_of) return user_as_of(b, ctx, req.id(), *ctx.extras.as_of);
-  std::optional<projections::UserView> view;
-  try {
-    pqxx::nontransaction read(b.db.connection());
-    view = b.db.users().find(read, req.id());
-  } catch (const std::exception& e) {
-    return b.db.failure(e);
-  }
+  auto found = queries::find_user(b.db, req.id());
+  if (!found.ok()) return found.error();
+  const auto& view = *found;
   // Another organization's user is as invisible as a missing one.
   if (!view || view->owner != ctx.org_id) {
     return Error{domain::Code::NotFound, "QUERY-Dfbg2", "User could not be found"};

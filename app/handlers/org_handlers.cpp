@@ -4,6 +4,7 @@
 
 #include "app/commands/command_runner.hpp"
 #include "app/handlers/object_details.hpp"
+#include "app/queries/read_models.hpp"
 #include "domain/org.hpp"
 
 namespace mu::handlers {
@@ -83,13 +84,9 @@ domain::Result<mgmt::AddOrgResponse> add_org(Backend& b, const api::CallContext&
 
 domain::Result<mgmt::GetMyOrgResponse> get_my_org(Backend& b, const api::CallContext& ctx,
                                                   const mgmt::GetMyOrgRequest&) {
-  std::optional<projections::OrgView> org;
-  try {
-    pqxx::nontransaction read(b.db.connection());
-    org = b.db.auth().find_org(read, ctx.org_id);
-  } catch (const std::exception& e) {
-    return b.db.failure(e);
-  }
+  auto found = queries::find_org(b.db, ctx.org_id);
+  if (!found.ok()) return found.error();
+  const auto& org = *found;
   if (!org) return Error{domain::Code::NotFound, "QUERY-iTTGJ", "Organisation not found"};
   mgmt::GetMyOrgResponse res;
   auto& out = *res.mutable_org();

@@ -2,6 +2,7 @@
 
 #include "app/platform/clock.hpp"
 #include "app/platform/metrics.hpp"
+#include "app/queries/read_models.hpp"
 #include "domain/permissions.hpp"
 #include "domain/sha256.hpp"
 #include "domain/unicode.hpp"
@@ -13,7 +14,8 @@ namespace {
 using domain::Error;
 
 // The token's grant, from the cache or with one query.
-std::optional<projections::TokenGrant> grant_of(commands::Backend& b, const std::string& token) {
+domain::Result<std::optional<projections::TokenGrant>> grant_of(commands::Backend& b,
+                                                                const std::string& token) {
   const auto hash = domain::sha256_hex(token);
   if (auto cached = b.auth_cache.find(hash)) {
     ++platform::metrics().auth_cache_hits;
@@ -21,18 +23,18 @@ std::optional<projections::TokenGrant> grant_of(commands::Backend& b, const std:
   }
   ++platform::metrics().auth_cache_misses;
   const auto generation = b.auth_cache.generation();  // before the read: see remember()
-  pqxx::nontransaction read(b.db.connection());
-  auto grant = b.db.tokens().find(read, hash);
-  b.auth_cache.remember(hash, grant, generation);
+  auto grant = queries::find_token(b.db, hash);
+  if (grant.ok()) b.auth_cache.remember(hash, *grant, generation);
   return grant;
 }
 
-bool org_exists(commands::Backend& b, const std::string& org_id) {
+domain::Result<bool> org_exists(commands::Backend& b, const std::string& org_id) {
   // No organization has such an id, and the database must not be asked about it.
   if (domain::identifier_problem(org_id, 200)) return false;
   if (b.auth_cache.org_known(org_id)) return true;
-  pqxx::nontransaction read(b.db.connection());
-  if (!b.db.auth().find_org(read, org_id)) return false;
+  auto org = queries::find_org(b.db, org_id);
+  if (!org.ok()) return org.error();
+  if (!*org) return false;
   b.auth_cache.remember_org(org_id);
   return true;
 }
@@ -60,29 +62,26 @@ domain::Result<api::CallContext> authorize(commands::Backend& b, const Credentia
   auto token = bearer_token(*c.authorization);
   if (!token) return domain::unauthenticated();
 
-  domain::Caller caller;
-  std::string org;
-  bool instance_wide = false;
-  try {
-    auto grant = grant_of(b, *token);
-    // Unknown and revoked tokens, expired ones, and callers who are locked,
-    // deactivated or removed all look alike from outside.
-    if (!grant || grant->expiration <= platform::now() ||
-        grant->user_state != domain::UserState::Active) {
-      return domain::unauthenticated();
-    }
-    caller = {grant->user_id, grant->user_org, grant->memberships};
-    org = c.org_id && !c.org_id->empty() ? *c.org_id : caller.org_id;
-    if (!domain::has_permission(caller, org, permission)) return domain::permission_denied();
-    // Only an instance-wide role lets a caller name an organization it does not
-    // belong to; that organization must exist.
-    if (org != caller.org_id && !org_exists(b, org)) {
-      return Error{domain::Code::NotFound, "AUTH-Bs7Ds", "Organisation not found"};
-    }
-    instance_wide = domain::has_permission(caller, domain::kInstanceScope, permission);
-  } catch (const std::exception& e) {
-    return b.db.failure(e);
+  auto found = grant_of(b, *token);
+  if (!found.ok()) return found.error();
+  const auto& grant = *found;
+  // Unknown and revoked tokens, expired ones, and callers who are locked,
+  // deactivated or removed all look alike from outside.
+  if (!grant || grant->expiration <= platform::now() ||
+      grant->user_state != domain::UserState::Active) {
+    return domain::unauthenticated();
   }
+  const domain::Caller caller{grant->user_id, grant->user_org, grant->memberships};
+  const std::string org = c.org_id && !c.org_id->empty() ? *c.org_id : caller.org_id;
+  if (!domain::has_permission(caller, org, permission)) return domain::permission_denied();
+  // Only an instance-wide role lets a caller name an organization it does not
+  // belong to; that organization must exist.
+  if (org != caller.org_id) {
+    auto exists = org_exists(b, org);
+    if (!exists.ok()) return exists.error();
+    if (!*exists) return Error{domain::Code::NotFound, "AUTH-Bs7Ds", "Organisation not found"};
+  }
+  const bool instance_wide = domain::has_permission(caller, domain::kInstanceScope, permission);
   return api::CallContext{org, caller.user_id, instance_wide};
 }
 

@@ -8,10 +8,10 @@
 #include <functional>
 #include <memory>
 
-#include "app/handlers/readiness.hpp"
 #include "app/pipeline/rpc_table.hpp"
 #include "app/platform/log.hpp"
 #include "app/platform/metrics.hpp"
+#include "app/platform/readiness.hpp"
 #include "app/platform/request_id.hpp"
 #include "app/rest/error_body.hpp"
 #include "app/rest/openapi.hpp"
@@ -155,7 +155,7 @@ bool RestApi::operations_endpoint(const http::HttpRequest& req,
     answer(std::move(res));
   } else {
     auto check = [record, answer](platform::DbSession& db) {
-      if (auto not_ready = handlers::readiness(db)) return answer(failure(*record, *not_ready));
+      if (auto not_ready = platform::readiness(db)) return answer(failure(*record, *not_ready));
       answer(json_response({{"status", "ready"}}));
     };
     if (!pool_.try_submit(std::move(check))) {

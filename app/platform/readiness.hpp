@@ -7,9 +7,9 @@
 #include "app/platform/db_session.hpp"
 #include "domain/error.hpp"
 
-namespace mu::handlers {
+namespace mu::platform {
 
 // nullopt when ready; otherwise Unavailable, saying why.
 std::optional<domain::Error> readiness(platform::DbSession& db);
 
-}  // namespace mu::handlers
+}  // namespace mu::platform

@@ -1,11 +1,11 @@
-#include "app/handlers/readiness.hpp"
+#include "app/platform/readiness.hpp"
 
 #include <pqxx/pqxx>
 
 #include "eventstore/db_errors.hpp"
 #include "eventstore/migrations.hpp"
 
-namespace mu::handlers {
+namespace mu::platform {
 
 std::optional<domain::Error> readiness(platform::DbSession& db) {
   // A worker's connection may have died while it was idle (the database restarted, an
@@ -26,4 +26,4 @@ std::optional<domain::Error> readiness(platform::DbSession& db) {
   }
 }
 
-}  // namespace mu::handlers
+}  // namespace mu::platform
