@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 
 using namespace mu::domain;
+// validate() is called qualified: the generated protos declare a namespace ::validate
+// (protoc-gen-validate's package), which a unity batch may bring in beside this file.
 
 TEST_CASE("event and aggregate types have ZITADEL's keys and English texts") {
   CHECK(event_type_key("user.machine.changed") == "EventTypes.user.machine.changed");
@@ -24,9 +26,9 @@ TEST_CASE("a change query's limit is 1 to 1000, and 0 means 1000") {
 }
 
 TEST_CASE("a change query needs a user id of 1 to 200 characters") {
-  CHECK_FALSE(validate(UserChangesQuery{"123"}));
+  CHECK_FALSE(mu::domain::validate(UserChangesQuery{"123"}));
   for (const std::string& bad : {std::string(), std::string(201, '1')}) {
-    const auto e = validate(UserChangesQuery{bad});
+    const auto e = mu::domain::validate(UserChangesQuery{bad});
     REQUIRE(e);
     CHECK(e->code == Code::InvalidArgument);
     CHECK(e->message.find("UserId") != std::string::npos);
@@ -35,13 +37,13 @@ TEST_CASE("a change query needs a user id of 1 to 200 characters") {
 
 TEST_CASE("an events query takes at most 30 event types and 10 aggregate types") {
   EventsQuery q;
-  CHECK_FALSE(validate(q));
+  CHECK_FALSE(mu::domain::validate(q));
   q.event_types.assign(30, "user.machine.changed");
   q.aggregate_types.assign(10, "user");
-  CHECK_FALSE(validate(q));
+  CHECK_FALSE(mu::domain::validate(q));
 
   auto refused = [](const EventsQuery& bad, std::string_view field) {
-    const auto e = validate(bad);
+    const auto e = mu::domain::validate(bad);
     REQUIRE(e);
     CHECK(e->code == Code::InvalidArgument);
     CHECK(e->message.find(field) != std::string::npos);
@@ -63,21 +65,21 @@ TEST_CASE("an events query takes at most 30 event types and 10 aggregate types")
 TEST_CASE("an events query's ids are at most 200 characters and its range is not empty") {
   EventsQuery q;
   q.editor_user_id = std::string(201, '1');
-  CHECK(validate(q)->message.find("EditorUserId") != std::string::npos);
+  CHECK(mu::domain::validate(q)->message.find("EditorUserId") != std::string::npos);
   q = {};
   q.aggregate_id = std::string(201, '1');
-  CHECK(validate(q)->message.find("AggregateId") != std::string::npos);
+  CHECK(mu::domain::validate(q)->message.find("AggregateId") != std::string::npos);
   q = {};
   q.resource_owner = std::string(201, '1');
-  CHECK(validate(q)->message.find("ResourceOwner") != std::string::npos);
+  CHECK(mu::domain::validate(q)->message.find("ResourceOwner") != std::string::npos);
   q = {};
   q.since = *parse_rfc3339("2026-11-28T10:00:00Z");
   q.until = q.since;
-  CHECK(validate(q)->message.find("Range") != std::string::npos);
+  CHECK(mu::domain::validate(q)->message.find("Range") != std::string::npos);
   q.until = *parse_rfc3339("2026-11-28T10:00:01Z");
-  CHECK_FALSE(validate(q));
+  CHECK_FALSE(mu::domain::validate(q));
   q.since.reset();  // either bound alone is fine
-  CHECK_FALSE(validate(q));
+  CHECK_FALSE(mu::domain::validate(q));
 }
 
 namespace {

@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 
 using namespace mu::domain;
+// validate() is called qualified: the generated protos declare a namespace ::validate
+// (protoc-gen-validate's package), which a unity batch may bring in beside this file.
 using nlohmann::json;
 
 namespace {
@@ -81,27 +83,27 @@ TEST_CASE("snapshots round-trip and refuse other revisions") {
 }
 
 TEST_CASE("UpdateMachine validation follows the contract's rules") {
-  CHECK_FALSE(validate(update("Bot")));
+  CHECK_FALSE(mu::domain::validate(update("Bot")));
   SECTION("name is required and at most 200 code points") {
-    auto e = validate(update(""));
+    auto e = mu::domain::validate(update(""));
     REQUIRE(e);
     CHECK(e->code == Code::InvalidArgument);
     CHECK(e->id.empty());
     CHECK(e->message ==
           "invalid UpdateMachineRequest.Name: value length must be between 1 and 200 runes, "
           "inclusive");
-    CHECK_FALSE(validate(update(std::string(200, 'a'))));
-    CHECK(validate(update(std::string(201, 'a'))));
+    CHECK_FALSE(mu::domain::validate(update(std::string(200, 'a'))));
+    CHECK(mu::domain::validate(update(std::string(201, 'a'))));
   }
   SECTION("lengths count code points, not bytes") {
     std::string two_hundred_umlauts;
     for (int i = 0; i < 200; ++i) two_hundred_umlauts += "\xC3\xA4";  // 400 bytes
-    CHECK_FALSE(validate(update(two_hundred_umlauts)));
-    CHECK(validate(update(two_hundred_umlauts + "a")));
+    CHECK_FALSE(mu::domain::validate(update(two_hundred_umlauts)));
+    CHECK(mu::domain::validate(update(two_hundred_umlauts + "a")));
     std::string five_hundred_emoji;
     for (int i = 0; i < 500; ++i) five_hundred_emoji += "\xF0\x9F\x98\x80";
-    CHECK_FALSE(validate(update("Bot", five_hundred_emoji)));
-    auto e = validate(update("Bot", five_hundred_emoji + "x"));
+    CHECK_FALSE(mu::domain::validate(update("Bot", five_hundred_emoji)));
+    auto e = mu::domain::validate(update("Bot", five_hundred_emoji + "x"));
     REQUIRE(e);
     CHECK(e->message ==
           "invalid UpdateMachineRequest.Description: value length must be at most 500 runes");
@@ -109,17 +111,17 @@ TEST_CASE("UpdateMachine validation follows the contract's rules") {
   SECTION("the user id is 1..200 characters") {
     auto c = update("Bot");
     c.user_id = "";
-    CHECK(validate(c));
+    CHECK(mu::domain::validate(c));
     c.user_id = std::string(201, '1');
-    CHECK(validate(c));
+    CHECK(mu::domain::validate(c));
   }
   SECTION("access token type must be a defined value") {
-    auto e = validate(update("Bot", "", static_cast<AccessTokenType>(2)));
+    auto e = mu::domain::validate(update("Bot", "", static_cast<AccessTokenType>(2)));
     REQUIRE(e);
     CHECK(e->message ==
           "invalid UpdateMachineRequest.AccessTokenType: value must be one of the defined enum "
           "values");
-    CHECK_FALSE(validate(update("Bot", "", AccessTokenType::Jwt)));
+    CHECK_FALSE(mu::domain::validate(update("Bot", "", AccessTokenType::Jwt)));
   }
 }
 
@@ -171,7 +173,7 @@ TEST_CASE("UpdateMachine on a user that is not there: NotFound COMMAND-5M0od") {
 
 TEST_CASE("AddMachineUser validates and decides user.machine.added") {
   AddMachineUser c{"u1", "org1", "bot", "Bot", "desc", AccessTokenType::Jwt};
-  CHECK_FALSE(validate(c));
+  CHECK_FALSE(mu::domain::validate(c));
   auto r = decide(MachineUser{}, c);
   REQUIRE(r.ok());
   CHECK((*r)[0].type == "user.machine.added");
@@ -190,19 +192,19 @@ TEST_CASE("AddMachineUser validates and decides user.machine.added") {
 
   auto bad = c;
   bad.user_name = "";
-  REQUIRE(validate(bad));
-  CHECK(validate(bad)->message ==
+  REQUIRE(mu::domain::validate(bad));
+  CHECK(mu::domain::validate(bad)->message ==
         "invalid AddMachineUserRequest.UserName: value length must be between 1 and 200 runes, "
         "inclusive");
   bad = c;
   bad.name = std::string(201, 'n');
-  CHECK(validate(bad));
+  CHECK(mu::domain::validate(bad));
   bad = c;
   bad.user_id = std::string(201, '1');
-  CHECK(validate(bad));
+  CHECK(mu::domain::validate(bad));
   bad.user_id = "";  // an explicit "" (an absent id is generated before validation)
-  REQUIRE(validate(bad));
-  CHECK(validate(bad)->code == Code::InvalidArgument);
+  REQUIRE(mu::domain::validate(bad));
+  CHECK(mu::domain::validate(bad)->code == Code::InvalidArgument);
 }
 
 TEST_CASE("lifecycle commands follow ZITADEL's state rules") {
@@ -237,7 +239,7 @@ TEST_CASE("lifecycle commands follow ZITADEL's state rules") {
                  Lifecycle::Remove}) {
     CHECK(error_of(run(a)).code == Code::NotFound);
   }
-  CHECK(validate(ChangeUserState{Lifecycle::Lock, "", "org1"})->message ==
+  CHECK(mu::domain::validate(ChangeUserState{Lifecycle::Lock, "", "org1"})->message ==
         "invalid LockUserRequest.Id: value length must be between 1 and 200 runes, inclusive");
 }
 
@@ -260,7 +262,7 @@ TEST_CASE("adding claims the user name, removing frees it") {
 TEST_CASE("personal access tokens: added with a hash, removed once") {
   const auto now = from_unix_micros(1'700'000'000'000'000LL);
   AddPersonalAccessToken add{"u1", "org1", "t1", "abc123", now + std::chrono::hours(1), now};
-  CHECK_FALSE(validate(add));
+  CHECK_FALSE(mu::domain::validate(add));
   auto r = decide(existing_user(), add);
   REQUIRE(r.ok());
   CHECK((*r)[0].type == "user.personal.access.token.added");
@@ -284,8 +286,8 @@ TEST_CASE("personal access tokens: added with a hash, removed once") {
 
   auto expired = add;
   expired.expiration = now;
-  REQUIRE(validate(expired));
-  CHECK(validate(expired)->code == Code::InvalidArgument);
+  REQUIRE(mu::domain::validate(expired));
+  CHECK(mu::domain::validate(expired)->code == Code::InvalidArgument);
   auto other_org = add;
   other_org.org_id = "org2";
   CHECK(error_of(decide(existing_user(), other_org)).code == Code::NotFound);

@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 
 using namespace mu::domain;
+// validate() is called qualified: the generated protos declare a namespace ::validate
+// (protoc-gen-validate's package), which a unity batch may bring in beside this file.
 using nlohmann::json;
 
 namespace {
@@ -32,8 +34,8 @@ MemberScope org() {
 }  // namespace
 
 TEST_CASE("AddOrg") {
-  CHECK(validate(AddOrg{"o1", ""}));
-  CHECK(validate(AddOrg{"o1", std::string(201, 'x')}));
+  CHECK(mu::domain::validate(AddOrg{"o1", ""}));
+  CHECK(mu::domain::validate(AddOrg{"o1", std::string(201, 'x')}));
   auto r = decide(MemberScope{}, AddOrg{"o1", "ACME"});
   REQUIRE(r.ok());
   CHECK((*r)[0].type == "org.added");
@@ -57,7 +59,7 @@ TEST_CASE("AddOrg") {
 
 TEST_CASE("organization members") {
   AddMember add{ScopeKind::Org, "u1", {"ORG_USER_MANAGER", "ORG_OWNER", "ORG_OWNER"}, true};
-  CHECK_FALSE(validate(add));
+  CHECK_FALSE(mu::domain::validate(add));
   auto r = decide(org(), add);
   REQUIRE(r.ok());
   CHECK((*r)[0].type == "org.member.added");
@@ -83,13 +85,13 @@ TEST_CASE("organization members") {
 }
 
 TEST_CASE("member roles must fit their scope") {
-  CHECK(validate(AddMember{ScopeKind::Org, "u1", {}, true}));
-  CHECK(validate(AddMember{ScopeKind::Org, "u1", {"IAM_OWNER"}, true}));
-  CHECK(validate(AddMember{ScopeKind::Org, "u1", {"OWNER"}, true})
+  CHECK(mu::domain::validate(AddMember{ScopeKind::Org, "u1", {}, true}));
+  CHECK(mu::domain::validate(AddMember{ScopeKind::Org, "u1", {"IAM_OWNER"}, true}));
+  CHECK(mu::domain::validate(AddMember{ScopeKind::Org, "u1", {"OWNER"}, true})
             ->message.find("unknown role \"OWNER\"") != std::string::npos);
-  CHECK(validate(AddMember{ScopeKind::Instance, "u1", {"ORG_OWNER"}, true}));
-  CHECK_FALSE(validate(AddMember{ScopeKind::Instance, "u1", {"IAM_OWNER"}, true}));
-  CHECK(validate(RemoveMember{ScopeKind::Org, ""}));
+  CHECK(mu::domain::validate(AddMember{ScopeKind::Instance, "u1", {"ORG_OWNER"}, true}));
+  CHECK_FALSE(mu::domain::validate(AddMember{ScopeKind::Instance, "u1", {"IAM_OWNER"}, true}));
+  CHECK(mu::domain::validate(RemoveMember{ScopeKind::Org, ""}));
 }
 
 TEST_CASE("instance members live on the instance stream") {
@@ -107,7 +109,7 @@ TEST_CASE("changing a member's roles") {
   auto s = org();
   apply(s, event("org.member.added", 2, {{"userId", "u1"}, {"roles", {"ORG_USER_MANAGER"}}}));
   ChangeMember change{ScopeKind::Org, "u1", {"ORG_OWNER"}};
-  CHECK_FALSE(validate(change));
+  CHECK_FALSE(mu::domain::validate(change));
   auto r = decide(s, change);
   REQUIRE(r.ok());
   CHECK((*r)[0].type == "org.member.changed");
@@ -117,7 +119,7 @@ TEST_CASE("changing a member's roles") {
   CHECK(error_of(decide(s, change)).code == Code::FailedPrecondition);  // the same roles again
   CHECK(error_of(decide(s, ChangeMember{ScopeKind::Org, "u2", {"ORG_OWNER"}})).code ==
         Code::NotFound);
-  CHECK(validate(ChangeMember{ScopeKind::Org, "u1", {}})->message ==
+  CHECK(mu::domain::validate(ChangeMember{ScopeKind::Org, "u1", {}})->message ==
         "invalid UpdateOrgMemberRequest.Roles: value must contain at least 1 item(s)");
-  CHECK(validate(ChangeMember{ScopeKind::Instance, "u1", {"ORG_OWNER"}}));
+  CHECK(mu::domain::validate(ChangeMember{ScopeKind::Instance, "u1", {"ORG_OWNER"}}));
 }

@@ -1,6 +1,7 @@
 // Ours on REST, beside ZITADEL's messages (docs/decisions.md): GetUserByID's `asOf`
 // query parameter (the user as of a sequence or a time) and ListEvents' `afterPosition`
-// body field (the position cursor). The OpenAPI overlay documents the same two.
+// body field (the position cursor). The protos name them (mu.v1.parameters, mu.v1.rest_fields)
+// and the OpenAPI overlay holds their schemas.
 #pragma once
 
 #include <string_view>

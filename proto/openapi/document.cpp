@@ -10,7 +10,7 @@ namespace mu::openapi {
 namespace {
 
 const std::set<std::string> kOverlayKeys = {"$comment",       "document",   "services",
-                                            "pathParameters", "operations", "schemas",
+                                            "pathParameters", "restFields", "schemas",
                                             "alwaysInAnswers"};
 
 // Every "$ref" of the document points at something in it.
@@ -59,17 +59,28 @@ Json generate(const Descriptors& descriptors, const Json& overlay) {
                                " has no REST prefix in the overlay's services");
   }
 
+  // A tag is written in the protos and described in the overlay: a typo would make a new one.
+  std::set<std::string> tags;
+  for (const auto& tag : overlay.at("document").value("tags", Json::array()))
+    tags.insert(tag.at("name").get<std::string>());
+  for (const auto& [rpc, prefix] : rpcs) {
+    for (const auto& tag : rpc.tags) {
+      if (!tags.count(tag))
+        throw std::runtime_error(rpc.method->full_name() + ": the tag \"" + tag +
+                                 "\" is not in the overlay's document.tags");
+    }
+  }
+
   std::set<std::string> always;
   for (const auto& name : overlay.value("alwaysInAnswers", Json::array()))
     always.insert(name.get<std::string>());
-  Schemas schemas(always);
+  Schemas schemas(descriptors, always, overlay.value("restFields", Json::object()));
   for (const auto& [rpc, prefix] : rpcs) {
     schemas.declare(*rpc.method->input_type(), Direction::Request);
     schemas.declare(*rpc.method->output_type(), Direction::Answer);
   }
-  Operations operations(overlay.at("operations"), overlay.at("pathParameters"), schemas);
+  Operations operations(overlay.at("pathParameters"), schemas);
   for (const auto& [rpc, prefix] : rpcs) operations.add(rpc, prefix);
-  operations.check_overlay_used();
 
   Json document = overlay.at("document");
   Json paths = operations.paths();

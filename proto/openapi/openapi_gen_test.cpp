@@ -1,18 +1,29 @@
 // openapi-gen on the real protos. The document the build generated (and the server embeds)
-// is checked against the RPCs' options as the generated option classes read them, not as
-// the generator's reflection does: every RPC is exactly one operation with its verb, path
-// and permission; a write lists 409 and the write headers; a path field is a required path
-// parameter and no body field. And an overlay that does not fit the protos fails generation.
+// is checked against the options as the generated option classes read them, not as the
+// generator's reflection does: every RPC is exactly one operation with its verb, path,
+// permission and tags; a write lists 409 and the write headers; a path field is a required path
+// parameter and no body field; every validate.rules and openapiv2_schema `required` is in the
+// schemas. And protos or an overlay that the generator cannot describe fail generation.
 #include <catch2/catch.hpp>
 
+#include <google/protobuf/descriptor.pb.h>
+
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 #include <google/api/annotations.pb.h>
 #include <mu/options.pb.h>
+#include <protoc-gen-openapiv2/options/annotations.pb.h>
+#include <validate/validate.pb.h>
 #include <zitadel/admin.pb.h>
 #include <zitadel/management.pb.h>
 #include <zitadel/options.pb.h>
@@ -88,6 +99,88 @@ const Json& gen_test_resolve(const Json& node) {
   return gen_test_document().at(Json::json_pointer(node["$ref"].get<std::string>().substr(1)));
 }
 
+namespace openapiv2 = grpc::gateway::protoc_gen_openapiv2::options;
+
+// The JSON Schema keywords a field's validate.rules should have given, written out here from
+// the generated classes.
+Json gen_test_expected_limits(const validate::FieldRules& rules) {
+  Json out = Json::object();
+  if (rules.has_string()) {
+    const auto& string = rules.string();
+    if (string.has_min_len()) out["minLength"] = string.min_len();
+    if (string.has_max_len()) out["maxLength"] = string.max_len();
+    if (string.in_size() > 0)
+      out["enum"] = std::vector<std::string>(string.in().begin(), string.in().end());
+  }
+  if (rules.has_repeated()) {
+    const auto& repeated = rules.repeated();
+    if (repeated.has_min_items()) out["minItems"] = repeated.min_items();
+    if (repeated.has_max_items()) out["maxItems"] = repeated.max_items();
+    if (repeated.has_items()) out["items"] = gen_test_expected_limits(repeated.items());
+  }
+  return out;
+}
+
+// Every keyword of `expected` is in `schema` with the same value (nested objects likewise).
+bool gen_test_has_limits(const Json& schema, const Json& expected) {
+  for (const auto& [key, value] : expected.items()) {
+    if (!schema.contains(key)) return false;
+    if (value.is_object() ? !gen_test_has_limits(schema[key], value) : schema[key] != value)
+      return false;
+  }
+  return true;
+}
+
+bool gen_test_lists(const Json& list, const std::string& name) {
+  return std::find(list.begin(), list.end(), Json(name)) != list.end();
+}
+
+// The real descriptor set, changed by `change` (to hold what the protos must not), as the
+// generator reads it.
+std::unique_ptr<mu::openapi::Descriptors> gen_test_descriptors_changed(
+    const std::function<void(google::protobuf::FileDescriptorSet&)>& change) {
+  google::protobuf::FileDescriptorSet set;
+  REQUIRE(set.ParseFromString(gen_test_read(MU_PROTO_DESCRIPTOR_SET_FILE)));
+  change(set);
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("openapi_gen_test_" + std::to_string(::getpid()) + ".protoset");
+  {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    REQUIRE(set.SerializeToOstream(&out));
+  }
+  auto descriptors = std::make_unique<mu::openapi::Descriptors>(path.string());
+  std::filesystem::remove(path);
+  return descriptors;
+}
+
+google::protobuf::MethodOptions& gen_test_method_options(google::protobuf::FileDescriptorSet& set,
+                                                         const std::string& method) {
+  for (auto& file : *set.mutable_file())
+    for (auto& service : *file.mutable_service())
+      for (auto& m : *service.mutable_method())
+        if (m.name() == method) return *m.mutable_options();
+  FAIL("no method " << method);
+  throw std::logic_error("unreachable");
+}
+
+google::protobuf::DescriptorProto& gen_test_message(google::protobuf::FileDescriptorSet& set,
+                                                    const std::string& message) {
+  for (auto& file : *set.mutable_file())
+    for (auto& m : *file.mutable_message_type())
+      if (file.package() + "." + m.name() == message) return m;
+  FAIL("no message " << message);
+  throw std::logic_error("unreachable");
+}
+
+google::protobuf::FieldDescriptorProto& gen_test_field(google::protobuf::FileDescriptorSet& set,
+                                                       const std::string& message,
+                                                       const std::string& field) {
+  for (auto& f : *gen_test_message(set, message).mutable_field())
+    if (f.name() == field) return f;
+  FAIL("no field " << message << "." << field);
+  throw std::logic_error("unreachable");
+}
+
 }  // namespace
 
 TEST_CASE("openapi-gen: every RPC is one operation with its options' verb, path and permission") {
@@ -117,6 +210,9 @@ TEST_CASE("openapi-gen: every RPC is one operation with its options' verb, path 
       CHECK(found[0].op["description"].get<std::string>().ends_with("Permission: `" + permission +
                                                                     "`."));
       CHECK_FALSE(found[0].op["summary"].get<std::string>().empty());
+      const auto& tags = options.GetExtension(openapiv2::openapiv2_operation).tags();
+      CHECK_FALSE(tags.empty());
+      CHECK(found[0].op["tags"] == Json(std::vector<std::string>(tags.begin(), tags.end())));
 
       const Json& op = found[0].op;
       const bool writes = options.GetExtension(mu::v1::writes);
@@ -126,6 +222,13 @@ TEST_CASE("openapi-gen: every RPC is one operation with its options' verb, path 
       CHECK(op["responses"]["200"]["headers"].contains("Idempotent-Replayed") == writes);
       for (const char* status : {"400", "401", "403", "404", "413", "415", "429", "500", "503"})
         CHECK(op["responses"].contains(status));
+      for (int p = 0; p < options.ExtensionSize(mu::v1::parameters); ++p) {
+        CHECK(gen_test_has_ref(op["parameters"], "#/components/parameters/" +
+                                                     options.GetExtension(mu::v1::parameters, p)));
+      }
+      for (int h = 0; h < options.ExtensionSize(mu::v1::answer_headers); ++h)
+        CHECK(op["responses"]["200"]["headers"].contains(
+            options.GetExtension(mu::v1::answer_headers, h)));
     }
   }
   // No operation under a prefix that is not an RPC.
@@ -161,6 +264,64 @@ TEST_CASE("openapi-gen: a path {user_id} is the required path parameter userId, 
   CHECK_FALSE(operations.at("LockUser").at(0).op.contains("requestBody"));
 }
 
+TEST_CASE("openapi-gen: every validate.rules and openapiv2_schema required is in the schemas") {
+  const auto operations = gen_test_operations();
+  std::size_t limits = 0, required = 0;
+  for (const auto& [service, prefix] : gen_test_services()) {
+    for (int i = 0; i < service->method_count(); ++i) {
+      const auto& method = *service->method(i);
+      INFO(method.full_name());
+      const Json& op = operations.at(method.name()).at(0).op;
+      const auto& request = *method.input_type();
+      const Json* body = nullptr;
+      if (op.contains("requestBody"))
+        body = &gen_test_resolve(op["requestBody"]["content"]["application/json"]["schema"]);
+      std::map<std::string, const Json*> path;  // path parameters' schemas by name
+      for (const auto& parameter : op["parameters"]) {
+        const Json& p = gen_test_resolve(parameter);
+        if (p["in"] == "path") path[p["name"].get<std::string>()] = &p["schema"];
+      }
+      for (int f = 0; f < request.field_count(); ++f) {
+        const auto& field = *request.field(f);
+        INFO(field.name());
+        const auto& rules = field.options().GetExtension(validate::rules);
+        const Json expected = gen_test_expected_limits(rules);
+        if (expected.empty()) continue;
+        ++limits;
+        const Json* schema = path.count(field.json_name()) ? path.at(field.json_name())
+                             : body ? &(*body)["properties"][field.json_name()]
+                                    : nullptr;
+        REQUIRE(schema);
+        CHECK(gen_test_has_limits(*schema, expected));
+      }
+      for (const auto& name :
+           request.options().GetExtension(openapiv2::openapiv2_schema).json_schema().required()) {
+        ++required;
+        const auto* field = request.FindFieldByName(name);
+        REQUIRE(field);
+        if (path.count(field->json_name())) continue;  // a path parameter: required anyway
+        REQUIRE(body);
+        CHECK(gen_test_lists(body->value("required", Json::array()), field->json_name()));
+      }
+      const Json& answer =
+          gen_test_resolve(op["responses"]["200"]["content"]["application/json"]["schema"]);
+      for (const auto& name : method.output_type()
+                                  ->options()
+                                  .GetExtension(openapiv2::openapiv2_schema)
+                                  .json_schema()
+                                  .required()) {
+        ++required;
+        const auto* field = method.output_type()->FindFieldByName(name);
+        REQUIRE(field);
+        CHECK(gen_test_lists(answer.value("required", Json::array()), field->json_name()));
+      }
+    }
+  }
+  // The protos carry them (not the overlay): a count, so that losing them all fails.
+  CHECK(limits >= 20);
+  CHECK(required >= 15);
+}
+
 TEST_CASE(
     "openapi-gen: the embedded document is the generated file, which the overlay and protos give") {
   CHECK(mu::rest::kOpenApiJson == gen_test_read(MU_OPENAPI_DOCUMENT_FILE));
@@ -174,23 +335,82 @@ TEST_CASE("openapi-gen: an overlay that does not fit the protos fails the genera
   const auto overlay = Json::parse(gen_test_read(MU_OPENAPI_OVERLAY_FILE));
   using Catch::Matchers::Contains;
 
-  auto unknown = overlay;
-  unknown["operations"]["RenameUser"] = {{"tags", {"Users"}}};
-  CHECK_THROWS_WITH(mu::openapi::generate(descriptors, unknown), Contains("RenameUser"));
-
-  auto untagged = overlay;
-  untagged["operations"].erase("LockUser");
-  CHECK_THROWS_WITH(mu::openapi::generate(descriptors, untagged), Contains("LockUser"));
+  // Per-RPC entries have no place in it: tags and our extras are options of the rpc.
+  auto per_rpc = overlay;
+  per_rpc["operations"]["LockUser"] = {{"tags", {"Users"}}};
+  CHECK_THROWS_WITH(mu::openapi::generate(descriptors, per_rpc), Contains("operations"));
 
   auto no_prefix = overlay;
   no_prefix["services"].erase("zitadel.admin.v1.AdminService");
   CHECK_THROWS_WITH(mu::openapi::generate(descriptors, no_prefix), Contains("AdminService"));
 
   auto typo = overlay;
-  typo["schemas"]["managementAddOrgRequest"]["properties"]["nmae"] = {{"maxLength", 200}};
+  typo["schemas"]["userUser"]["properties"]["nmae"] = {{"maxLength", 200}};
   CHECK_THROWS_WITH(mu::openapi::generate(descriptors, typo), Contains("nmae"));
 
-  auto missing_component = overlay;
-  missing_component["operations"]["GetUserByID"]["parameters"] = {"AsOff"};
-  CHECK_THROWS_WITH(mu::openapi::generate(descriptors, missing_component), Contains("AsOff"));
+  auto unused = overlay;
+  unused["restFields"]["afterPositon"] = {{"type", "string"}};
+  CHECK_THROWS_WITH(mu::openapi::generate(descriptors, unused), Contains("afterPositon"));
+
+  auto missing = overlay;
+  missing["restFields"].erase("afterPosition");
+  CHECK_THROWS_WITH(mu::openapi::generate(descriptors, missing), Contains("afterPosition"));
+
+  auto path_schema = overlay;
+  path_schema["pathParameters"]["schema"] = {{"type", "string"}};
+  CHECK_THROWS_WITH(mu::openapi::generate(descriptors, path_schema), Contains("schema"));
+}
+
+TEST_CASE("openapi-gen: options that the generator cannot describe fail the generation") {
+  const auto overlay = Json::parse(gen_test_read(MU_OPENAPI_OVERLAY_FILE));
+  using Catch::Matchers::Contains;
+  using google::protobuf::FileDescriptorSet;
+
+  const auto untagged = gen_test_descriptors_changed([](FileDescriptorSet& set) {
+    gen_test_method_options(set, "LockUser").ClearExtension(openapiv2::openapiv2_operation);
+  });
+  CHECK_THROWS_WITH(mu::openapi::generate(*untagged, overlay), Contains("LockUser"));
+
+  const auto unknown_tag = gen_test_descriptors_changed([](FileDescriptorSet& set) {
+    auto& operation =
+        *gen_test_method_options(set, "LockUser").MutableExtension(openapiv2::openapiv2_operation);
+    operation.set_tags(0, "Userz");
+  });
+  CHECK_THROWS_WITH(mu::openapi::generate(*unknown_tag, overlay), Contains("Userz"));
+
+  const auto no_component = gen_test_descriptors_changed([](FileDescriptorSet& set) {
+    auto& options = gen_test_method_options(set, "GetUserByID");
+    options.ClearExtension(mu::v1::parameters);
+    options.AddExtension(mu::v1::parameters, "AsOff");
+  });
+  CHECK_THROWS_WITH(mu::openapi::generate(*no_component, overlay), Contains("AsOff"));
+
+  const auto not_a_field = gen_test_descriptors_changed([](FileDescriptorSet& set) {
+    gen_test_message(set, "zitadel.management.v1.AddOrgRequest")
+        .mutable_options()
+        ->MutableExtension(openapiv2::openapiv2_schema)
+        ->mutable_json_schema()
+        ->add_required("nmae");
+  });
+  CHECK_THROWS_WITH(mu::openapi::generate(*not_a_field, overlay), Contains("nmae"));
+
+  // A string rule on a number: protoc-gen-validate refuses it, and so does the generator.
+  const auto wrong_type = gen_test_descriptors_changed([](FileDescriptorSet& set) {
+    gen_test_field(set, "zitadel.admin.v1.ListEventsRequest", "limit")
+        .mutable_options()
+        ->MutableExtension(validate::rules)
+        ->mutable_string()
+        ->set_max_len(3);
+  });
+  CHECK_THROWS_WITH(mu::openapi::generate(*wrong_type, overlay), Contains("limit"));
+
+  // Path fields of one name share a parameter: their rules must agree.
+  const auto disagree = gen_test_descriptors_changed([](FileDescriptorSet& set) {
+    gen_test_field(set, "zitadel.management.v1.LockUserRequest", "id")
+        .mutable_options()
+        ->MutableExtension(validate::rules)
+        ->mutable_string()
+        ->set_max_len(100);
+  });
+  CHECK_THROWS_WITH(mu::openapi::generate(*disagree, overlay), Contains("LockUserRequest.id"));
 }

@@ -37,16 +37,28 @@ std::string upper_first(std::string s) {
 
 }  // namespace
 
-Operations::Operations(const Json& overlay_operations, const Json& path_parameters,
-                       Schemas& schemas)
-    : overlay_operations_(overlay_operations),
-      path_parameters_(path_parameters),
-      schemas_(schemas) {}
+Operations::Operations(const Json& path_parameters, Schemas& schemas)
+    : path_parameters_(path_parameters), schemas_(schemas) {
+  for (const auto& [key, value] : path_parameters_.items()) {
+    if (key != "descriptions")
+      throw std::runtime_error("overlay pathParameters." + key +
+                               ": only descriptions (a parameter's schema is its field's rules)");
+  }
+}
 
+// One component per parameter name, shared by the calls: the fields of that name must agree.
 Json Operations::path_parameter(const pb::FieldDescriptor& field) {
   const std::string name = field.json_name();
   const std::string component = "Path" + upper_first(name);
-  if (!parameters_.contains(component)) {
+  Json schema = {{"type", "string"}};
+  schema.merge_patch(schemas_.rules(field));
+  if (parameters_.contains(component)) {
+    if (parameters_[component]["schema"] != schema)
+      throw std::runtime_error(field.full_name() + ": the path parameter " + name + " is " +
+                               schema.dump() + " here and " +
+                               parameters_[component]["schema"].dump() +
+                               " in another call (its validate.rules differ)");
+  } else {
     Json parameter = {{"name", name}, {"in", "path"}, {"required", true}};
     const auto descriptions = path_parameters_.value("descriptions", Json::object());
     const auto comment = join_paragraphs(comment_of(field));
@@ -55,7 +67,7 @@ Json Operations::path_parameter(const pb::FieldDescriptor& field) {
     } else if (!comment.empty()) {
       parameter["description"] = comment;
     }
-    parameter["schema"] = path_parameters_.value("schema", Json{{"type", "string"}});
+    parameter["schema"] = std::move(schema);
     parameters_[component] = std::move(parameter);
   }
   return component_ref("parameters", component);
@@ -91,19 +103,8 @@ void Operations::add(const Rpc& rpc, const std::string& prefix) {
   }
 
   if (added_.count(id)) throw std::runtime_error(where + "the operationId " + id + " is taken");
-  if (!overlay_operations_.contains(id))
-    throw std::runtime_error(where + "no entry in the overlay's operations (its tags)");
-  const Json& extra = overlay_operations_[id];
-  for (const auto& [key, value] : extra.items()) {
-    if (key != "tags" && key != "parameters" && key != "headers")
-      throw std::runtime_error("overlay operations." + id + "." + key +
-                               ": only tags, parameters and headers are known");
-  }
-  if (!extra.contains("tags") || !extra["tags"].is_array() || extra["tags"].empty())
-    throw std::runtime_error("overlay operations." + id + ": no tags");
 
-  for (const auto& name : extra.value("parameters", Json::array()))
-    parameters.push_back(component_ref("parameters", name.get<std::string>()));
+  for (const auto& name : rpc.parameters) parameters.push_back(component_ref("parameters", name));
   parameters.push_back(component_ref("parameters", "OrgId"));
   parameters.push_back(component_ref("parameters", "RequestId"));
   if (rpc.writes) {
@@ -120,7 +121,7 @@ void Operations::add(const Rpc& rpc, const std::string& prefix) {
   Json op = {{"operationId", id},
              {"summary", comment.front()},
              {"description", description},
-             {"tags", extra["tags"]},
+             {"tags", rpc.tags},
              {"parameters", std::move(parameters)}};
 
   // The body: the request without the path's fields. When the path sets every field there is
@@ -140,9 +141,13 @@ void Operations::add(const Rpc& rpc, const std::string& prefix) {
   Json headers = {{"X-Request-Id", component_ref("headers", "XRequestId")}};
   if (about_an_object(*method.output_type())) headers["ETag"] = component_ref("headers", "ETag");
   if (rpc.writes) headers["Idempotent-Replayed"] = component_ref("headers", "IdempotentReplayed");
-  const Json extra_headers = extra.value("headers", Json::object());
-  for (const auto& [name, component] : extra_headers.items())
-    headers[name] = component_ref("headers", component.get<std::string>());
+  for (const auto& name : rpc.answer_headers) {
+    if (headers.contains(name)) throw std::runtime_error(where + name + " is already a header");
+    std::string component;
+    for (char c : name)
+      if (c != '-') component += c;
+    headers[name] = component_ref("headers", component);
+  }
 
   std::map<std::string, Json> answers;
   for (const auto& [status, response] : kEveryCallAnswers)
@@ -165,13 +170,6 @@ void Operations::add(const Rpc& rpc, const std::string& prefix) {
                              paths_[path][rpc.verb]["operationId"].get<std::string>());
   paths_[path][rpc.verb] = std::move(op);
   added_.insert(id);
-}
-
-void Operations::check_overlay_used() const {
-  for (const auto& [id, entry] : overlay_operations_.items()) {
-    if (!added_.count(id))
-      throw std::runtime_error("overlay operations." + id + ": no RPC of that name");
-  }
 }
 
 }  // namespace mu::openapi

@@ -6,7 +6,8 @@
 //   - a write (mu.v1.writes): If-Match and Idempotency-Key, 409, and Idempotent-Replayed on 200;
 //   - an answer about one object (it holds zitadel.v1.ObjectDetails, or a message that does):
 //     ETag on 200;
-//   - the overlay's `operations` entry adds its tags, parameters and 200 headers.
+//   - its options add the rest: openapiv2_operation its tags, mu.v1.parameters and
+//     mu.v1.answer_headers our parameters and 200 headers (the overlay's components).
 #pragma once
 
 #include <string>
@@ -18,26 +19,22 @@ namespace mu::openapi {
 
 class Operations {
  public:
-  // `overlay_operations`: the overlay's entries by operationId; `path_parameters`: the
-  // overlay's schema of a path segment and descriptions by parameter name.
-  Operations(const Json& overlay_operations, const Json& path_parameters, Schemas& schemas);
+  // `path_parameters`: the overlay's descriptions of path parameters by name.
+  Operations(const Json& path_parameters, Schemas& schemas);
 
   // Adds the RPC's operation under `prefix`. Throws when the RPC cannot be described (a path
-  // field the request lacks, fields left over for a call without a body, no comment, no
-  // overlay entry) or its path and verb are taken.
+  // field the request lacks, fields left over for a call without a body, no comment, two path
+  // fields of one name with other rules) or its path and verb are taken.
   void add(const Rpc& rpc, const std::string& prefix);
 
   // The path items made, in the order first added.
   const Json& paths() const { return paths_; }
   // The path parameters' components (PathId, PathUserId, ...).
   const Json& parameters() const { return parameters_; }
-  // Throws when an overlay entry names an operation that was not added.
-  void check_overlay_used() const;
 
  private:
   Json path_parameter(const pb::FieldDescriptor& field);
 
-  const Json& overlay_operations_;
   const Json& path_parameters_;
   Schemas& schemas_;
   Json paths_ = Json::object();

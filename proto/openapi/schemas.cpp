@@ -1,5 +1,6 @@
 #include "proto/openapi/schemas.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace mu::openapi {
@@ -95,6 +96,39 @@ bool says_its_type(const Json& schema) {
   return false;
 }
 
+// validate.rules as JSON Schema keywords: a string's min_len, max_len and in; a repeated field's
+// min_items, max_items and the rules of its items. `item`: the rules are those of one item.
+Json rules_schema(const OptionMessage& rules, const pb::FieldDescriptor& field, bool item,
+                  const std::string& where) {
+  Json out = Json::object();
+  const auto kinds = rules.set_fields();  // one at most: a oneof
+  if (kinds.empty()) return out;
+  const std::string& kind = kinds.front();
+  if (kind == "repeated") {
+    if (!field.is_repeated() || item)
+      throw std::runtime_error(where + "validate.rules.repeated on a field that is not repeated");
+    const auto repeated = *rules.message("repeated");
+    repeated.allow_only({"min_items", "max_items", "items"}, where);
+    if (repeated.has("min_items")) out["minItems"] = repeated.uint64("min_items");
+    if (repeated.has("max_items")) out["maxItems"] = repeated.uint64("max_items");
+    if (const auto items = repeated.message("items")) {
+      Json each = rules_schema(*items, field, true, where);
+      if (!each.empty()) out["items"] = std::move(each);
+    }
+  } else if (kind == "string") {
+    if (field.type() != pb::FieldDescriptor::TYPE_STRING || (field.is_repeated() && !item))
+      throw std::runtime_error(where + "validate.rules.string on a field that is not a string");
+    const auto string = *rules.message("string");
+    string.allow_only({"min_len", "max_len", "in"}, where);
+    if (string.has("min_len")) out["minLength"] = string.uint64("min_len");
+    if (string.has("max_len")) out["maxLength"] = string.uint64("max_len");
+    if (string.has("in")) out["enum"] = string.strings("in");
+  } else {
+    throw std::runtime_error(where + "validate.rules." + kind + " is not described");
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string component_name(const std::string& full_name, const std::string& package) {
@@ -109,8 +143,17 @@ std::string component_name(const std::string& full_name, const std::string& pack
   return out;
 }
 
-Schemas::Schemas(std::set<std::string> always_in_answers)
-    : always_in_answers_(std::move(always_in_answers)) {}
+Schemas::Schemas(const Descriptors& descriptors, std::set<std::string> always_in_answers,
+                 Json rest_fields)
+    : descriptors_(descriptors),
+      always_in_answers_(std::move(always_in_answers)),
+      rest_fields_(std::move(rest_fields)) {}
+
+Json Schemas::rules(const pb::FieldDescriptor& field) const {
+  const auto rules = descriptors_.field_rules(field);
+  if (!rules) return Json::object();
+  return rules_schema(*rules, field, false, field.full_name() + ": ");
+}
 
 void Schemas::declare(const pb::Descriptor& message, Direction direction) {
   if (!used_[direction].insert(&message).second) return;
@@ -173,17 +216,47 @@ Json Schemas::message_schema(const pb::Descriptor& message, Direction direction,
     head += " (from the path)";
   }
   Json schema = {{"type", "object"}, {"description", describe(head + ".", comment_of(message))}};
+  const auto options = descriptors_.message_options(message);
+  const auto left = [&](const pb::FieldDescriptor* field) {
+    for (const auto* p : left_out)
+      if (p == field) return true;
+    return false;
+  };
   Json properties = Json::object();
-  Json required = Json::array();
   for (int i = 0; i < message.field_count(); ++i) {
     const auto& field = *message.field(i);
-    bool from_path = false;
-    for (const auto* p : left_out) from_path = from_path || p == &field;
-    if (from_path) continue;
-    properties[field.json_name()] = field_schema(field, direction);
-    if (direction == Direction::Answer && !field.is_repeated() &&
-        always_in_answers_.count(field.json_name()))
-      required.push_back(field.json_name());
+    if (!left(&field)) properties[field.json_name()] = field_schema(field, direction);
+  }
+  for (const auto& name : options.rest_fields) {
+    const std::string where = message.full_name() + ": mu.v1.rest_fields " + name;
+    if (direction == Direction::Answer)
+      throw std::runtime_error(where + ": the message is in an answer, which never has it");
+    if (!rest_fields_.contains(name))
+      throw std::runtime_error(where + ": not in the overlay's restFields");
+    if (properties.contains(name)) throw std::runtime_error(where + ": a field of the message");
+    if (!says_its_type(rest_fields_[name]))
+      throw std::runtime_error("overlay restFields." + name + ": must say its type");
+    properties[name] = rest_fields_[name];
+    rest_fields_used_.insert(name);
+  }
+
+  // What the message always has: its openapiv2_schema's list (proto names, written as JSON
+  // names; a field the path sets is not in the body), then in answers the fields every
+  // answer carries.
+  Json required = Json::array();
+  for (const auto& name : options.required) {
+    const auto* field = message.FindFieldByName(name);
+    if (!field)
+      throw std::runtime_error(message.full_name() + ": openapiv2_schema requires \"" + name +
+                               "\", which is not a field (proto names)");
+    if (!left(field)) required.push_back(field->json_name());
+  }
+  for (int i = 0; i < message.field_count(); ++i) {
+    const auto& field = *message.field(i);
+    const auto name = field.json_name();
+    if (direction == Direction::Answer && !field.is_repeated() && always_in_answers_.count(name) &&
+        std::find(required.begin(), required.end(), name) == required.end())
+      required.push_back(name);
   }
   schema["properties"] = std::move(properties);
   if (!required.empty()) schema["required"] = std::move(required);
@@ -205,6 +278,8 @@ Json Schemas::field_schema(const pb::FieldDescriptor& field, Direction direction
   if (field.options().deprecated()) schema["deprecated"] = true;
   const auto comment = comment_of(field);
   if (!comment.empty()) schema["description"] = join_paragraphs(comment);
+  // The rules say what the server accepts: answers are described by what it writes.
+  if (direction == Direction::Request) schema.merge_patch(rules(field));
   return schema;
 }
 
@@ -305,6 +380,10 @@ Json Schemas::scalar_ref(const std::string& name) {
 }
 
 Json Schemas::components(const Json& patches) const {
+  for (const auto& [name, schema] : rest_fields_.items()) {
+    if (!rest_fields_used_.count(name))
+      throw std::runtime_error("overlay restFields." + name + ": no message names it");
+  }
   Json out = components_;
   for (const auto& [name, patch] : patches.items()) {
     if (!out.contains(name))

@@ -1,7 +1,9 @@
 // Component schemas from message and enum descriptors, as protojson (grpc-gateway, which
 // ZITADEL's REST side runs) maps them to JSON: lowerCamelCase names, 64-bit integers as
 // decimal strings, enums by name, google.protobuf.Timestamp as an RFC 3339 string, Struct as
-// an object, repeated fields as arrays.
+// an object, repeated fields as arrays. The options say the rest: a request field's
+// validate.rules its limits, a message's openapiv2_schema what it always has (`required`),
+// mu.v1.rest_fields the fields of ours it has beside its own.
 #pragma once
 
 #include <map>
@@ -25,8 +27,10 @@ enum class Direction { Answer, Request };
 
 class Schemas {
  public:
-  // `always_in_answers`: field names that every answer schema with such a field requires.
-  explicit Schemas(std::set<std::string> always_in_answers);
+  // `always_in_answers`: field names that every answer schema with such a field requires;
+  // `rest_fields`: the schemas of the fields that mu.v1.rest_fields name, by name.
+  Schemas(const Descriptors& descriptors, std::set<std::string> always_in_answers,
+          Json rest_fields);
 
   // Says where a message is used (and so every message it holds), before the first ref():
   // a message used in both directions gets two components, the request's named ...Input.
@@ -44,6 +48,10 @@ class Schemas {
   // a property without saying its type, or leaves `required` naming a missing property.
   Json components(const Json& patches) const;
 
+  // The limits of a request field's value that its validate.rules say ({} for none), e.g.
+  // {"minLength": 1, "maxLength": 200}. Throws on a rule it cannot describe.
+  Json rules(const pb::FieldDescriptor& field) const;
+
  private:
   std::string name_of(const pb::Descriptor& message, Direction direction) const;
   Json message_schema(const pb::Descriptor& message, Direction direction,
@@ -54,7 +62,10 @@ class Schemas {
   Json scalar_ref(const std::string& name);
   void add(const std::string& name, const std::string& full_name, Json schema);
 
+  const Descriptors& descriptors_;
   std::set<std::string> always_in_answers_;
+  Json rest_fields_;
+  std::set<std::string> rest_fields_used_;
   std::map<Direction, std::set<const pb::Descriptor*>> used_;
   std::set<const pb::Descriptor*> inlining_;   // nested messages being written out in place
   std::map<std::string, std::string> owners_;  // component name -> what it was made from
@@ -63,7 +74,7 @@ class Schemas {
 
 // The component name of a message or enum: the package's second component (zitadel.user.v1
 // gives "user", zitadel.v1 "v1"), then its name within the package, dots dropped:
-// "userUser", "v1ObjectDetails", "managementUpdateMachineRequest".
+// "userUser", "v1ObjectDetails", "adminListEventsRequest".
 std::string component_name(const std::string& full_name, const std::string& package);
 
 }  // namespace mu::openapi
