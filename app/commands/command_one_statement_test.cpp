@@ -5,7 +5,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "app/commands/fake_command_store.hpp"
+#include "app/commands/fake_command_store_test.hpp"
 
 using namespace mu;
 using namespace mu::commands;

@@ -3,7 +3,7 @@
 // idempotency claim), the one-statement append, and the questions that settle a write
 // whose connection was lost. The core's rules (retries, conflicts, If-Match, settling)
 // are then written once against this interface, and tested against an in-memory fake
-// (fake_command_store.hpp); PostgresCommandStore is the one the service runs.
+// (fake_command_store_test.hpp); PostgresCommandStore is the one the service runs.
 //
 // Errors keep the event store's types: eventstore::ConcurrencyConflict (the head moved),
 // eventstore::UniqueKeyTaken, eventstore::LostAppend, and CommitInDoubt below. Anything
