@@ -12,6 +12,7 @@
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/timestamp.pb.h>
 
+#include "app/handlers/audit_requests.hpp"
 #include "app/handlers/wkt_codec.hpp"
 #include "app/pipeline/preconditions.hpp"
 #include "app/rest/error_body.hpp"
@@ -245,16 +246,6 @@ void member(ScopeKind kind, bool update, const Request& req) {
   commit_scope(scope, aggregate_of(kind), scope.id, domain::decide(scope, cmd));  // no such user
   cmd.user_exists = true;
   commit_scope(scope, aggregate_of(kind), scope.id, domain::decide(scope, cmd));
-}
-
-// A timestamp field of ListEventsRequest, as app/handlers/audit_handlers.cpp reads it.
-std::optional<Error> read_time(bool present, const pb::Timestamp& ts, std::string_view field,
-                               std::optional<domain::Timestamp>& out) {
-  if (!present) return std::nullopt;
-  auto t = handlers::from_proto_timestamp(ts, field);
-  if (!t.ok()) return t.error();
-  out = *t;
-  return std::nullopt;
 }
 
 // The {} segments of a route's template, counted here rather than by the router.
@@ -501,33 +492,10 @@ void process(const mgmt::ListUserChangesRequest& req) {
 }
 
 void process(const admin::ListEventsRequest& req, const api::CallExtras& extras) {
-  // As app/handlers/audit_handlers.cpp's events_query maps the message.
-  domain::EventsQuery q;
-  q.sequence = req.sequence();
-  q.limit = req.limit();
-  q.asc = req.asc();
-  q.editor_user_id = req.editor_user_id();
-  q.event_types.assign(req.event_types().begin(), req.event_types().end());
-  q.aggregate_id = req.aggregate_id();
-  q.aggregate_types.assign(req.aggregate_types().begin(), req.aggregate_types().end());
-  q.resource_owner = req.resource_owner();
-  q.after_position = extras.after_position;
-  std::optional<Error> error;
-  if (req.has_range()) {
-    error = read_time(req.range().has_since(), req.range().since(), "range.since", q.since);
-    if (!error) {
-      error = read_time(req.range().has_until(), req.range().until(), "range.until", q.until);
-    }
-  } else if (req.has_from()) {
-    error = read_time(true, req.from(), "from", q.from);
-  } else {
-    // The deprecated creation_date acts as `from`, as the handler reads it.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-    error = read_time(req.has_creation_date(), req.creation_date(), "creation_date", q.from);
-#pragma GCC diagnostic pop
-  }
-  if (error) return check_error(*error);
+  // The handler's own mapping (app/handlers/audit_requests.cpp).
+  auto query = handlers::events_query(req, extras.after_position);
+  if (!query.ok()) return check_error(query.error());
+  const auto& q = *query;
   if (auto e = domain::validate(q)) return check_error(*e);
   if (q.event_types.size() > domain::kMaxEventTypesFilter ||
       q.aggregate_types.size() > domain::kMaxAggregateTypesFilter) {
