@@ -2,7 +2,7 @@
 """Writes the committed seed corpus, fuzz/corpus/<target>/<name>.
 
 Run it again after changing the list (`python3 fuzz/make_seeds.py`); it rewrites
-the valid_* and bad_* files of the three folders and leaves regress_* alone (those
+the valid_* and bad_* files of the four folders and leaves regress_* alone (those
 are reproducers of past findings, copied from a run's artifacts). The ~200 KB
 deep-nesting bodies are not here: scripts/fuzz.sh generates them into the working
 corpus.
@@ -11,7 +11,11 @@ Each target's input format is described at the top of its fuzz_<target>.cpp:
   decoders  one selector digit, then the body (8: the If-Match header value)
   routes    "METHOD TARGET", optionally a newline and a body
   http      raw bytes of one connection
+  jose      one selector digit, then a JWT (0), a form body (1), an Authorization
+            header value (2), base64 text (3) or a PEM key (4)
 """
+import base64
+import json
 import os
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -165,8 +169,155 @@ def slug(route):
     return "".join(c if c.isalnum() else "_" for c in out).strip("_")
 
 
+# ---- jose ----------------------------------------------------------------------------
+
+# RFC 7515 Appendix A.2: an RS256 JWS that verifies with the target's fixed key.
+RFC7515_JWS = (
+    b"eyJhbGciOiJSUzI1NiJ9"
+    b".eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ"
+    b".cC4hiUPoj9Eetdgtv3hF80EGrhuB__dzERat0XF9g2VtQgr9PJbu3XOiZj5RZmh7AAuHIm4Bh-0Qc_lF5YKt_O8W2Fp"
+    b"5jujGbds9uJdbF9CUAr7t1dnZcAcQjbKBYNX4BAynRFdiuB--f_nZLgrnbyTyWzO75vRK5h6xBArLIARNPvkSjtQBMHlb"
+    b"1L07Qe7K0GarZRmB_eSN9383LcOLn6_dO--xi12jzDwusC-eOkHWEsqtFZESc6BfI7noOPqvhJ1phCnvWh6IeYI2w9QOY"
+    b"EUipUTI8np6LbgGY9Fs98rqVt5AXLIhWkWywlVmtVrBp0igcN_IoypGlUPQGe77Rw")
+
+# The same key as the openssl command writes it (PKIX and PKCS#1 public, PKCS#1 and PKCS#8
+# private); domain/rfc7515_key_test.hpp holds the same texts.
+RFC7515_PEMS = {
+    "public_pkix": (
+        b"-----BEGIN PUBLIC KEY-----\n"
+        b"MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAofgWCuLjybRlzo0tZWJj\n"
+        b"NiuSfb4p4fAkd/wWJcyQoTbji9k0l8W26mPddxHmfHQp+Vaw+4qPCJrcS2mJPMEz\n"
+        b"P1Pt0Bm4d4QlL+yRT+SFd2lZS+pCgNMsD1W/YpRPEwOWvG6b32690r2jZ47soMZo\n"
+        b"9wGzjb/7OMg0LOL+bSf63kpaSHSXndS5z5rexMdbBYUsLA9e+KXBdQOS+UTo7WTB\n"
+        b"EMa2R2CapHg665xsmtdVMTBQY4uDZlxvb3qCo5ZwKh9kG4LT6/I5IhlJH7aGhyxX\n"
+        b"FvUK+DWNmoudF8NAco9/h9iaGNj8q2ethFkMLs91kzk2PAcDTW9gb54h4FRWyuXp\n"
+        b"oQIDAQAB\n"
+        b"-----END PUBLIC KEY-----\n"),
+    "public_pkcs1": (
+        b"-----BEGIN RSA PUBLIC KEY-----\n"
+        b"MIIBCgKCAQEAofgWCuLjybRlzo0tZWJjNiuSfb4p4fAkd/wWJcyQoTbji9k0l8W2\n"
+        b"6mPddxHmfHQp+Vaw+4qPCJrcS2mJPMEzP1Pt0Bm4d4QlL+yRT+SFd2lZS+pCgNMs\n"
+        b"D1W/YpRPEwOWvG6b32690r2jZ47soMZo9wGzjb/7OMg0LOL+bSf63kpaSHSXndS5\n"
+        b"z5rexMdbBYUsLA9e+KXBdQOS+UTo7WTBEMa2R2CapHg665xsmtdVMTBQY4uDZlxv\n"
+        b"b3qCo5ZwKh9kG4LT6/I5IhlJH7aGhyxXFvUK+DWNmoudF8NAco9/h9iaGNj8q2et\n"
+        b"hFkMLs91kzk2PAcDTW9gb54h4FRWyuXpoQIDAQAB\n"
+        b"-----END RSA PUBLIC KEY-----\n"),
+    "private_pkcs1": (
+        b"-----BEGIN RSA PRIVATE KEY-----\n"
+        b"MIIEowIBAAKCAQEAofgWCuLjybRlzo0tZWJjNiuSfb4p4fAkd/wWJcyQoTbji9k0\n"
+        b"l8W26mPddxHmfHQp+Vaw+4qPCJrcS2mJPMEzP1Pt0Bm4d4QlL+yRT+SFd2lZS+pC\n"
+        b"gNMsD1W/YpRPEwOWvG6b32690r2jZ47soMZo9wGzjb/7OMg0LOL+bSf63kpaSHSX\n"
+        b"ndS5z5rexMdbBYUsLA9e+KXBdQOS+UTo7WTBEMa2R2CapHg665xsmtdVMTBQY4uD\n"
+        b"Zlxvb3qCo5ZwKh9kG4LT6/I5IhlJH7aGhyxXFvUK+DWNmoudF8NAco9/h9iaGNj8\n"
+        b"q2ethFkMLs91kzk2PAcDTW9gb54h4FRWyuXpoQIDAQABAoIBABKucaRpzQorw35S\n"
+        b"bEUAVx8dYXUdZOlJcHtiWQ+dC6V8ljxAHj/PLyzTveyI5QO/xkObCyjIL303l2cf\n"
+        b"UhPu2MFaJdjVzqACXuOrLot/eSFvxjvqVidTtAZExqFRJ9mylUVAoLvhowVWmC1O\n"
+        b"n95fZCXxTUtxNEG1Xcc7m0rtzJKs45J+N/V9DP1edYH6USyPSWGp6wuA+KgHRnKK\n"
+        b"Vf9GRx80JQY7nVNkL17eHoTWEwga+lwi0FEoW9Y7lDtWXYmKBWhUE+U8PGxlJf8f\n"
+        b"40493HDw1WRQ/aSLoS4QTp3rn7gYgeHEvfJdkkf0UMhlknlo53M09EFPdadQ4TlU\n"
+        b"bjqKc50CgYEA4BzEEOtIpmVdVEZNCqS7baC4crd0pqnRH/5IB3jw3bcxGn6QLvnE\n"
+        b"tfdUdiYrqBdss1l58BQ3KhooKeQTa9AB0Hw/Py5PJdTJNPY8cQn7ouZ2KKDcmnPG\n"
+        b"BY5t7yLc1QlQ5xHdwW1VhvKn+nXqhJTBgIPgtldC+KDV5z+y2XDwGUcCgYEAuQPE\n"
+        b"fgmVtjL0Uyyx88GZFF1fOunH3+7cepKmtH4pxhtCoHqpWmT8YAmZxaewHgHAjLYs\n"
+        b"p1ZSe7zFYHj7C6ul7TjeLQeZD/YwD66t62wDmpe/HlB+TnBA+njbglfIsRLtXlnD\n"
+        b"zQkv5dTltRJ11BKBBypeeF6689rjcJIDEz9RWdcCgYAHAp9XcCSrn8wVkMVkKdb7\n"
+        b"DOX4IKjzdahm+ctDAJN4O/y7OW5FKebvUjdAIt2GuoTZ71iTG+7F0F+lP88jtjP4\n"
+        b"U4qe7VHoewl4MKOfXZKTe+YCS1XbNvfgwJ3Ltyl1OH9hWvu2yza7q+d5PCsDzqtm\n"
+        b"27kxuvULVeya+TEdAB1ijQKBgQCH/3r6YrVH/uCWGy6bzV1nGNOdjKc9tmkfOJmN\n"
+        b"54dxdixdpozCQ6U4OxZrsj3FcOhHBsqAHvX2uuYjagqvo3cOj1TRqNocX40omfCC\n"
+        b"Mx3bD1yPPf/6TI2XECva/ggqEY2mYzmIiA5LVVmc5nrybr+lssFKneeyxN2Wq93S\n"
+        b"0iJMdQKBgCGHewxzoa1r8ZMD0LETNrToK423K377UCYqXfg5XMclbrjPbEC3YI1Z\n"
+        b"NqMtuhdBJqUnBi6tjKMF+34Xf0CUN8ncuXGO2CAYvO8PdyCixHX52ybaDjy1FtCE\n"
+        b"6yUXjoKNXKvUm7MWGsAYH6f4IegOetN5NvmUMFStCSkh7ixZLkN1\n"
+        b"-----END RSA PRIVATE KEY-----\n"),
+    "private_pkcs8": (
+        b"-----BEGIN PRIVATE KEY-----\n"
+        b"MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQCh+BYK4uPJtGXO\n"
+        b"jS1lYmM2K5J9vinh8CR3/BYlzJChNuOL2TSXxbbqY913EeZ8dCn5VrD7io8ImtxL\n"
+        b"aYk8wTM/U+3QGbh3hCUv7JFP5IV3aVlL6kKA0ywPVb9ilE8TA5a8bpvfbr3SvaNn\n"
+        b"juygxmj3AbONv/s4yDQs4v5tJ/reSlpIdJed1LnPmt7Ex1sFhSwsD174pcF1A5L5\n"
+        b"ROjtZMEQxrZHYJqkeDrrnGya11UxMFBji4NmXG9veoKjlnAqH2QbgtPr8jkiGUkf\n"
+        b"toaHLFcW9Qr4NY2ai50Xw0Byj3+H2JoY2PyrZ62EWQwuz3WTOTY8BwNNb2BvniHg\n"
+        b"VFbK5emhAgMBAAECggEAEq5xpGnNCivDflJsRQBXHx1hdR1k6Ulwe2JZD50LpXyW\n"
+        b"PEAeP88vLNO97IjlA7/GQ5sLKMgvfTeXZx9SE+7YwVol2NXOoAJe46sui395IW/G\n"
+        b"O+pWJ1O0BkTGoVEn2bKVRUCgu+GjBVaYLU6f3l9kJfFNS3E0QbVdxzubSu3Mkqzj\n"
+        b"kn439X0M/V51gfpRLI9JYanrC4D4qAdGcopV/0ZHHzQlBjudU2QvXt4ehNYTCBr6\n"
+        b"XCLQUShb1juUO1ZdiYoFaFQT5Tw8bGUl/x/jTj3ccPDVZFD9pIuhLhBOneufuBiB\n"
+        b"4cS98l2SR/RQyGWSeWjnczT0QU91p1DhOVRuOopznQKBgQDgHMQQ60imZV1URk0K\n"
+        b"pLttoLhyt3SmqdEf/kgHePDdtzEafpAu+cS191R2JiuoF2yzWXnwFDcqGigp5BNr\n"
+        b"0AHQfD8/Lk8l1Mk09jxxCfui5nYooNyac8YFjm3vItzVCVDnEd3BbVWG8qf6deqE\n"
+        b"lMGAg+C2V0L4oNXnP7LZcPAZRwKBgQC5A8R+CZW2MvRTLLHzwZkUXV866cff7tx6\n"
+        b"kqa0finGG0KgeqlaZPxgCZnFp7AeAcCMtiynVlJ7vMVgePsLq6XtON4tB5kP9jAP\n"
+        b"rq3rbAOal78eUH5OcED6eNuCV8ixEu1eWcPNCS/l1OW1EnXUEoEHKl54Xrrz2uNw\n"
+        b"kgMTP1FZ1wKBgAcCn1dwJKufzBWQxWQp1vsM5fggqPN1qGb5y0MAk3g7/Ls5bkUp\n"
+        b"5u9SN0Ai3Ya6hNnvWJMb7sXQX6U/zyO2M/hTip7tUeh7CXgwo59dkpN75gJLVds2\n"
+        b"9+DAncu3KXU4f2Fa+7bLNrur53k8KwPOq2bbuTG69QtV7Jr5MR0AHWKNAoGBAIf/\n"
+        b"evpitUf+4JYbLpvNXWcY052Mpz22aR84mY3nh3F2LF2mjMJDpTg7FmuyPcVw6EcG\n"
+        b"yoAe9fa65iNqCq+jdw6PVNGo2hxfjSiZ8IIzHdsPXI89//pMjZcQK9r+CCoRjaZj\n"
+        b"OYiIDktVWZzmevJuv6WywUqd57LE3Zar3dLSIkx1AoGAIYd7DHOhrWvxkwPQsRM2\n"
+        b"tOgrjbcrfvtQJipd+DlcxyVuuM9sQLdgjVk2oy26F0EmpScGLq2MowX7fhd/QJQ3\n"
+        b"ydy5cY7YIBi87w93IKLEdfnbJtoOPLUW0ITrJReOgo1cq9SbsxYawBgfp/gh6A56\n"
+        b"03k2+ZQwVK0JKSHuLFkuQ3U=\n"
+        b"-----END PRIVATE KEY-----\n"),
+}
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=")
+
+
+def jwt(header, claims, signature=b"\x01" * 256):
+    def part(v):
+        return b64url(v if isinstance(v, bytes) else json.dumps(v, separators=(",", ":")).encode())
+    return part(header) + b"." + part(claims) + b"." + b64url(signature)
+
+
+ASSERTION = {"iss": USER, "sub": USER, "aud": "http://127.0.0.1:8080", "iat": 1300819000,
+             "exp": 1300822600}
+
+JOSE_VALID = {
+    "jwt_rfc7515_a2": b"0" + RFC7515_JWS,
+    "jwt_assertion": b"0" + jwt({"alg": "RS256", "kid": TOKEN}, ASSERTION),
+    "jwt_assertion_aud_array": b"0" + jwt({"alg": "RS256", "kid": TOKEN, "typ": "JWT"},
+                                          dict(ASSERTION, aud=["x", "http://127.0.0.1:8080"], nbf=1300819000, jti="j")),
+    "form_client_credentials": b"1grant_type=client_credentials&scope=openid+urn%3Azitadel%3Aiam%3Aorg%3Aproject%3Aid%3Azitadel%3Aaud&client_id=deploy-bot&client_secret=abc",
+    "form_jwt_bearer": b"1grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=" + RFC7515_JWS,
+    "form_introspect": b"1token=abc&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion=" + RFC7515_JWS,
+    "basic": b"2Basic " + base64.b64encode(b"deploy-bot:s3cret"),
+    "basic_escaped": b"2basic  " + base64.b64encode(b"my%3Abot:a%2Bb+c"),
+    "base64url": b"3Zm9vYmE",
+    "base64": b"3Zm9vYg==",
+}
+JOSE_BAD = {
+    "jwt_alg_none": b"0" + jwt({"alg": "none"}, ASSERTION, b""),
+    "jwt_hs256": b"0" + jwt({"alg": "HS256", "typ": "JWT"}, ASSERTION, b"\x02" * 32),
+    "jwt_crit": b"0" + jwt({"alg": "RS256", "crit": ["b64"], "b64": False}, ASSERTION),
+    "jwt_duplicate_alg": b"0" + jwt(b'{"alg":"RS256","alg":"none"}', ASSERTION),
+    "jwt_duplicate_claim": b"0" + jwt({"alg": "RS256"}, b'{"sub":"1","sub":"2"}'),
+    "jwt_padding": b"0" + RFC7515_JWS.replace(b".", b"=.", 1),
+    "jwt_standard_alphabet": b"0" + RFC7515_JWS.replace(b"_", b"/"),
+    "jwt_four_parts": b"0" + RFC7515_JWS + b".x",
+    "jwt_exp_float": b"0" + jwt({"alg": "RS256"}, dict(ASSERTION, exp=1300822600.5)),
+    "jwt_exp_string": b"0" + jwt({"alg": "RS256"}, dict(ASSERTION, exp="1300822600")),
+    "jwt_iss_not_sub": b"0" + jwt({"alg": "RS256"}, dict(ASSERTION, sub="1")),
+    "jwt_deep_header": b"0" + jwt(b'{"alg":"RS256","x":' + b"[" * 5000 + b"]" * 5000 + b"}", ASSERTION),
+    "jwt_oversized": b"0" + jwt({"alg": "RS256"}, dict(ASSERTION, pad="x" * 16384)),
+    "form_duplicate": b"1grant_type=a&grant_type=b",
+    "form_bad_escape": b"1a=%4g&b=%",
+    "form_empty_name": b"1=x&&a",
+    "form_nul": b"1a=%00",
+    "form_invalid_utf8": b"1a=%C0%AF",
+    "basic_no_colon": b"2Basic " + base64.b64encode(b"nocolon"),
+    "basic_unpadded": b"2Basic aWQ6cw",
+    "base64_stray_bits": b"3Zh",
+    "base64_padding_inside": b"3Zm8=Zm8=",
+    "key_not_pem": b"4-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n",
+    "key_encrypted": b"4-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,0123456789ABCDEF0123456789ABCDEF\n\nMAA=\n-----END RSA PRIVATE KEY-----\n",
+}
+
+
 def main():
-    for target in ("decoders", "routes", "http"):
+    for target in ("decoders", "routes", "http", "jose"):
         folder = os.path.join(HERE, "corpus", target)
         for name in os.listdir(folder) if os.path.isdir(folder) else []:
             if name.startswith(("valid_", "bad_")):
@@ -247,6 +398,14 @@ def main():
     for name, body in BAD_BODIES:
         write("http", f"bad_{name}",
               http_request("POST", b"/management/v1/users/machine", body))
+
+    # jose
+    for name, data in JOSE_VALID.items():
+        write("jose", f"valid_{name}", data)
+    for name, pem in RFC7515_PEMS.items():
+        write("jose", f"valid_key_rfc7515_{name}", b"4" + pem)
+    for name, data in JOSE_BAD.items():
+        write("jose", f"bad_{name}", data)
 
 
 if __name__ == "__main__":

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # libFuzzer targets of everything a request goes through before the database:
-# the REST body decoders (decoders), the router and path ids (routes), and raw
-# HTTP through Beast's parser (http). See docs/fuzzing.md.
+# the REST body decoders (decoders), the router and path ids (routes), raw
+# HTTP through Beast's parser (http), and what the OAuth endpoints read (jose:
+# JWTs, forms, Basic credentials, RSA key PEM). See docs/fuzzing.md.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-TARGETS=(decoders routes http)
+TARGETS=(decoders routes http jose)
 BUILD_DIR=${MU_FUZZ_BUILD_DIR:-$MU_ROOT/build-fuzz}
 SOURCE_DIR=${MU_FUZZ_SOURCE:-}
 DICT=$MU_ROOT/fuzz/fuzz.dict
@@ -31,7 +32,7 @@ usage: scripts/fuzz.sh COMMAND [ARGS] [OPTIONS]
                      app/ or domain/), with the smallest reproducer of each
 
 options:
-  --target NAME      only this target (decoders, routes, http); repeatable
+  --target NAME      only this target (decoders, routes, http, jose); repeatable
   --keep-going       run/smoke: do not stop at the first crash (libFuzzer's -fork=1 with
                      -ignore_crashes/-ignore_timeouts/-ignore_ooms); every crash is saved
   --strict           also check what the hardening is to guarantee (MU_FUZZ_STRICT=1:

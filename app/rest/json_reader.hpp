@@ -1,7 +1,6 @@
 // Reading a request body as JSON, as strictly as ZITADEL's protojson decoder and
-// PostgreSQL need: bounded nesting, no duplicate keys, no byte-order mark, no NUL
-// in strings, no numbers outside double's range. Pure and bounded: it never
-// recurses on the input's depth and never echoes unbounded input in its errors.
+// PostgreSQL need: the domain's strict reader (domain/strict_json.hpp), whose messages
+// name the text "request body".
 #pragma once
 
 #include <cstddef>
@@ -11,18 +10,18 @@
 #include <nlohmann/json.hpp>
 
 #include "domain/result.hpp"
+#include "domain/strict_json.hpp"
 
 namespace mu::rest {
 
-// Deeper than this is refused. ZITADEL's messages need 3; protojson's own limit is 100.
-inline constexpr std::size_t kMaxJsonDepth = 100;
+inline constexpr std::size_t kMaxJsonDepth = domain::kMaxJsonDepth;
 
 // The body as a JSON value (of any type), or InvalidArgument saying what is wrong
 // and at which byte.
-domain::Result<nlohmann::json> read_json(std::string_view body);
+inline domain::Result<nlohmann::json> read_json(std::string_view body) {
+  return domain::read_strict_json(body, "request body");
+}
 
-// At most `max_bytes` of `text`, cut on a UTF-8 character boundary, with "..."
-// when cut: for quoting input in error messages.
-std::string excerpt(std::string_view text, std::size_t max_bytes = 64);
+using domain::excerpt;
 
 }  // namespace mu::rest

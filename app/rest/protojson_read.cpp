@@ -26,7 +26,8 @@ domain::Result<json> parse_message(std::string_view body) {
 
 namespace {
 
-using Error = std::optional<domain::Error>;
+// Not "Error": in a unity batch this namespace is rest_api.cpp's too, where Error is domain's.
+using FillError = std::optional<domain::Error>;
 using FD = pb::FieldDescriptor;
 
 // The field's value, or nullptr when absent or null. Both spellings at once is
@@ -96,9 +97,9 @@ std::optional<long double> integer(const json& v, long double min, long double m
 }
 
 // One value of field f (an element, for a repeated field) into the message.
-Error put_value(const json& v, const FD& f, pb::Message& out);
+FillError put_value(const json& v, const FD& f, pb::Message& out);
 
-Error put_message(const json& v, const FD& f, pb::Message& into) {
+FillError put_message(const json& v, const FD& f, pb::Message& into) {
   if (is_timestamp(f)) {
     if (!v.is_string()) return wrong_type(f, "timestamp", v);
     auto t = domain::parse_rfc3339(v.get<std::string>());
@@ -119,7 +120,7 @@ Error put_message(const json& v, const FD& f, pb::Message& into) {
   return fill_message(v, into);
 }
 
-Error put_value(const json& v, const FD& f, pb::Message& out) {
+FillError put_value(const json& v, const FD& f, pb::Message& out) {
   const auto* r = out.GetReflection();
   const bool rep = f.is_repeated();
   // The repeated field's whole value is quoted in its errors, as before.
@@ -155,7 +156,7 @@ bool scalar_fits(const json& v, const FD& f) {
   }
 }
 
-Error put_number(const json& v, const FD& f, pb::Message& out, const json& quoted) {
+FillError put_number(const json& v, const FD& f, pb::Message& out, const json& quoted) {
   const auto* r = out.GetReflection();
   const bool rep = f.is_repeated();
   const auto bad = [&] { return wrong_type(f, type_name(f), quoted); };
@@ -228,7 +229,7 @@ Error put_number(const json& v, const FD& f, pb::Message& out, const json& quote
   }
 }
 
-Error put_field(const json& v, const FD& f, pb::Message& out) {
+FillError put_field(const json& v, const FD& f, pb::Message& out) {
   if (f.is_map()) {
     return domain::Error{domain::Code::Internal, "",
                          "field " + f.json_name() + " is a map, which REST does not read"};

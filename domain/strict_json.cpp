@@ -1,10 +1,10 @@
-#include "app/rest/json_reader.hpp"
+#include "domain/strict_json.hpp"
 
 #include <cmath>
 #include <optional>
 #include <vector>
 
-namespace mu::rest {
+namespace mu::domain {
 
 namespace {
 
@@ -14,6 +14,8 @@ using nlohmann::json;
 // refusing what protojson or PostgreSQL would refuse as soon as it is seen.
 class StrictBuilder {
  public:
+  explicit StrictBuilder(std::string_view what) : what_(what) {}
+
   using number_integer_t = json::number_integer_t;
   using number_unsigned_t = json::number_unsigned_t;
   using number_float_t = json::number_float_t;
@@ -58,7 +60,8 @@ class StrictBuilder {
     std::string what = e.what();
     if (auto at = what.find("; last read"); at != std::string::npos) what.resize(at);
     if (auto at = what.find(": "); at != std::string::npos) what.erase(0, at + 2);
-    error_ = "invalid JSON in request body at byte " + std::to_string(position) + ": " + what;
+    error_ = "invalid JSON in " + std::string(what_) + " at byte " + std::to_string(position) +
+             ": " + what;
     return false;
   }
 
@@ -78,7 +81,7 @@ class StrictBuilder {
 
   bool open(json container) {
     if (stack_.size() >= kMaxJsonDepth) {
-      return fail("request body is nested deeper than " + std::to_string(kMaxJsonDepth) +
+      return fail(std::string(what_) + " is nested deeper than " + std::to_string(kMaxJsonDepth) +
                   " levels");
     }
     stack_.push_back({std::move(container), {}});
@@ -106,6 +109,7 @@ class StrictBuilder {
     return true;
   }
 
+  std::string_view what_;
   std::vector<Frame> stack_;
   json root_;
   std::optional<std::string> error_;
@@ -121,18 +125,18 @@ std::string excerpt(std::string_view text, std::size_t max_bytes) {
   return std::string(text.substr(0, cut)) + "...";
 }
 
-domain::Result<nlohmann::json> read_json(std::string_view body) {
+Result<nlohmann::json> read_strict_json(std::string_view text, std::string_view what) {
   // nlohmann skips a byte-order mark silently; protojson refuses it.
-  if (body.starts_with("\xEF\xBB\xBF")) {
-    return domain::invalid_argument("request body starts with a byte-order mark (U+FEFF)");
+  if (text.starts_with("\xEF\xBB\xBF")) {
+    return invalid_argument(std::string(what) + " starts with a byte-order mark (U+FEFF)");
   }
-  StrictBuilder builder;
-  const bool ok = json::sax_parse(body.begin(), body.end(), &builder, json::input_format_t::json,
+  StrictBuilder builder(what);
+  const bool ok = json::sax_parse(text.begin(), text.end(), &builder, json::input_format_t::json,
                                   /*strict=*/true, /*ignore_comments=*/false);
   if (!ok || builder.error()) {
-    return domain::invalid_argument(builder.error().value_or("invalid JSON in request body"));
+    return invalid_argument(builder.error().value_or("invalid JSON in " + std::string(what)));
   }
   return builder.take();
 }
 
-}  // namespace mu::rest
+}  // namespace mu::domain
