@@ -243,7 +243,7 @@ TEST_CASE("openapi-gen: every RPC is one operation with its options' verb, path 
   }
   // No operation under a prefix that is not an RPC.
   CHECK(operations.size() == rpcs);
-  CHECK(rpcs == 22);
+  CHECK(rpcs == 28);
 }
 
 TEST_CASE("openapi-gen: a path {user_id} is the required path parameter userId, not a body field") {
@@ -450,4 +450,11 @@ TEST_CASE("openapi-gen: path fields of one name share a parameter only where the
   CHECK(schema_of(lock)["maxLength"] == 100);
   CHECK(schema_of(unlock)["maxLength"] == 200);
 
+  // The real protos: GenerateMachineSecret's user_id has min_len 1 alone, as in ZITADEL.
+  const auto operations = gen_test_operations();
+  const auto& generate = operations.at("GenerateMachineSecret").at(0).op["parameters"][0];
+  const auto& update = operations.at("UpdateMachine").at(0).op["parameters"][0];
+  CHECK(generate["$ref"] != update["$ref"]);
+  CHECK_FALSE(gen_test_resolve(generate)["schema"].contains("maxLength"));
+  CHECK(gen_test_resolve(update)["schema"]["maxLength"] == 200);
 }
