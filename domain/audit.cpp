@@ -11,7 +11,7 @@ namespace {
 
 // English texts in the style of ZITADEL's i18n (en.yaml, "EventTypes" and
 // "AggregateTypes") for the types this service writes.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 16> kEventTexts{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 20> kEventTexts{{
     {"user.machine.added", "Technical user added"},
     {"user.machine.changed", "Technical user changed"},
     {"user.deactivated", "User deactivated"},
@@ -21,6 +21,10 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 16> kEventTe
     {"user.removed", "User removed"},
     {"user.personal.access.token.added", "Personal Access Token added"},
     {"user.personal.access.token.removed", "Personal Access Token removed"},
+    {"user.machine.secret.set", "Secret set"},
+    {"user.machine.secret.removed", "Secret removed"},
+    {"user.machine.key.added", "Key added"},
+    {"user.machine.key.removed", "Key removed"},
     {"org.added", "Organization created"},
     {"org.member.added", "Organization member added"},
     {"org.member.changed", "Organization member changed"},

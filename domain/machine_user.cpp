@@ -77,6 +77,17 @@ void apply(MachineUser& user, const StoredEvent& e) {
   } else if (e.type == event_type::kRemoved) {
     user.state = UserState::Deleted;
     user.tokens.clear();
+    user.has_secret = false;
+    user.keys.clear();
+  } else if (e.type == event_type::kSecretSet) {
+    user.has_secret = true;
+  } else if (e.type == event_type::kSecretRemoved) {
+    user.has_secret = false;
+  } else if (e.type == event_type::kKeyAdded) {
+    auto expiration = parse_rfc3339(payload_string(p, "expirationDate", ""));
+    user.keys[payload_string(p, "keyId", "")] = expiration.value_or(kNoExpiration);
+  } else if (e.type == event_type::kKeyRemoved) {
+    user.keys.erase(payload_string(p, "keyId", ""));
   } else if (e.type == event_type::kPatAdded) {
     auto expiration = parse_rfc3339(payload_string(p, "expiration", ""));
     user.tokens[payload_string(p, "tokenId", "")] = expiration.value_or(kNoExpiration);
@@ -99,6 +110,8 @@ MachineUser reduce(const std::vector<StoredEvent>& events) {
 nlohmann::json to_snapshot(const MachineUser& u) {
   nlohmann::json tokens = nlohmann::json::object();
   for (const auto& [id, expiration] : u.tokens) tokens[id] = to_unix_micros(expiration);
+  nlohmann::json keys = nlohmann::json::object();
+  for (const auto& [id, expiration] : u.keys) keys[id] = to_unix_micros(expiration);
   return {{"id", u.id},
           {"owner", u.owner},
           {"userName", u.user_name},
@@ -107,7 +120,9 @@ nlohmann::json to_snapshot(const MachineUser& u) {
           {"accessTokenType", static_cast<int>(u.access_token_type)},
           {"state", static_cast<int>(u.state)},
           {"sequence", u.sequence},
-          {"tokens", tokens}};
+          {"tokens", tokens},
+          {"hasSecret", u.has_secret},
+          {"keys", keys}};
 }
 
 std::optional<MachineUser> from_snapshot(const nlohmann::json& s, int revision) {
@@ -124,6 +139,10 @@ std::optional<MachineUser> from_snapshot(const nlohmann::json& s, int revision) 
     u.sequence = s.at("sequence").get<std::uint64_t>();
     for (const auto& [id, expiration] : s.at("tokens").items()) {
       u.tokens[id] = from_unix_micros(expiration.get<long long>());
+    }
+    u.has_secret = s.at("hasSecret").get<bool>();
+    for (const auto& [id, expiration] : s.at("keys").items()) {
+      u.keys[id] = from_unix_micros(expiration.get<long long>());
     }
     return u;
   } catch (const nlohmann::json::exception&) {

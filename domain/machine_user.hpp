@@ -28,9 +28,17 @@ inline constexpr std::string_view kUnlocked = "user.unlocked";
 inline constexpr std::string_view kRemoved = "user.removed";
 inline constexpr std::string_view kPatAdded = "user.personal.access.token.added";
 inline constexpr std::string_view kPatRemoved = "user.personal.access.token.removed";
+inline constexpr std::string_view kSecretSet = "user.machine.secret.set";
+inline constexpr std::string_view kSecretRemoved = "user.machine.secret.removed";
+inline constexpr std::string_view kKeyAdded = "user.machine.key.added";
+inline constexpr std::string_view kKeyRemoved = "user.machine.key.removed";
 }  // namespace event_type
 // PAT payloads: added {"tokenId", "expiration" (RFC 3339), "tokenHash" (hex SHA-256 of the
 // token; the token itself is never stored)}; removed {"tokenId"}.
+// Credential payloads (ZITADEL's): secret set {"hashedSecret"} (the salted hash alone, see
+// client_secret.hpp), secret removed {}; key added {"keyId", "type" (1: JSON),
+// "expirationDate" (RFC 3339), "publicKey" (the PKIX PEM, base64 as ZITADEL's []byte)};
+// key removed {"keyId"}. The commands are in machine_credentials.hpp.
 
 // zitadel.user.v1.AccessTokenType; the numbers are the wire values.
 enum class AccessTokenType { Bearer = 0, Jwt = 1 };
@@ -60,6 +68,8 @@ struct MachineUser {
   UserState state = UserState::Unspecified;
   std::uint64_t sequence = 0;
   std::map<std::string, Timestamp> tokens;  // personal access token id -> expiration
+  bool has_secret = false;                  // a client secret is set (its hash is not kept here)
+  std::map<std::string, Timestamp> keys;    // machine key id -> expiration
   // No other dates: no decision needs them. Dates a call returns come from the read
   // model, whose values the database's clock sets (events' created_at).
 
@@ -79,7 +89,7 @@ MachineUser reduce(const std::vector<StoredEvent>& events);
 // The write model as stored beside the stream head (the snapshot), so that a
 // command loads its state with one read. A snapshot of another revision is
 // ignored and the stream replayed instead.
-inline constexpr int kMachineUserSnapshotRevision = 2;  // 2: with tokens
+inline constexpr int kMachineUserSnapshotRevision = 3;  // 2: with tokens; 3: secret, keys
 nlohmann::json to_snapshot(const MachineUser& user);
 std::optional<MachineUser> from_snapshot(const nlohmann::json& snapshot, int revision);
 

@@ -22,4 +22,14 @@ std::optional<Error> check_length(std::string_view request, std::string_view fie
   return invalid_argument(std::move(msg));
 }
 
+std::optional<Error> check_min_length(std::string_view request, std::string_view field,
+                                      std::string_view value, std::size_t min) {
+  const auto n = count_code_points(value);
+  if (n && *n >= min) return std::nullopt;
+  std::string msg = "invalid " + std::string(request) + "." + std::string(field) + ": ";
+  msg += n ? "value length must be at least " + std::to_string(min) + " runes"
+           : std::string("value must be a valid UTF-8 string");
+  return invalid_argument(std::move(msg));
+}
+
 }  // namespace mu::domain

@@ -13,6 +13,9 @@ namespace mu::domain {
 
 std::optional<Error> check_length(std::string_view request, std::string_view field,
                                   std::string_view value, std::size_t min, std::size_t max);
+// A rule with min_len alone: "value length must be at least 1 runes".
+std::optional<Error> check_min_length(std::string_view request, std::string_view field,
+                                      std::string_view value, std::size_t min);
 
 // The first error of a list of checks, each a callable returning optional<Error>.
 template <class... Checks>

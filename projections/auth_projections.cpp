@@ -5,6 +5,7 @@
 
 #include "domain/machine_user.hpp"
 #include "domain/org.hpp"
+#include "domain/sha256.hpp"
 
 namespace mu::projections {
 namespace {
@@ -18,6 +19,10 @@ constexpr const char* kMemberRemoved = "mu_auth_member_removed";
 constexpr const char* kPatAdded = "mu_auth_pat_added";
 constexpr const char* kPatRemoved = "mu_auth_pat_removed";
 constexpr const char* kUserRemoved = "mu_auth_user_removed";
+constexpr const char* kKeyAdded = "mu_auth_key_added";
+constexpr const char* kKeyRemoved = "mu_auth_key_removed";
+constexpr const char* kSecretSet = "mu_auth_secret_set";
+constexpr const char* kSecretRemoved = "mu_auth_secret_removed";
 constexpr const char* kAdvance = "mu_auth_advance";
 constexpr const char* kInlineCheckpoint = "mu_auth_inline_checkpoint";
 constexpr const char* kFindOrg = "mu_auth_find_org";
@@ -63,13 +68,34 @@ constexpr const char* kPatAddedSql =
 constexpr const char* kPatRemovedSql =
     "DELETE FROM pats_read_model WHERE user_id = $1 AND token_id = $2 AND sequence < $3";
 
-// A removed user's id may be added again later: none of its tokens or grants may survive.
-// The memberships' sequences belong to other streams, so that delete has no guard.
+// A key seen before means the event was reduced.
+constexpr const char* kKeyAddedSql =
+    "INSERT INTO machine_keys_read_model (user_id, id, owner, type, expiration, public_key, "
+    "creation_date, change_date, sequence) VALUES ($1, $2, $3, $4::smallint, " MU_TS(
+        5) ", $6, " MU_TS(7) ", " MU_TS(7) ", $8) ON CONFLICT DO NOTHING";
+
+constexpr const char* kKeyRemovedSql =
+    "DELETE FROM machine_keys_read_model WHERE user_id = $1 AND id = $2 AND sequence < $3";
+
+// A second secret replaces the first, unless the row is newer.
+constexpr const char* kSecretSetSql =
+    "INSERT INTO machine_secrets_read_model (user_id, owner, secret_hash, change_date, sequence) "
+    "VALUES ($1, $2, $3, " MU_TS(4) ", $5) ON CONFLICT (user_id) DO UPDATE SET "
+    "secret_hash = excluded.secret_hash, change_date = excluded.change_date, "
+    "sequence = excluded.sequence WHERE machine_secrets_read_model.sequence < excluded.sequence";
+
+constexpr const char* kSecretRemovedSql =
+    "DELETE FROM machine_secrets_read_model WHERE user_id = $1 AND sequence < $2";
+
+// A removed user's id may be added again later: none of its tokens, keys, secret or grants
+// may survive. The memberships' sequences belong to other streams, so that delete has no guard.
 constexpr const char* kUserRemovedSql =
-    "WITH pats AS (DELETE FROM pats_read_model WHERE user_id = $1 AND sequence < $2) "
+    "WITH pats AS (DELETE FROM pats_read_model WHERE user_id = $1 AND sequence < $2), "
+    "keys AS (DELETE FROM machine_keys_read_model WHERE user_id = $1 AND sequence < $2), "
+    "secrets AS (DELETE FROM machine_secrets_read_model WHERE user_id = $1 AND sequence < $2) "
     "DELETE FROM members_read_model WHERE user_id = $1";
 
-#define MU_PROJECTIONS "('orgs', 'members', 'pats')"
+#define MU_PROJECTIONS "('orgs', 'members', 'pats', 'machine_keys', 'machine_secrets')"
 
 constexpr const char* kAdvanceSql =
     "UPDATE current_states SET position = greatest(position, $1), updated_at = now() "
@@ -83,6 +109,7 @@ constexpr const char* kInlineCheckpointSql =
 
 constexpr const char* kResetSql =
     "DELETE FROM orgs_read_model; DELETE FROM members_read_model; DELETE FROM pats_read_model; "
+    "DELETE FROM machine_keys_read_model; DELETE FROM machine_secrets_read_model; "
     "UPDATE current_states SET position = 0, updated_at = now() WHERE projection "
     "IN " MU_PROJECTIONS;
 
@@ -112,10 +139,10 @@ std::string roles_field(const nlohmann::json& payload) {
   return it != payload.end() && it->is_array() ? it->dump() : std::string("[]");
 }
 
-// A token without an expiration never expires (ZITADEL stores 9999-12-31 23:59:59 then);
-// one that cannot be parsed is taken as expired long ago, so that it fails closed.
-long long expiration_micros(const nlohmann::json& payload) {
-  const auto it = payload.find("expiration");
+// A token or key without an expiration never expires (ZITADEL stores 9999-12-31 23:59:59
+// then); one that cannot be parsed is taken as expired long ago, so that it fails closed.
+long long expiration_micros(const nlohmann::json& payload, const char* field = "expiration") {
+  const auto it = payload.find(field);
   if (it == payload.end() || it->is_null()) return 253402300799LL * 1000000;
   if (!it->is_string()) return 0;
   const auto t = domain::parse_rfc3339(it->get<std::string>());
@@ -158,6 +185,22 @@ void reduce_user(pqxx::transaction_base& tx, const domain::StoredEvent& e) {
   } else if (e.type == et::kPatRemoved) {
     tx.exec_prepared(kPatRemoved, e.aggregate_id, domain::payload_string(e.payload, "tokenId"),
                      seq);
+  } else if (e.type == et::kKeyAdded) {
+    // The payload holds the PEM as base64 (ZITADEL's []byte); a key that does not decode is
+    // kept without one, so that it verifies nothing.
+    const auto pem = domain::from_base64(domain::payload_string(e.payload, "publicKey"));
+    tx.exec_prepared(kKeyAdded, e.aggregate_id, domain::payload_string(e.payload, "keyId"), e.owner,
+                     domain::payload_int(e.payload, "type"),
+                     expiration_micros(e.payload, "expirationDate"), pem.value_or(""),
+                     domain::to_unix_micros(e.created_at), seq);
+  } else if (e.type == et::kKeyRemoved) {
+    tx.exec_prepared(kKeyRemoved, e.aggregate_id, domain::payload_string(e.payload, "keyId"), seq);
+  } else if (e.type == et::kSecretSet) {
+    tx.exec_prepared(kSecretSet, e.aggregate_id, e.owner,
+                     domain::payload_string(e.payload, "hashedSecret"),
+                     domain::to_unix_micros(e.created_at), seq);
+  } else if (e.type == et::kSecretRemoved) {
+    tx.exec_prepared(kSecretRemoved, e.aggregate_id, seq);
   } else if (e.type == et::kRemoved) {
     tx.exec_prepared(kUserRemoved, e.aggregate_id, seq);
   }
@@ -186,7 +229,9 @@ void reduce(pqxx::transaction_base& tx, const domain::StoredEvent& e) {
 std::optional<std::string> auth_statement_share(std::string_view aggregate_type,
                                                 std::string_view event_type) {
   if (aggregate_type != domain::kUserAggregate) return std::nullopt;
-  if (event_type == et::kPatAdded || event_type == et::kPatRemoved || event_type == et::kRemoved) {
+  if (event_type == et::kPatAdded || event_type == et::kPatRemoved || event_type == et::kRemoved ||
+      event_type == et::kKeyAdded || event_type == et::kKeyRemoved ||
+      event_type == et::kSecretSet || event_type == et::kSecretRemoved) {
     return std::nullopt;  // as reduce_user above
   }
   return "";
@@ -218,6 +263,10 @@ AuthProjections::AuthProjections(pqxx::connection_base& conn) {
   conn.prepare(kPatAdded, kPatAddedSql);
   conn.prepare(kPatRemoved, kPatRemovedSql);
   conn.prepare(kUserRemoved, kUserRemovedSql);
+  conn.prepare(kKeyAdded, kKeyAddedSql);
+  conn.prepare(kKeyRemoved, kKeyRemovedSql);
+  conn.prepare(kSecretSet, kSecretSetSql);
+  conn.prepare(kSecretRemoved, kSecretRemovedSql);
   conn.prepare(kAdvance, kAdvanceSql);
   conn.prepare(kInlineCheckpoint, kInlineCheckpointSql);
   conn.prepare(kFindOrg, kFindOrgSql);

@@ -1,7 +1,8 @@
 // The read models authentication needs: organizations, memberships (who holds which
-// roles where) and personal access tokens. One reducer for all three, because
-// user.removed touches two of them; it runs inline (in the append's transaction) and
-// in replays, like UsersProjection.
+// roles where), personal access tokens, and the machine keys and client secrets the token
+// endpoint checks. One reducer for all of them, because user.removed touches most; it runs
+// inline (in the append's transaction) and in replays, like UsersProjection. Their reads
+// beyond organizations and memberships: token_lookup.hpp, machine_credentials.hpp.
 #pragma once
 
 #include <cstdint>
@@ -23,6 +24,8 @@ namespace mu::projections {
 inline constexpr const char* kOrgsProjection = "orgs";
 inline constexpr const char* kMembersProjection = "members";
 inline constexpr const char* kPatsProjection = "pats";
+inline constexpr const char* kMachineKeysProjection = "machine_keys";
+inline constexpr const char* kMachineSecretsProjection = "machine_secrets";
 
 // A row of orgs_read_model; removed or inactive organizations do not exist yet.
 struct OrgView {
@@ -52,14 +55,14 @@ class AuthProjections {
   // later removal would bring its row back: replays start from reset().
   void apply_inline(pqxx::transaction_base& tx, const std::vector<domain::StoredEvent>& events);
 
-  // apply_inline, then advances current_states of orgs, members and pats (one statement).
+  // apply_inline, then advances current_states of its read models (one statement).
   void apply(pqxx::transaction_base& tx, const std::vector<domain::StoredEvent>& events);
 
-  // Moves the three checkpoints to the last visible position (see
+  // Moves their checkpoints to the last visible position (see
   // UsersProjection::record_inline_checkpoint); for the service's checkpoint keeper.
   void record_inline_checkpoint(pqxx::transaction_base& tx);
 
-  // Empties the three read models and their checkpoints (for replays).
+  // Empties its read models and their checkpoints (for replays).
   void reset(pqxx::transaction_base& tx);
 
   std::optional<OrgView> find_org(pqxx::transaction_base& tx, const std::string& id);

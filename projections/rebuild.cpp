@@ -17,6 +17,8 @@ constexpr const char* kScratch = "_verify";
 std::string key_of(const std::string& table) {
   if (table == "members_read_model") return "scope || ':' || user_id";
   if (table == "pats_read_model") return "token_hash";
+  if (table == "machine_keys_read_model") return "user_id || ':' || id";
+  if (table == "machine_secrets_read_model") return "user_id";
   return "id";
 }
 

@@ -47,13 +47,15 @@ const std::vector<ProjectionInfo>& registry() {
                      }};
        },
        users_statement_share},
-      // Authentication reads these right after the write that changes them.
+      // Authentication reads these right after the write that changes them (the token
+      // endpoint the machine keys and secrets).
       {"auth",
-       1,
-       {"orgs_read_model", "members_read_model", "pats_read_model"},
+       2,
+       {"orgs_read_model", "members_read_model", "pats_read_model", "machine_keys_read_model",
+        "machine_secrets_read_model"},
        false,
        false,
-       {"orgs", "members", "pats"},
+       {"orgs", "members", "pats", "machine_keys", "machine_secrets"},
        [](pqxx::connection_base& conn, const std::string&, Batching) -> ReduceBatch {
          // Rebuilt in place only, so always on the live tables.
          auto auth = std::make_shared<AuthProjections>(conn);

@@ -17,6 +17,7 @@ constexpr const char* kRemoved = "mu_users_removed";
 constexpr const char* kAdvance = "mu_users_advance";
 constexpr const char* kFind = "mu_users_find";
 constexpr const char* kFindMany = "mu_users_find_many";
+constexpr const char* kFindWithSecret = "mu_users_find_with_secret";
 constexpr const char* kPosition = "mu_users_position";
 constexpr const char* kInlineCheckpoint = "mu_users_inline_checkpoint";
 
@@ -169,6 +170,11 @@ UsersProjection::UsersProjection(pqxx::connection_base& conn, std::string table)
   conn.prepare(kAdvance, kAdvanceSql);
   conn.prepare(named(kFind, table_),
                std::string("SELECT ") + kViewColumns + " FROM " + table_ + " WHERE id = $1");
+  conn.prepare(named(kFindWithSecret, table_),
+               std::string("SELECT ") + kViewColumns +
+                   ", EXISTS (SELECT 1 FROM machine_secrets_read_model s WHERE s.user_id = $1) "
+                   "FROM " +
+                   table_ + " WHERE id = $1");
   conn.prepare(named(kFindMany, table_),
                std::string("SELECT ") + kViewColumns + " FROM " + table_ +
                    " WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb))");
@@ -204,6 +210,13 @@ std::optional<UserView> UsersProjection::find(pqxx::transaction_base& tx,
   const auto result = tx.exec_prepared(named(kFind, table_), user_id);
   if (result.empty()) return std::nullopt;
   return to_view(result[0]);
+}
+
+std::optional<std::pair<UserView, bool>> UsersProjection::find_with_secret(
+    pqxx::transaction_base& tx, const std::string& user_id) {
+  const auto result = tx.exec_prepared(named(kFindWithSecret, table_), user_id);
+  if (result.empty()) return std::nullopt;
+  return std::make_pair(to_view(result[0]), result[0][11].as<bool>());
 }
 
 std::map<std::string, UserView> UsersProjection::find_many(pqxx::transaction_base& tx,

@@ -8,6 +8,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <pqxx/pqxx>
@@ -68,6 +69,10 @@ class UsersProjection {
 
   // A user of the read model; removed users are gone.
   std::optional<UserView> find(pqxx::transaction_base& tx, const std::string& user_id);
+  // The same, and whether the user has a client secret (machine_secrets_read_model, which the
+  // auth projection keeps), in one statement: GetUserByID's machine.hasSecret.
+  std::optional<std::pair<UserView, bool>> find_with_secret(pqxx::transaction_base& tx,
+                                                            const std::string& user_id);
   // The rows of those ids that exist, in one statement.
   std::map<std::string, UserView> find_many(pqxx::transaction_base& tx,
                                             const std::set<std::string>& ids);

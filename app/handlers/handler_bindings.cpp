@@ -3,6 +3,7 @@
 #include <type_traits>
 
 #include "app/handlers/audit_handlers.hpp"
+#include "app/handlers/machine_credential_handlers.hpp"
 #include "app/handlers/machine_user_handlers.hpp"
 #include "app/handlers/org_handlers.hpp"
 
@@ -50,6 +51,12 @@ const std::vector<HandlerBinding>& handler_bindings() {
       bind<remove_user>(),
       bind<add_personal_access_token>(),
       bind<remove_personal_access_token>(),
+      bind<generate_machine_secret>(),
+      bind<remove_machine_secret>(),
+      bind<add_machine_key>(),
+      bind<get_machine_key_by_ids>(),
+      bind<list_machine_keys>(),
+      bind<remove_machine_key>(),
       bind<add_org>(),
       bind<get_my_org>(),
       bind<add_org_member>(),

@@ -52,6 +52,7 @@ struct UserFields {
   std::string name;
   std::string description;
   domain::AccessTokenType access_token_type = domain::AccessTokenType::Bearer;
+  bool has_secret = false;
 };
 
 mgmt::GetUserByIDResponse user_response(const UserFields& f) {
@@ -65,6 +66,7 @@ mgmt::GetUserByIDResponse user_response(const UserFields& f) {
   auto& machine = *user.mutable_machine();
   machine.set_name(f.name);
   machine.set_description(f.description);
+  machine.set_has_secret(f.has_secret);
   machine.set_access_token_type(
       static_cast<zitadel::user::v1::AccessTokenType>(f.access_token_type));
   return res;
@@ -88,7 +90,8 @@ domain::Result<mgmt::GetUserByIDResponse> user_as_of(Backend& b, const api::Call
                         u.user_name,
                         u.name,
                         u.description,
-                        u.access_token_type});
+                        u.access_token_type,
+                        u.has_secret});
 }
 
 }  // namespace
@@ -174,20 +177,21 @@ domain::Result<mgmt::GetUserByIDResponse> get_user_by_id(Backend& b, const api::
                                                          const mgmt::GetUserByIDRequest& req) {
   if (auto invalid = domain::validate_user_id("GetUserByIDRequest", req.id())) return *invalid;
   if (ctx.extras.as_of) return user_as_of(b, ctx, req.id(), *ctx.extras.as_of);
-  auto found = queries::find_user(b.db, req.id());
+  auto found = queries::find_machine_user(b.db, req.id());
   if (!found.ok()) return found.error();
-  const auto& view = *found;
   // Another organization's user is as invisible as a missing one.
-  if (!view || view->owner != ctx.org_id) {
+  if (!*found || (*found)->user.owner != ctx.org_id) {
     return Error{domain::Code::NotFound, "QUERY-Dfbg2", "User could not be found"};
   }
-  return user_response({view->id,
-                        {view->sequence, view->creation_date, view->change_date, view->owner},
-                        view->state,
-                        view->user_name,
-                        view->name,
-                        view->description,
-                        view->access_token_type});
+  const auto& view = (*found)->user;
+  return user_response({view.id,
+                        {view.sequence, view.creation_date, view.change_date, view.owner},
+                        view.state,
+                        view.user_name,
+                        view.name,
+                        view.description,
+                        view.access_token_type,
+                        (*found)->has_secret});
 }
 
 }  // namespace mu::handlers

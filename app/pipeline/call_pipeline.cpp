@@ -6,6 +6,7 @@
 #include "app/pipeline/preconditions.hpp"
 #include "app/pipeline/rpc_table.hpp"
 #include "app/platform/metrics.hpp"
+#include "mu/options.pb.h"
 
 namespace mu::pipeline {
 
@@ -16,6 +17,23 @@ Outcome failed(domain::Error e, std::string caller = {}) {
   out.result = std::move(e);
   out.caller = std::move(caller);
   return out;
+}
+
+// The answer without its fields marked (mu.v1.secret), for the Idempotency-Key's record;
+// nullptr when it has none.
+std::unique_ptr<google::protobuf::Message> without_secrets(const google::protobuf::Message& m) {
+  std::unique_ptr<google::protobuf::Message> copy;
+  const auto* type = m.GetDescriptor();
+  for (int i = 0; i < type->field_count(); ++i) {
+    const auto* field = type->field(i);
+    if (!field->options().GetExtension(mu::v1::secret)) continue;
+    if (!copy) {
+      copy.reset(m.New());
+      copy->CopyFrom(m);
+    }
+    copy->GetReflection()->ClearField(copy.get(), field);
+  }
+  return copy;
 }
 
 }  // namespace
@@ -93,7 +111,14 @@ Outcome CallPipeline::run(platform::DbSession& db, const CallInput& in, const De
     auto json = canonical_(**result);
     if (!json.ok()) return failed(json.error(), out.caller);
     out.json = std::move(*json);
-    commands::remember_response(backend, *ctx, *out.json);
+    // A secret shown once is not kept: a replay answers without it.
+    if (const auto kept = without_secrets(**result)) {
+      auto recorded = canonical_(*kept);
+      if (!recorded.ok()) return failed(recorded.error(), out.caller);
+      commands::remember_response(backend, *ctx, *recorded);
+    } else {
+      commands::remember_response(backend, *ctx, *out.json);
+    }
   }
   out.reply = ctx->reply;
   out.result = std::move(result);

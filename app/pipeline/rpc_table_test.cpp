@@ -22,7 +22,7 @@ const RpcEntry& entry(std::string_view name) {
 
 TEST_CASE("the RPC table holds every method of both services, each with a handler") {
   const auto& table = rpc_table();
-  CHECK(table.size() == 22);
+  CHECK(table.size() == 28);
   std::set<std::string> names;
   for (const auto& e : table) {
     INFO(e.full_name);
@@ -56,6 +56,26 @@ TEST_CASE("the table's permissions, write flags and routes are the protos' optio
   CHECK(update.path == "/users/{user_id}/machine");
   CHECK(update.body == "*");
   CHECK(entry("RemoveUser").http.body.empty());
+  // The credential calls, as the contract's table has them.
+  CHECK(entry("GenerateMachineSecret").http.verb == "PUT");
+  CHECK(entry("GenerateMachineSecret").http.path == "/users/{user_id}/secret");
+  CHECK(entry("GenerateMachineSecret").http.body == "*");
+  CHECK(entry("RemoveMachineSecret").http.verb == "DELETE");
+  CHECK(entry("AddMachineKey").http.path == "/users/{user_id}/keys");
+  CHECK(entry("GetMachineKeyByIDs").http.path == "/users/{user_id}/keys/{key_id}");
+  CHECK(entry("ListMachineKeys").http.path == "/users/{user_id}/keys/_search");
+  CHECK(entry("RemoveMachineKey").http.verb == "DELETE");
+  for (auto name :
+       {"GenerateMachineSecret", "RemoveMachineSecret", "AddMachineKey", "RemoveMachineKey"}) {
+    INFO(name);
+    CHECK(entry(name).writes);
+    CHECK(entry(name).permission == perm::kUserWrite);
+  }
+  for (auto name : {"GetMachineKeyByIDs", "ListMachineKeys"}) {
+    INFO(name);
+    CHECK_FALSE(entry(name).writes);
+    CHECK(entry(name).permission == perm::kUserRead);
+  }
   CHECK(entry("UpdateMachine").rest_prefix == "/management/v1");
   CHECK(entry("ListEvents").rest_prefix == "/admin/v1");
 }

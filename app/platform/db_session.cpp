@@ -20,6 +20,7 @@ void DbSession::ensure_connected() {
   users_ = std::make_unique<projections::UsersProjection>(*conn);
   auth_ = std::make_unique<projections::AuthProjections>(*conn);
   tokens_ = std::make_unique<projections::TokenLookup>(*conn);
+  credentials_ = std::make_unique<projections::MachineCredentials>(*conn);
   for (const auto& p : projections::registry()) {
     reducers_.emplace_back(p.name, projections::make_reducer(*conn, p));
   }
@@ -56,6 +57,11 @@ projections::TokenLookup& DbSession::tokens() {
   return *tokens_;
 }
 
+projections::MachineCredentials& DbSession::credentials() {
+  ensure_connected();
+  return *credentials_;
+}
+
 void DbSession::reduce_inline(pqxx::transaction_base& tx,
                               const std::vector<domain::StoredEvent>& events) {
   ensure_connected();
@@ -75,6 +81,7 @@ void DbSession::drop_if_closed_by_server() {
 
 void DbSession::reset() {
   reducers_.clear();
+  credentials_.reset();
   tokens_.reset();
   auth_.reset();
   users_.reset();

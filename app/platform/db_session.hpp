@@ -12,6 +12,7 @@
 #include "eventstore/event_store.hpp"
 #include "eventstore/idempotency_store.hpp"
 #include "projections/auth_projections.hpp"
+#include "projections/machine_credentials.hpp"
 #include "projections/registry.hpp"
 #include "projections/token_lookup.hpp"
 #include "projections/users_projection.hpp"
@@ -30,6 +31,7 @@ class DbSession {
   projections::UsersProjection& users();
   projections::AuthProjections& auth();
   projections::TokenLookup& tokens();
+  projections::MachineCredentials& credentials();
 
   // Reduces a command's events into every read model that runs inline in this
   // process (the registry's, in its order), in the command's transaction.
@@ -57,6 +59,7 @@ class DbSession {
   std::unique_ptr<projections::UsersProjection> users_;
   std::unique_ptr<projections::AuthProjections> auth_;
   std::unique_ptr<projections::TokenLookup> tokens_;
+  std::unique_ptr<projections::MachineCredentials> credentials_;
   std::vector<std::pair<std::string, projections::ReduceBatch>> reducers_;
 };
 

@@ -26,4 +26,32 @@ std::string random_token() {
   return out;
 }
 
+std::string random_bytes(std::size_t count) {
+  std::string out(count, '\0');
+  if (count > 0 &&
+      RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(count)) != 1) {
+    throw std::runtime_error("no randomness");
+  }
+  return out;
+}
+
+std::string random_alphanumeric(std::size_t length) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  constexpr unsigned kSize = sizeof kAlphabet - 1;  // 62
+  // 248 = 4 * 62: bytes at or above it would make the first 8 characters likelier.
+  constexpr unsigned kLimit = 256 - 256 % kSize;
+  std::string out;
+  out.reserve(length);
+  while (out.size() < length) {
+    const std::string batch = random_bytes(length - out.size() + 8);
+    for (unsigned char b : batch) {
+      if (b >= kLimit) continue;
+      out += kAlphabet[b % kSize];
+      if (out.size() == length) break;
+    }
+  }
+  return out;
+}
+
 }  // namespace mu::platform

@@ -7,8 +7,7 @@ namespace mu::queries {
 namespace {
 
 template <class Rows>
-std::map<std::string, projections::UserView> editors_of(DbSession& db,
-                                                        pqxx::transaction_base& read,
+std::map<std::string, projections::UserView> editors_of(DbSession& db, pqxx::transaction_base& read,
                                                         const Rows& rows) {
   std::set<std::string> ids;
   for (const auto& r : rows) ids.insert(r.creator);
@@ -52,11 +51,46 @@ domain::Result<std::optional<projections::TokenGrant>> find_token(DbSession& db,
   }
 }
 
-domain::Result<std::optional<projections::UserView>> find_user(DbSession& db,
-                                                               const std::string& id) {
+domain::Result<std::optional<MachineUserRead>> find_machine_user(DbSession& db,
+                                                                 const std::string& id) {
   try {
     pqxx::nontransaction read(db.connection());
-    return db.users().find(read, id);
+    auto found = db.users().find_with_secret(read, id);
+    if (!found) return std::optional<MachineUserRead>();
+    return std::optional<MachineUserRead>(MachineUserRead{std::move(found->first), found->second});
+  } catch (const std::exception& e) {
+    return db.failure(e);
+  }
+}
+
+domain::Result<std::optional<projections::MachineKeyView>> find_machine_key(
+    DbSession& db, const std::string& user_id, const std::string& key_id) {
+  try {
+    pqxx::nontransaction read(db.connection());
+    return db.credentials().find_key(read, user_id, key_id);
+  } catch (const std::exception& e) {
+    return db.failure(e);
+  }
+}
+
+domain::Result<projections::MachineKeyPage> machine_keys(DbSession& db, const std::string& user_id,
+                                                         const std::string& owner,
+                                                         std::uint64_t offset, std::uint32_t limit,
+                                                         bool asc) {
+  try {
+    // One snapshot for the page and its count.
+    pqxx::read_transaction read(db.connection());
+    return db.credentials().keys_of(read, user_id, owner, offset, limit, asc);
+  } catch (const std::exception& e) {
+    return db.failure(e);
+  }
+}
+
+domain::Result<std::vector<projections::ClientSecretView>> find_clients(
+    DbSession& db, const std::string& client_id) {
+  try {
+    pqxx::nontransaction read(db.connection());
+    return db.credentials().clients_named(read, client_id);
   } catch (const std::exception& e) {
     return db.failure(e);
   }
@@ -66,15 +100,14 @@ domain::Result<std::optional<domain::UserAsOf>> user_as_of(DbSession& db, const 
                                                            const domain::AsOf& at) {
   try {
     pqxx::read_transaction read(db.connection());
-    return domain::user_as_of(
-        db.store().read_stream(read, std::string(domain::kUserAggregate), id), at);
+    return domain::user_as_of(db.store().read_stream(read, std::string(domain::kUserAggregate), id),
+                              at);
   } catch (const std::exception& e) {
     return db.failure(e);
   }
 }
 
-domain::Result<std::optional<projections::OrgView>> find_org(DbSession& db,
-                                                             const std::string& id) {
+domain::Result<std::optional<projections::OrgView>> find_org(DbSession& db, const std::string& id) {
   try {
     pqxx::nontransaction read(db.connection());
     return db.auth().find_org(read, id);
@@ -110,8 +143,8 @@ domain::Result<AuditPage<eventstore::EventRow>> events_page(DbSession& db,
                                       " is the position of no event");
     }
     AuditPage<eventstore::EventRow> page;
-    page.rows =
-        eventstore::list_events(read, eventstore::events_select(read, q, only_owner, *window, limit));
+    page.rows = eventstore::list_events(
+        read, eventstore::events_select(read, q, only_owner, *window, limit));
     page.editors = editors_of(db, read, page.rows);
     return page;
   } catch (const std::exception& e) {

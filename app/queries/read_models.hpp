@@ -16,6 +16,7 @@
 #include "domain/result.hpp"
 #include "eventstore/audit_queries.hpp"
 #include "projections/auth_projections.hpp"
+#include "projections/machine_credentials.hpp"
 #include "projections/token_lookup.hpp"
 #include "projections/users_projection.hpp"
 
@@ -34,17 +35,41 @@ domain::Result<bool> is_iam_owner(DbSession& db, const std::string& user_id);
 domain::Result<std::optional<projections::TokenGrant>> find_token(DbSession& db,
                                                                   const std::string& token_hash);
 
-// A machine user of the users read model, by id.
-domain::Result<std::optional<projections::UserView>> find_user(DbSession& db,
-                                                               const std::string& id);
+// A machine user of the users read model and whether it has a client secret (GetUserByID's
+// machine.hasSecret), in one statement.
+struct MachineUserRead {
+  projections::UserView user;
+  bool has_secret = false;
+};
+domain::Result<std::optional<MachineUserRead>> find_machine_user(DbSession& db,
+                                                                 const std::string& id);
+
+// A user's key that was added and not removed, expired or not (GetMachineKeyByIDs; the token
+// endpoint's JWT profile: the key of the assertion's `kid` and `sub`, with its public key and
+// expiration). The owner is the caller's to compare.
+domain::Result<std::optional<projections::MachineKeyView>> find_machine_key(
+    DbSession& db, const std::string& user_id, const std::string& key_id);
+
+// A page of the user's keys in `owner` (ListMachineKeys), with their count and the read
+// model's position.
+domain::Result<projections::MachineKeyPage> machine_keys(DbSession& db, const std::string& user_id,
+                                                         const std::string& owner,
+                                                         std::uint64_t offset, std::uint32_t limit,
+                                                         bool asc);
+
+// The token endpoint's client_credentials: the machine users whose user name is `client_id`,
+// in any organization, each with its state and its secret's hash (none: no secret). Empty:
+// an unknown client. Check the secret with domain::client_secret_matches against each; at
+// most one matches (docs/decisions.md).
+domain::Result<std::vector<projections::ClientSecretView>> find_clients(
+    DbSession& db, const std::string& client_id);
 
 // A machine user as of a sequence or a time, folded from its events.
 domain::Result<std::optional<domain::UserAsOf>> user_as_of(DbSession& db, const std::string& id,
                                                            const domain::AsOf& at);
 
 // An organization of the auth read model, by id.
-domain::Result<std::optional<projections::OrgView>> find_org(DbSession& db,
-                                                             const std::string& id);
+domain::Result<std::optional<projections::OrgView>> find_org(DbSession& db, const std::string& id);
 
 // A page of audit rows with the machine users among their editors (an editor that is no
 // machine user here, SYSTEM or a removed user, is absent: named by its id alone).

@@ -8,6 +8,7 @@
 
 #include "app/rest/json_reader.hpp"
 #include "app/rest/protojson.hpp"
+#include "domain/sha256.hpp"
 #include "domain/time.hpp"
 
 namespace mu::rest {
@@ -96,6 +97,22 @@ std::optional<long double> integer(const json& v, long double min, long double m
   return n;
 }
 
+// A bytes field's JSON value as protojson reads it: base64, the standard alphabet or the
+// URL-safe one (when it has '-' or '_'), padded or, when its length is no multiple of 4, not.
+std::optional<std::string> bytes_value(std::string text) {
+  if (text.find_first_of("-_") != std::string::npos) {
+    for (auto& c : text) {
+      if (c == '-') c = '+';
+      if (c == '_') c = '/';
+    }
+  }
+  if (text.size() % 4 != 0) {
+    if (text.find('=') != std::string::npos || text.size() % 4 == 1) return std::nullopt;
+    text.append(4 - text.size() % 4, '=');
+  }
+  return domain::from_base64(text);
+}
+
 // One value of field f (an element, for a repeated field) into the message.
 FillError put_value(const json& v, const FD& f, pb::Message& out);
 
@@ -125,11 +142,17 @@ FillError put_value(const json& v, const FD& f, pb::Message& out) {
   const bool rep = f.is_repeated();
   // The repeated field's whole value is quoted in its errors, as before.
   switch (f.cpp_type()) {
-    case FD::CPPTYPE_STRING:
+    case FD::CPPTYPE_STRING: {
       if (!v.is_string()) return std::nullopt;  // reported by the caller
-      rep ? r->AddString(&out, &f, v.get<std::string>())
-          : r->SetString(&out, &f, v.get<std::string>());
+      auto value = v.get<std::string>();
+      if (f.type() == FD::TYPE_BYTES) {
+        auto bytes = bytes_value(std::move(value));
+        if (!bytes) return wrong_type(f, type_name(f), v);
+        value = std::move(*bytes);
+      }
+      rep ? r->AddString(&out, &f, std::move(value)) : r->SetString(&out, &f, std::move(value));
       return std::nullopt;
+    }
     case FD::CPPTYPE_BOOL:
       if (!v.is_boolean()) return std::nullopt;
       rep ? r->AddBool(&out, &f, v.get<bool>()) : r->SetBool(&out, &f, v.get<bool>());

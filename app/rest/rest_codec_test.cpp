@@ -81,6 +81,20 @@ TEST_CASE("auth routes: PATs, orgs, members, admin") {
   CHECK(match_route("POST", "/admin/v1/users/machine").error().code == Code::NotFound);
 }
 
+TEST_CASE("credential routes: a user's secret and keys") {
+  CHECK(rpc("PUT", "/management/v1/users/7/secret") == "GenerateMachineSecret");
+  CHECK(rpc("DELETE", "/users/7/secret") == "RemoveMachineSecret");
+  CHECK(rpc("POST", "/users/7/keys") == "AddMachineKey");
+  // _search is ListMachineKeys' when posted, and a key id to GET or DELETE.
+  CHECK(rpc("POST", "/users/7/keys/_search") == "ListMachineKeys");
+  CHECK(rpc("GET", "/users/7/keys/_search") == "GetMachineKeyByIDs");
+  auto key = match_route("DELETE", "/management/v1/users/7/keys/9");
+  REQUIRE(key.ok());
+  CHECK(key->rpc->name == "RemoveMachineKey");
+  CHECK(key->fields == std::vector<std::string>{"user_id", "key_id"});
+  CHECK(match_route("POST", "/users/7/secret").error().code == Code::Unimplemented);
+}
+
 TEST_CASE("unknown paths are NotFound, known paths with another method Unimplemented") {
   CHECK(match_route("GET", "/nope").error().code == Code::NotFound);
   CHECK(match_route("GET", "/management/v1").error().code == Code::NotFound);
@@ -141,6 +155,32 @@ TEST_CASE("AddMachineUser bodies") {
   CHECK_FALSE(add(R"({"userName":"u"})")->has_user_id());
   CHECK_FALSE(add(R"({"userName":"u","userId":null})")->has_user_id());
   CHECK(add(R"({"userName":"u","userId":""})")->has_user_id());
+}
+
+TEST_CASE("bytes fields are base64, as protojson reads them") {
+  auto key = [](const std::string& public_key) {
+    return decoded<mgmt::AddMachineKeyRequest>("POST", "/users/7/keys",
+                                               json{{"type", 1}, {"publicKey", public_key}}.dump());
+  };
+  // "PEM?>" is UEVNPz4= in the standard alphabet; without its padding it is read too.
+  for (const char* text : {"UEVNPz4=", "UEVNPz4"}) {
+    INFO(text);
+    auto r = key(text);
+    REQUIRE(r.ok());
+    CHECK(r->public_key() == "PEM?>");
+  }
+  // The URL-safe alphabet when '-' or '_' is in it.
+  auto url = key("-_8=");
+  REQUIRE(url.ok());
+  CHECK(url->public_key() == "\xfb\xff");
+  CHECK(key("+/8=")->public_key() == "\xfb\xff");
+  for (const char* bad : {"not base64!", "UEVNPz4==", "U", "UE=N"}) {
+    INFO(bad);
+    auto r = key(bad);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code == Code::InvalidArgument);
+    CHECK(r.error().message.starts_with("invalid value for bytes field publicKey: "));
+  }
 }
 
 TEST_CASE("routes without a body mapping do not read the body") {

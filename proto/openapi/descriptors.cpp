@@ -67,6 +67,19 @@ std::vector<std::string> OptionMessage::strings(const std::string& name) const {
   return out;
 }
 
+bool OptionMessage::boolean(const std::string& name) const {
+  return message_->GetReflection()->GetBool(*message_, &field(name));
+}
+
+std::vector<std::int32_t> OptionMessage::int32s(const std::string& name) const {
+  const auto& f = field(name);
+  const auto& reflection = *message_->GetReflection();
+  std::vector<std::int32_t> out;
+  for (int i = 0; i < reflection.FieldSize(*message_, &f); ++i)
+    out.push_back(reflection.GetRepeatedInt32(*message_, &f, i));
+  return out;
+}
+
 std::optional<OptionMessage> OptionMessage::message(const std::string& name) const {
   if (!has(name)) return std::nullopt;
   return OptionMessage(message_->GetReflection()->GetMessage(*message_, &field(name)));

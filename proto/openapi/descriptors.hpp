@@ -49,6 +49,8 @@ class OptionMessage {
   bool has(const std::string& field) const;
   std::uint64_t uint64(const std::string& field) const;
   std::vector<std::string> strings(const std::string& field) const;
+  bool boolean(const std::string& field) const;
+  std::vector<std::int32_t> int32s(const std::string& field) const;
   // A singular message field; nullopt when it is not set.
   std::optional<OptionMessage> message(const std::string& field) const;
   // The names of the fields that are set.

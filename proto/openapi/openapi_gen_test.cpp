@@ -103,7 +103,8 @@ namespace openapiv2 = grpc::gateway::protoc_gen_openapiv2::options;
 
 // The JSON Schema keywords a field's validate.rules should have given, written out here from
 // the generated classes.
-Json gen_test_expected_limits(const validate::FieldRules& rules) {
+Json gen_test_expected_limits(const validate::FieldRules& rules,
+                              const google::protobuf::FieldDescriptor& field) {
   Json out = Json::object();
   if (rules.has_string()) {
     const auto& string = rules.string();
@@ -116,7 +117,16 @@ Json gen_test_expected_limits(const validate::FieldRules& rules) {
     const auto& repeated = rules.repeated();
     if (repeated.has_min_items()) out["minItems"] = repeated.min_items();
     if (repeated.has_max_items()) out["maxItems"] = repeated.max_items();
-    if (repeated.has_items()) out["items"] = gen_test_expected_limits(repeated.items());
+    if (repeated.has_items()) out["items"] = gen_test_expected_limits(repeated.items(), field);
+  }
+  if (rules.has_enum_() && rules.enum_().not_in_size() > 0) {
+    Json excluded = Json::array();
+    for (const auto number : rules.enum_().not_in()) {
+      excluded.push_back(number);
+      if (const auto* value = field.enum_type()->FindValueByNumber(number))
+        excluded.push_back(value->name());
+    }
+    out["not"] = {{"enum", excluded}};
   }
   return out;
 }
@@ -233,7 +243,7 @@ TEST_CASE("openapi-gen: every RPC is one operation with its options' verb, path 
   }
   // No operation under a prefix that is not an RPC.
   CHECK(operations.size() == rpcs);
-  CHECK(rpcs == 22);
+  CHECK(rpcs == 28);
 }
 
 TEST_CASE("openapi-gen: a path {user_id} is the required path parameter userId, not a body field") {
@@ -285,7 +295,7 @@ TEST_CASE("openapi-gen: every validate.rules and openapiv2_schema required is in
         const auto& field = *request.field(f);
         INFO(field.name());
         const auto& rules = field.options().GetExtension(validate::rules);
-        const Json expected = gen_test_expected_limits(rules);
+        const Json expected = gen_test_expected_limits(rules, field);
         if (expected.empty()) continue;
         ++limits;
         const Json* schema = path.count(field.json_name()) ? path.at(field.json_name())
@@ -404,13 +414,47 @@ TEST_CASE("openapi-gen: options that the generator cannot describe fail the gene
   });
   CHECK_THROWS_WITH(mu::openapi::generate(*wrong_type, overlay), Contains("limit"));
 
-  // Path fields of one name share a parameter: their rules must agree.
-  const auto disagree = gen_test_descriptors_changed([](FileDescriptorSet& set) {
+  // An enum rule on a string.
+  const auto enum_on_string = gen_test_descriptors_changed([](FileDescriptorSet& set) {
+    gen_test_field(set, "zitadel.management.v1.AddOrgRequest", "name")
+        .mutable_options()
+        ->MutableExtension(validate::rules)
+        ->mutable_enum_()
+        ->set_defined_only(true);
+  });
+  CHECK_THROWS_WITH(mu::openapi::generate(*enum_on_string, overlay),
+                    Contains("AddOrgRequest.name"));
+}
+
+TEST_CASE("openapi-gen: path fields of one name share a parameter only where their rules agree") {
+  using google::protobuf::FileDescriptorSet;
+  const auto overlay = Json::parse(gen_test_read(MU_OPENAPI_OVERLAY_FILE));
+  const auto other = gen_test_descriptors_changed([](FileDescriptorSet& set) {
     gen_test_field(set, "zitadel.management.v1.LockUserRequest", "id")
         .mutable_options()
         ->MutableExtension(validate::rules)
         ->mutable_string()
         ->set_max_len(100);
   });
-  CHECK_THROWS_WITH(mu::openapi::generate(*disagree, overlay), Contains("LockUserRequest.id"));
+  const Json doc = mu::openapi::generate(*other, overlay);
+  const auto first_parameter = [&](const std::string& path, const std::string& verb) {
+    return doc["paths"][path][verb]["parameters"][0]["$ref"].get<std::string>();
+  };
+  const std::string lock = first_parameter("/management/v1/users/{id}/_lock", "post");
+  const std::string unlock = first_parameter("/management/v1/users/{id}/_unlock", "post");
+  CHECK(lock != unlock);
+  CHECK(first_parameter("/management/v1/users/{id}/_deactivate", "post") == unlock);
+  const auto schema_of = [&](const std::string& ref) {
+    return doc.at(Json::json_pointer(ref.substr(1)))["schema"];
+  };
+  CHECK(schema_of(lock)["maxLength"] == 100);
+  CHECK(schema_of(unlock)["maxLength"] == 200);
+
+  // The real protos: GenerateMachineSecret's user_id has min_len 1 alone, as in ZITADEL.
+  const auto operations = gen_test_operations();
+  const auto& generate = operations.at("GenerateMachineSecret").at(0).op["parameters"][0];
+  const auto& update = operations.at("UpdateMachine").at(0).op["parameters"][0];
+  CHECK(generate["$ref"] != update["$ref"]);
+  CHECK_FALSE(gen_test_resolve(generate)["schema"].contains("maxLength"));
+  CHECK(gen_test_resolve(update)["schema"]["maxLength"] == 200);
 }

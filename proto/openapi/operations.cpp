@@ -46,30 +46,29 @@ Operations::Operations(const Json& path_parameters, Schemas& schemas)
   }
 }
 
-// One component per parameter name, shared by the calls: the fields of that name must agree.
+// One component per parameter name and schema, shared by the calls whose fields agree:
+// PathUserId, and PathUserId2, ... for fields of that name with other validate.rules (ZITADEL
+// gives GenerateMachineSecret's user_id min_len 1 alone, most others 1..200).
 Json Operations::path_parameter(const pb::FieldDescriptor& field) {
   const std::string name = field.json_name();
-  const std::string component = "Path" + upper_first(name);
   Json schema = {{"type", "string"}};
   schema.merge_patch(schemas_.rules(field));
-  if (parameters_.contains(component)) {
-    if (parameters_[component]["schema"] != schema)
-      throw std::runtime_error(field.full_name() + ": the path parameter " + name + " is " +
-                               schema.dump() + " here and " +
-                               parameters_[component]["schema"].dump() +
-                               " in another call (its validate.rules differ)");
-  } else {
-    Json parameter = {{"name", name}, {"in", "path"}, {"required", true}};
-    const auto descriptions = path_parameters_.value("descriptions", Json::object());
-    const auto comment = join_paragraphs(comment_of(field));
-    if (descriptions.contains(name)) {
-      parameter["description"] = descriptions[name];
-    } else if (!comment.empty()) {
-      parameter["description"] = comment;
-    }
-    parameter["schema"] = std::move(schema);
-    parameters_[component] = std::move(parameter);
+  const std::string base = "Path" + upper_first(name);
+  std::string component = base;
+  for (int n = 2; parameters_.contains(component); ++n) {
+    if (parameters_[component]["schema"] == schema) return component_ref("parameters", component);
+    component = base + std::to_string(n);
   }
+  Json parameter = {{"name", name}, {"in", "path"}, {"required", true}};
+  const auto descriptions = path_parameters_.value("descriptions", Json::object());
+  const auto comment = join_paragraphs(comment_of(field));
+  if (descriptions.contains(name)) {
+    parameter["description"] = descriptions[name];
+  } else if (!comment.empty()) {
+    parameter["description"] = comment;
+  }
+  parameter["schema"] = std::move(schema);
+  parameters_[component] = std::move(parameter);
   return component_ref("parameters", component);
 }
 

@@ -23,13 +23,14 @@ class Operations {
   Operations(const Json& path_parameters, Schemas& schemas);
 
   // Adds the RPC's operation under `prefix`. Throws when the RPC cannot be described (a path
-  // field the request lacks, fields left over for a call without a body, no comment, two path
-  // fields of one name with other rules) or its path and verb are taken.
+  // field the request lacks, fields left over for a call without a body, no comment) or its
+  // path and verb are taken.
   void add(const Rpc& rpc, const std::string& prefix);
 
   // The path items made, in the order first added.
   const Json& paths() const { return paths_; }
-  // The path parameters' components (PathId, PathUserId, ...).
+  // The path parameters' components (PathId, PathUserId, PathUserId2 for a field of that name
+  // with other rules, ...).
   const Json& parameters() const { return parameters_; }
 
  private:

@@ -123,6 +123,22 @@ Json rules_schema(const OptionMessage& rules, const pb::FieldDescriptor& field, 
     if (string.has("min_len")) out["minLength"] = string.uint64("min_len");
     if (string.has("max_len")) out["maxLength"] = string.uint64("max_len");
     if (string.has("in")) out["enum"] = string.strings("in");
+  } else if (kind == "enum") {
+    if (field.type() != pb::FieldDescriptor::TYPE_ENUM || (field.is_repeated() && !item))
+      throw std::runtime_error(where + "validate.rules.enum on a field that is not an enum");
+    const auto enum_rules = *rules.message("enum");
+    enum_rules.allow_only({"defined_only", "not_in"}, where);
+    // defined_only is what the enum's schema already says; not_in leaves out values, which a
+    // request may give by name or number.
+    if (enum_rules.has("not_in")) {
+      Json excluded = Json::array();
+      for (const auto number : enum_rules.int32s("not_in")) {
+        excluded.push_back(number);
+        if (const auto* value = field.enum_type()->FindValueByNumber(number))
+          excluded.push_back(value->name());
+      }
+      out["not"] = {{"enum", std::move(excluded)}};
+    }
   } else {
     throw std::runtime_error(where + "validate.rules." + kind + " is not described");
   }

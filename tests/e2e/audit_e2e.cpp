@@ -290,9 +290,11 @@ TEST_CASE("ListEventTypes and ListAggregateTypes list what the service writes (e
     CHECK(t["localized"]["key"] == "EventTypes." + t["type"].get<std::string>());
     texts[t["type"]] = t["localized"]["localizedMessage"];
   }
-  CHECK(texts.size() == 16);
+  CHECK(texts.size() == 20);
   CHECK(texts["user.machine.changed"] == "Technical user changed");
   CHECK(texts["org.member.added"] == "Organization member added");
+  CHECK(texts["user.machine.secret.set"] == "Secret set");
+  CHECK(texts["user.machine.key.removed"] == "Key removed");
   // Every type the store holds after setup and a few calls is among them.
   const auto id = s.add_user("typed", s.org2());
   REQUIRE(s.call("POST", "/users/" + id + "/_lock", "", s.org2()).status == 200);

@@ -1,12 +1,16 @@
-// The authentication read models (orgs, members, pats) and the one-query token lookup:
-// events appended with the real event store in, rows out.
+// The authentication read models (orgs, members, pats, machine keys and secrets), the
+// one-query token lookup and the credential reads: events appended with the real event store
+// in, rows out.
 #include <chrono>
+#include <set>
 #include <thread>
 
 #include <catch2/catch.hpp>
 
+#include "domain/sha256.hpp"
 #include "eventstore/event_store.hpp"
 #include "projections/auth_projections.hpp"
+#include "projections/machine_credentials.hpp"
 #include "projections/rebuild.hpp"
 #include "projections/registry.hpp"
 #include "projections/token_lookup.hpp"
@@ -64,6 +68,15 @@ nlohmann::json member(const std::string& user, std::vector<std::string> roles) {
   return {{"userId", user}, {"roles", roles}};
 }
 
+// user.machine.key.added as the domain writes it: the PEM in base64.
+nlohmann::json key_added(const std::string& key_id,
+                         const std::string& expiration = "9999-12-31T23:59:59Z") {
+  return {{"keyId", key_id},
+          {"type", 1},
+          {"expirationDate", expiration},
+          {"publicKey", domain::base64("-----BEGIN PUBLIC KEY-----\n" + key_id + "\n")}};
+}
+
 nlohmann::json pat(const std::string& token_id, const std::string& hash,
                    const std::string& expiration = "2030-01-02T03:04:05.123456Z") {
   return {{"tokenId", token_id}, {"expiration", expiration}, {"tokenHash", hash}};
@@ -94,13 +107,15 @@ std::optional<projections::TokenGrant> lookup(pqxx::connection& conn, const std:
   return tokens.find(tx, hash);
 }
 
-// The three read models as text, to compare their whole contents.
+// The read models as text, to compare their whole contents.
 std::string dump_read_models(pqxx::connection& conn) {
   pqxx::read_transaction tx(conn);
   std::string out;
   for (const char* sql : {"SELECT o::text FROM orgs_read_model o ORDER BY id",
                           "SELECT m::text FROM members_read_model m ORDER BY scope, user_id",
-                          "SELECT p::text FROM pats_read_model p ORDER BY token_hash"}) {
+                          "SELECT p::text FROM pats_read_model p ORDER BY token_hash",
+                          "SELECT k::text FROM machine_keys_read_model k ORDER BY user_id, id",
+                          "SELECT s::text FROM machine_secrets_read_model s ORDER BY user_id"}) {
     for (const auto& row : tx.exec(sql)) out += row[0].as<std::string>() + "\n";
     out += "--\n";
   }
@@ -277,10 +292,19 @@ TEST_CASE("auth read models: re-applying events is harmless and a reset replay r
   user_event(conn, "u1", "user.personal.access.token.added", pat("t2", "bb22"));
   user_event(conn, "u1", "user.personal.access.token.removed", {{"tokenId", "t1"}});
   user_event(conn, "u2", "user.personal.access.token.added", pat("t3", "cc33"));
+  user_event(conn, "u1", "user.machine.key.added", key_added("k1"));
+  user_event(conn, "u1", "user.machine.key.added", key_added("k2"));
+  user_event(conn, "u1", "user.machine.key.removed", {{"keyId", "k1"}});
+  user_event(conn, "u2", "user.machine.key.added", key_added("k3"));
+  user_event(conn, "u1", "user.machine.secret.set", {{"hashedSecret", "sha256$first"}});
+  user_event(conn, "u1", "user.machine.secret.set", {{"hashedSecret", "sha256$second"}});
+  user_event(conn, "u2", "user.machine.secret.set", {{"hashedSecret", "sha256$u2"}});
   user_event(conn, "u2", "user.removed");
   const auto before = dump_read_models(conn);
   REQUIRE(before.find("ORG_USER_MANAGER") != std::string::npos);
   REQUIRE(before.find("bb22") != std::string::npos);
+  REQUIRE(before.find("sha256$second") != std::string::npos);
+  REQUIRE(before.find("(u1,k2,o1,1,") != std::string::npos);
 
   eventstore::EventStore store(conn);
   AuthProjections auth(conn);
@@ -289,7 +313,7 @@ TEST_CASE("auth read models: re-applying events is harmless and a reset replay r
     pqxx::read_transaction tx(conn);
     all = store.read_after(tx, 0, 1000);
   }
-  REQUIRE(all.size() == 15);
+  REQUIRE(all.size() == 22);
 
   SECTION("every event again, and twice the same event in a row") {
     pqxx::work tx(conn);
@@ -302,7 +326,7 @@ TEST_CASE("auth read models: re-applying events is harmless and a reset replay r
     pqxx::work tx(conn);
     auth.reset(tx);
     tx.commit();
-    CHECK(dump_read_models(conn) == "--\n--\n--\n");
+    CHECK(dump_read_models(conn) == "--\n--\n--\n--\n--\n");
     pqxx::work replay(conn);
     auth.apply(replay, all);
     replay.commit();
@@ -310,15 +334,16 @@ TEST_CASE("auth read models: re-applying events is harmless and a reset replay r
   }
 }
 
-TEST_CASE("apply advances current_states of orgs, members and pats, and reset zeroes them",
+TEST_CASE("apply advances current_states of the auth read models, and reset zeroes them",
           "[projection][auth]") {
   testing::TestDatabase db;
   pqxx::connection conn(db.url());
-  for (const char* p : {"orgs", "members", "pats"}) CHECK(checkpoint(conn, p) == 0);
+  const auto kAuthRows = {"orgs", "members", "pats", "machine_keys", "machine_secrets"};
+  for (const char* p : kAuthRows) CHECK(checkpoint(conn, p) == 0);
 
   org_event(conn, "o1", "org.added", {{"name", "Acme"}});
   const auto last = org_event(conn, "o1", "org.member.added", member("u1", {"ORG_OWNER"}));
-  for (const char* p : {"orgs", "members", "pats"}) CHECK(checkpoint(conn, p) == last[0].position);
+  for (const char* p : kAuthRows) CHECK(checkpoint(conn, p) == last[0].position);
 
   AuthProjections auth(conn);
   {
@@ -326,17 +351,17 @@ TEST_CASE("apply advances current_states of orgs, members and pats, and reset ze
     auth.reset(tx);
     tx.commit();
   }
-  for (const char* p : {"orgs", "members", "pats"}) CHECK(checkpoint(conn, p) == 0);
+  for (const char* p : kAuthRows) CHECK(checkpoint(conn, p) == 0);
   CHECK(testing::count_rows(conn, "SELECT count(*) FROM orgs_read_model") == 0);
   CHECK(testing::count_rows(conn, "SELECT count(*) FROM members_read_model") == 0);
 
-  // The inline checkpoint moves all three to the last visible event.
+  // The inline checkpoint moves them all to the last visible event.
   {
     pqxx::work tx(conn);
     auth.record_inline_checkpoint(tx);
     tx.commit();
   }
-  for (const char* p : {"orgs", "members", "pats"}) CHECK(checkpoint(conn, p) == last[0].position);
+  for (const char* p : kAuthRows) CHECK(checkpoint(conn, p) == last[0].position);
   CHECK(checkpoint(conn, "users") == last[0].position);  // users keeps its own row
 }
 
@@ -456,4 +481,161 @@ TEST_CASE("verify of the auth read models runs again when current_states moves u
   verifier.join();
   CHECK(error == "");
   CHECK(diffs.empty());
+}
+
+TEST_CASE("machine keys: added with their public key and expiration, found, paged, removed",
+          "[projection][auth][credentials]") {
+  testing::TestDatabase db;
+  pqxx::connection conn(db.url());
+  add_user(conn, "u1");
+  const auto k1 = user_event(conn, "u1", "user.machine.key.added", key_added("k1"));
+  user_event(conn, "u1", "user.machine.key.added", key_added("k2", "2030-01-02T03:04:05.5Z"));
+  user_event(conn, "u1", "user.machine.key.added", key_added("k3"));
+  // Another organization's user (the helper's owner is o1 for every user: o2 by hand).
+  record(conn, "user", "u2",
+         {testing::new_event("user.machine.added", {{"userName", "u2"}, {"name", "R"}}),
+          testing::new_event("user.machine.key.added", key_added("k9"))},
+         "o2");
+
+  projections::MachineCredentials creds(conn);
+  {
+    pqxx::read_transaction tx(conn);
+    const auto key = creds.find_key(tx, "u1", "k1");
+    REQUIRE(key);
+    CHECK(key->id == "k1");
+    CHECK(key->user_id == "u1");
+    CHECK(key->owner == "o1");
+    CHECK(key->type == 1);
+    CHECK(domain::to_rfc3339(key->expiration) == "9999-12-31T23:59:59Z");
+    CHECK(key->public_key == "-----BEGIN PUBLIC KEY-----\nk1\n");
+    CHECK(key->sequence == k1[0].sequence);
+    CHECK(key->creation_date == k1[0].created_at);
+    CHECK(key->change_date == k1[0].created_at);
+    CHECK(domain::to_rfc3339(creds.find_key(tx, "u1", "k2")->expiration) ==
+          "2030-01-02T03:04:05.500Z");
+    CHECK_FALSE(creds.find_key(tx, "u2", "k1"));  // a key is its user's
+    CHECK_FALSE(creds.find_key(tx, "u1", "nope"));
+
+    const auto newest = creds.keys_of(tx, "u1", "o1", 0, 1000, false);
+    CHECK(newest.total == 3);
+    REQUIRE(newest.keys.size() == 3);
+    CHECK(newest.keys[0].id == "k3");
+    CHECK(newest.keys[2].id == "k1");
+    const auto page = creds.keys_of(tx, "u1", "o1", 1, 1, true);
+    CHECK(page.total == 3);
+    REQUIRE(page.keys.size() == 1);
+    CHECK(page.keys[0].id == "k2");
+    CHECK(page.processed_position ==
+          tx.exec1("SELECT position FROM current_states WHERE projection = 'machine_keys'")[0]
+              .as<std::int64_t>());
+    CHECK(page.processed_position > 0);
+    CHECK(creds.keys_of(tx, "u1", "o1", 5, 10, true).keys.empty());
+    CHECK(creds.keys_of(tx, "u1", "o1", 5, 10, true).total == 3);
+    // In another organization the user has none.
+    CHECK(creds.keys_of(tx, "u1", "o2", 0, 10, true).total == 0);
+    CHECK(creds.keys_of(tx, "u2", "o2", 0, 10, true).total == 1);
+  }
+
+  user_event(conn, "u1", "user.machine.key.removed", {{"keyId", "k2"}});
+  {
+    pqxx::read_transaction tx(conn);
+    CHECK_FALSE(creds.find_key(tx, "u1", "k2"));
+    CHECK(creds.keys_of(tx, "u1", "o1", 0, 10, true).total == 2);
+  }
+  // A removed user's keys are gone, and do not come back with its id.
+  user_event(conn, "u1", "user.removed");
+  add_user(conn, "u1");
+  {
+    pqxx::read_transaction tx(conn);
+    CHECK_FALSE(creds.find_key(tx, "u1", "k1"));
+    CHECK(creds.keys_of(tx, "u1", "o1", 0, 10, true).total == 0);
+    CHECK(creds.find_key(tx, "u2", "k9"));
+  }
+}
+
+TEST_CASE("client secrets: the hash alone, replaced, removed, found by user name anywhere",
+          "[projection][auth][credentials]") {
+  testing::TestDatabase db;
+  pqxx::connection conn(db.url());
+  add_user(conn, "u1");  // user name "u1"
+  user_event(conn, "u1", "user.machine.secret.set", {{"hashedSecret", "sha256$a$b"}});
+  // The same user name in another organization, without a secret yet.
+  record(conn, "user", "u9",
+         {testing::new_event("user.machine.added", {{"userName", "U1"}, {"name", "R"}})}, "o2");
+
+  projections::MachineCredentials creds(conn);
+  const auto clients = [&](const std::string& id) {
+    pqxx::read_transaction tx(conn);
+    return creds.clients_named(tx, id);
+  };
+  const auto has_secret = [&](const std::string& id) {
+    pqxx::read_transaction tx(conn);
+    return creds.has_secret(tx, id);
+  };
+  CHECK(has_secret("u1"));
+  CHECK_FALSE(has_secret("u9"));
+  auto found = clients("u1");
+  REQUIRE(found.size() == 2);  // ASCII case folded, as user names are unique
+  CHECK(found[0].user_id == "u1");
+  CHECK(found[0].owner == "o1");
+  CHECK(found[0].user_name == "u1");
+  CHECK(found[0].user_state == domain::UserState::Active);
+  CHECK(found[0].secret_hash == "sha256$a$b");
+  CHECK(found[1].user_id == "u9");
+  CHECK(found[1].owner == "o2");
+  CHECK_FALSE(found[1].secret_hash);
+  CHECK(clients("nobody").empty());
+
+  user_event(conn, "u1", "user.machine.secret.set", {{"hashedSecret", "sha256$c$d"}});
+  CHECK(clients("U1")[0].secret_hash == "sha256$c$d");
+  user_event(conn, "u1", "user.locked");
+  CHECK(clients("u1")[0].user_state == domain::UserState::Locked);
+
+  user_event(conn, "u1", "user.machine.secret.removed");
+  CHECK_FALSE(has_secret("u1"));
+  CHECK_FALSE(clients("u1")[0].secret_hash);
+
+  user_event(conn, "u1", "user.machine.secret.set", {{"hashedSecret", "sha256$e$f"}});
+  user_event(conn, "u1", "user.removed");
+  CHECK_FALSE(has_secret("u1"));
+  CHECK(testing::count_rows(conn, "SELECT count(*) FROM machine_secrets_read_model") == 0);
+  found = clients("u1");
+  REQUIRE(found.size() == 1);
+  CHECK(found[0].user_id == "u9");
+}
+
+TEST_CASE("replay and verify of the auth projection cover the machine keys and secrets",
+          "[projections][credentials]") {
+  testing::TestDatabase db;
+  pqxx::connection conn(db.url());
+  add_user(conn, "u1");
+  add_user(conn, "u2");
+  user_event(conn, "u1", "user.machine.key.added", key_added("k1"));
+  user_event(conn, "u1", "user.machine.key.added", key_added("k2"));
+  user_event(conn, "u1", "user.machine.key.removed", {{"keyId", "k1"}});
+  user_event(conn, "u1", "user.machine.secret.set", {{"hashedSecret", "sha256$a$b"}});
+  user_event(conn, "u2", "user.machine.secret.set", {{"hashedSecret", "sha256$c$d"}});
+  user_event(conn, "u2", "user.machine.secret.removed");
+  const auto before = dump_read_models(conn);
+
+  const auto* auth = projections::find_projection("auth");
+  REQUIRE(auth);
+  CHECK(projections::verify(conn, *auth).empty());
+
+  // A row the events do not give is found by verify, and replay puts it right.
+  {
+    pqxx::work tx(conn);
+    tx.exec("UPDATE machine_keys_read_model SET expiration = 'epoch' WHERE id = 'k2'");
+    tx.exec("INSERT INTO machine_secrets_read_model VALUES ('u2', 'o1', 'sha256$x$y', now(), 9)");
+    tx.commit();
+  }
+  const auto diffs = projections::verify(conn, *auth);
+  REQUIRE(diffs.size() == 2);
+  std::set<std::string> tables;
+  for (const auto& d : diffs) tables.insert(d.table);
+  CHECK(tables == std::set<std::string>{"machine_keys_read_model", "machine_secrets_read_model"});
+
+  projections::replay(conn, *auth, {});
+  CHECK(dump_read_models(conn) == before);
+  CHECK(projections::verify(conn, *auth).empty());
 }

@@ -1,0 +1,71 @@
+// The credentials of a machine user for OAuth: its client secret and its keys. Commands on
+// the user's write model (machine_user.hpp), with ZITADEL's rules and error ids
+// (internal/command/user_machine_secret.go, user_machine_key.go). Secrets and private keys
+// never reach a command: the secret's salted hash and the key's public half do.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "domain/machine_key.hpp"
+#include "domain/machine_user.hpp"
+
+namespace mu::domain {
+
+// GenerateMachineSecret: the handler makes the secret and hashes it (client_secret.hpp).
+// Generating again replaces the secret.
+struct GenerateMachineSecret {
+  std::string user_id;
+  std::string org_id;
+  std::string hashed_secret;
+};
+
+struct RemoveMachineSecret {
+  std::string user_id;
+  std::string org_id;
+};
+
+// AddMachineKey. `public_key` is the client's PEM until validated, then the key to store:
+// the client's, as rsa_public_key_pem writes it, or the public half of a generated pair.
+struct AddMachineKey {
+  std::string user_id;
+  std::string org_id;
+  std::string key_id;
+  int type = 0;  // the wire's KeyType: proto3 enums are open, so any number can arrive
+  std::optional<Timestamp> expiration;  // none: kNoExpiration
+  std::string public_key;
+  Timestamp now{};  // to refuse an expiration in the past
+
+  Timestamp expires() const { return expiration.value_or(kNoExpiration); }
+};
+
+struct RemoveMachineKey {
+  std::string user_id;
+  std::string org_id;
+  std::string key_id;
+};
+
+// Request validation, in protoc-gen-validate's wording (InvalidArgument without an id), then
+// for AddMachineKey ZITADEL's checks of the key and its expiration: a public key that is not
+// a PEM PKIX RSA key is InvalidArgument COMMAND-5F3h1, an expiration in the past
+// InvalidArgument DOMAIN-dv3t5.
+std::optional<Error> validate(const GenerateMachineSecret& cmd);
+std::optional<Error> validate(const RemoveMachineSecret& cmd);
+std::optional<Error> validate(const AddMachineKey& cmd);
+std::optional<Error> validate(const RemoveMachineKey& cmd);
+
+// The lookups of keys (GetMachineKeyByIDs, ListMachineKeys): their requests' rules.
+std::optional<Error> validate_get_machine_key(std::string_view user_id, std::string_view key_id);
+std::optional<Error> validate_list_machine_keys(std::string_view user_id);
+
+// Decisions. A user of another organization is as missing as an unknown one.
+Result<std::vector<NewEvent>> decide(const MachineUser& user, const GenerateMachineSecret& cmd);
+Result<std::vector<NewEvent>> decide(const MachineUser& user, const RemoveMachineSecret& cmd);
+Result<std::vector<NewEvent>> decide(const MachineUser& user, const AddMachineKey& cmd);
+Result<std::vector<NewEvent>> decide(const MachineUser& user, const RemoveMachineKey& cmd);
+
+// GetMachineKeyByIDs' answer for a key that is not there (or not the caller's to see).
+Error machine_key_not_found();
+
+}  // namespace mu::domain
