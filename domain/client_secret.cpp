@@ -1,4 +1,5 @@
 #include "domain/client_secret.hpp"
+#include "domain/base64url.hpp"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -30,8 +31,8 @@ std::string sha256_raw(std::string_view salt, std::string_view secret) {
 }  // namespace
 
 std::string hash_client_secret(std::string_view secret, std::string_view salt) {
-  return std::string(kSecretHashScheme) + '$' + base64(salt) + '$' +
-         base64(sha256_raw(salt, secret));
+  return std::string(kSecretHashScheme) + '$' + base64_encode(salt) + '$' +
+         base64_encode(sha256_raw(salt, secret));
 }
 
 bool client_secret_matches(std::string_view secret, std::string_view stored) {
@@ -39,8 +40,8 @@ bool client_secret_matches(std::string_view secret, std::string_view stored) {
   if (first == std::string_view::npos || stored.substr(0, first) != kSecretHashScheme) return false;
   const auto second = stored.find('$', first + 1);
   if (second == std::string_view::npos) return false;
-  const auto salt = from_base64(stored.substr(first + 1, second - first - 1));
-  const auto expected = from_base64(stored.substr(second + 1));
+  const auto salt = base64_decode(stored.substr(first + 1, second - first - 1));
+  const auto expected = base64_decode(stored.substr(second + 1));
   if (!salt || !expected) return false;
   const std::string actual = sha256_raw(*salt, secret);
   return expected->size() == actual.size() &&

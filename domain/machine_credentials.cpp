@@ -1,4 +1,5 @@
 #include "domain/machine_credentials.hpp"
+#include "domain/base64url.hpp"
 
 #include "domain/sha256.hpp"
 #include "domain/validation.hpp"
@@ -92,7 +93,7 @@ Result<std::vector<NewEvent>> decide(const MachineUser& u, const AddMachineKey& 
   return one_event(event_type::kKeyAdded, {{"keyId", c.key_id},
                                            {"type", c.type},
                                            {"expirationDate", to_rfc3339(c.expires())},
-                                           {"publicKey", base64(c.public_key)}});
+                                           {"publicKey", base64_encode(c.public_key)}});
 }
 
 Result<std::vector<NewEvent>> decide(const MachineUser& u, const RemoveMachineKey& c) {

@@ -1,5 +1,6 @@
 // The credential commands on the machine user's write model: secrets and keys.
 #include "domain/machine_credentials.hpp"
+#include "domain/base64url.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -170,7 +171,7 @@ TEST_CASE("AddMachineKey: key.added with the public key, never another") {
   CHECK(p["type"] == 1);
   CHECK(p["expirationDate"] == "9999-12-31T23:59:59Z");
   // The PEM as ZITADEL's []byte writes it: base64.
-  CHECK(from_base64(p["publicKey"].get<std::string>()) == std::string(kCredRsaPublicKey));
+  CHECK(base64_decode(p["publicKey"].get<std::string>()) == std::string(kCredRsaPublicKey));
   CHECK(p.size() == 4);
   cred_apply(u, r);
   REQUIRE(u.keys.count("k1"));
@@ -304,7 +305,7 @@ TEST_CASE("machine keys: RSA public keys in PKIX PEM only, and the key file's sh
 
 TEST_CASE("client secrets: a salted SHA-256, compared in constant time") {
   const auto stored = hash_client_secret("secret-1", "0123456789abcdef");
-  CHECK(stored.starts_with("sha256$" + base64("0123456789abcdef") + "$"));
+  CHECK(stored.starts_with("sha256$" + base64_encode("0123456789abcdef") + "$"));
   CHECK(stored.find("secret-1") == std::string::npos);
   CHECK(client_secret_matches("secret-1", stored));
   CHECK_FALSE(client_secret_matches("secret-2", stored));
@@ -319,17 +320,17 @@ TEST_CASE("client secrets: a salted SHA-256, compared in constant time") {
 }
 
 TEST_CASE("base64: standard alphabet with padding, strictly") {
-  CHECK(base64("") == "");
-  CHECK(base64("f") == "Zg==");
-  CHECK(base64("fo") == "Zm8=");
-  CHECK(base64("foo") == "Zm9v");
-  CHECK(base64("\xff\xfe") == "//4=");
-  CHECK(from_base64("Zg==") == "f");
-  CHECK(from_base64("Zm8=") == "fo");
-  CHECK(from_base64("Zm9v") == "foo");
-  CHECK(from_base64("") == "");
+  CHECK(base64_encode("") == "");
+  CHECK(base64_encode("f") == "Zg==");
+  CHECK(base64_encode("fo") == "Zm8=");
+  CHECK(base64_encode("foo") == "Zm9v");
+  CHECK(base64_encode("\xff\xfe") == "//4=");
+  CHECK(base64_decode("Zg==") == "f");
+  CHECK(base64_decode("Zm8=") == "fo");
+  CHECK(base64_decode("Zm9v") == "foo");
+  CHECK(base64_decode("") == "");
   for (const char* bad : {"Zg", "Zg=", "Z===", "Zm 9", "Zm9v\n", "Zg=A", "-_8=", "=Zg="}) {
     INFO(bad);
-    CHECK_FALSE(from_base64(bad));
+    CHECK_FALSE(base64_decode(bad));
   }
 }

@@ -1,3 +1,4 @@
+#include "domain/base64url.hpp"
 #include "projections/auth_projections.hpp"
 
 #include <algorithm>
@@ -188,7 +189,7 @@ void reduce_user(pqxx::transaction_base& tx, const domain::StoredEvent& e) {
   } else if (e.type == et::kKeyAdded) {
     // The payload holds the PEM as base64 (ZITADEL's []byte); a key that does not decode is
     // kept without one, so that it verifies nothing.
-    const auto pem = domain::from_base64(domain::payload_string(e.payload, "publicKey"));
+    const auto pem = domain::base64_decode(domain::payload_string(e.payload, "publicKey"));
     tx.exec_prepared(kKeyAdded, e.aggregate_id, domain::payload_string(e.payload, "keyId"), e.owner,
                      domain::payload_int(e.payload, "type"),
                      expiration_micros(e.payload, "expirationDate"), pem.value_or(""),

@@ -8,6 +8,7 @@
 
 #include "app/rest/json_reader.hpp"
 #include "app/rest/protojson.hpp"
+#include "domain/base64url.hpp"
 #include "domain/sha256.hpp"
 #include "domain/time.hpp"
 
@@ -110,7 +111,7 @@ std::optional<std::string> bytes_value(std::string text) {
     if (text.find('=') != std::string::npos || text.size() % 4 == 1) return std::nullopt;
     text.append(4 - text.size() % 4, '=');
   }
-  return domain::from_base64(text);
+  return domain::base64_decode(text);
 }
 
 // One value of field f (an element, for a repeated field) into the message.

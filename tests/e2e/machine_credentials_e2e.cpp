@@ -11,6 +11,7 @@
 #include <catch2/catch.hpp>
 #include <regex>
 
+#include "domain/base64url.hpp"
 #include "domain/client_secret.hpp"
 #include "domain/sha256.hpp"
 #include "tests/e2e/service_fixture.hpp"
@@ -231,7 +232,7 @@ TEST_CASE("AddMachineKey: a key file of a new RSA key, exactly ZITADEL's, its pu
   REQUIRE(r.status == 200);
   const std::string key_id = r.body["keyId"];
   CHECK(r.body["details"]["sequence"] == "2");
-  const auto file = mu::domain::from_base64(r.body["keyDetails"].get<std::string>());
+  const auto file = mu::domain::base64_decode(r.body["keyDetails"].get<std::string>());
   REQUIRE(file);
 
   // The fields in ZITADEL's order, written compactly.
@@ -261,7 +262,7 @@ TEST_CASE("AddMachineKey: a key file of a new RSA key, exactly ZITADEL's, its pu
   CHECK(payload["keyId"] == key_id);
   CHECK(payload["type"] == 1);
   CHECK(payload["expirationDate"] == "9999-12-31T23:59:59Z");
-  CHECK(mu::domain::from_base64(payload["publicKey"].get<std::string>()) == public_pem);
+  CHECK(mu::domain::base64_decode(payload["publicKey"].get<std::string>()) == public_pem);
   CHECK(payload.size() == 4);
   CHECK(cred_sql_text(s, "SELECT public_key FROM machine_keys_read_model WHERE id = '" + key_id +
                              "'") == public_pem + "\n");
@@ -295,12 +296,12 @@ TEST_CASE("AddMachineKey with a public key keeps it, GetMachineKeyByIDs and List
   auto given = s.call("POST", keys,
                       json{{"type", 1},
                            {"expirationDate", "2099-01-02T03:04:05Z"},
-                           {"publicKey", mu::domain::base64(kCredRsaPublicKey)}});
+                           {"publicKey", mu::domain::base64_encode(kCredRsaPublicKey)}});
   INFO(given.body.dump());
   REQUIRE(given.status == 200);
   CHECK_FALSE(given.body.contains("keyDetails"));
   const std::string k1 = given.body["keyId"];
-  CHECK(mu::domain::from_base64(s.last_payload(id)["publicKey"].get<std::string>()) ==
+  CHECK(mu::domain::base64_decode(s.last_payload(id)["publicKey"].get<std::string>()) ==
         std::string(kCredRsaPublicKey));
   CHECK(s.call("GET", keys + "/" + k1).body["key"]["expirationDate"] == "2099-01-02T03:04:05Z");
 
@@ -373,7 +374,7 @@ TEST_CASE("AddMachineKey: the contract's errors") {
 
   for (const char* bad : {kCredPkcs1PublicKey, kCredEcPublicKey, "not a key"}) {
     INFO(bad);
-    auto r = s.call("POST", keys, json{{"type", 1}, {"publicKey", mu::domain::base64(bad)}});
+    auto r = s.call("POST", keys, json{{"type", 1}, {"publicKey", mu::domain::base64_encode(bad)}});
     cred_check_error(r, 400, 3, "COMMAND-5F3h1");
     CHECK(r.body["message"] == "Errors.User.Machine.Key.Invalid (COMMAND-5F3h1)");
   }

@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "domain/base64url.hpp"
 #include "domain/sha256.hpp"
 #include "eventstore/event_store.hpp"
 #include "projections/auth_projections.hpp"
@@ -74,7 +75,7 @@ nlohmann::json key_added(const std::string& key_id,
   return {{"keyId", key_id},
           {"type", 1},
           {"expirationDate", expiration},
-          {"publicKey", domain::base64("-----BEGIN PUBLIC KEY-----\n" + key_id + "\n")}};
+          {"publicKey", domain::base64_encode("-----BEGIN PUBLIC KEY-----\n" + key_id + "\n")}};
 }
 
 nlohmann::json pat(const std::string& token_id, const std::string& hash,
