@@ -1,0 +1,111 @@
+#include "app/oauth/oauth_endpoints.hpp"
+
+#include <cctype>
+
+namespace mu::oauth {
+
+namespace {
+
+constexpr std::string_view kDiscovery = "/.well-known/openid-configuration";
+constexpr std::string_view kKeys = "/oauth/v2/keys";
+constexpr std::string_view kToken = "/oauth/v2/token";
+constexpr std::string_view kIntrospect = "/oauth/v2/introspect";
+constexpr std::string_view kRevoke = "/oauth/v2/revoke";
+
+http::HttpResponse json_answer(const nlohmann::json& body) {
+  http::HttpResponse res;
+  res.body = body.dump();
+  // RFC 6749 §5.1 asks it of the token endpoint's answers; none of ours may be cached
+  // unless it says so (the key set).
+  res.headers["cache-control"] = "no-store";
+  res.headers["pragma"] = "no-cache";
+  return res;
+}
+
+// A Host header value: host or host:port, an IPv6 literal in brackets; at most 255 bytes.
+bool plausible_host(const std::string& host) {
+  if (host.empty() || host.size() > 255) return false;
+  for (char ch : host) {
+    const auto u = static_cast<unsigned char>(ch);
+    if (!(std::isalnum(u) || ch == '.' || ch == '-' || ch == ':' || ch == '[' || ch == ']' ||
+          ch == '_'))
+      return false;
+  }
+  return true;
+}
+
+http::HttpResponse method_not_allowed(const char* allow) {
+  auto res = oauth_error(405, "invalid_request", std::string("the method must be ") + allow);
+  res.headers["allow"] = allow;
+  return res;
+}
+
+}  // namespace
+
+http::HttpResponse oauth_error(int status, std::string_view error, std::string_view description) {
+  auto res = json_answer(
+      nlohmann::json{{"error", std::string(error)}, {"error_description", std::string(description)}});
+  res.status = status;
+  return res;
+}
+
+std::optional<std::string> issuer_for(const OAuthConfig& config, const http::HttpRequest& req) {
+  if (!config.issuer.empty()) return config.issuer;
+  const std::string* host = req.header("host");
+  if (!host || !plausible_host(*host)) return std::nullopt;
+  return "http://" + *host;
+}
+
+nlohmann::json discovery_document(const std::string& issuer) {
+  const nlohmann::json auth_methods = {"client_secret_basic", "private_key_jwt"};
+  return nlohmann::json{
+      {"issuer", issuer},
+      {"token_endpoint", issuer + std::string(kToken)},
+      {"introspection_endpoint", issuer + std::string(kIntrospect)},
+      {"revocation_endpoint", issuer + std::string(kRevoke)},
+      {"jwks_uri", issuer + std::string(kKeys)},
+      {"scopes_supported", {"openid", "urn:zitadel:iam:org:project:id:zitadel:aud"}},
+      {"grant_types_supported",
+       {"client_credentials", "urn:ietf:params:oauth:grant-type:jwt-bearer"}},
+      {"subject_types_supported", {"public"}},
+      {"id_token_signing_alg_values_supported", {"RS256"}},
+      {"token_endpoint_auth_methods_supported",
+       {"client_secret_basic", "client_secret_post", "private_key_jwt"}},
+      {"token_endpoint_auth_signing_alg_values_supported", {"RS256"}},
+      {"introspection_endpoint_auth_methods_supported", auth_methods},
+      {"introspection_endpoint_auth_signing_alg_values_supported", {"RS256"}},
+      {"revocation_endpoint_auth_methods_supported", auth_methods},
+      {"revocation_endpoint_auth_signing_alg_values_supported", {"RS256"}},
+      {"claims_supported", {"iss", "sub", "aud", "exp", "iat", "nbf", "jti"}},
+  };
+}
+
+bool OAuthEndpoints::serves(std::string_view path) {
+  // The token, introspection and revocation endpoints join when they are served.
+  return path == kDiscovery || path == kKeys;
+}
+
+void OAuthEndpoints::operator()(const http::HttpRequest& req, std::string_view path,
+                                const http::Responder& respond) {
+  const bool get = req.method == "GET" || req.method == "HEAD";
+  if (path == kDiscovery) {
+    if (!get) return respond(method_not_allowed("GET, HEAD"));
+    auto issuer = issuer_for(config_, req);
+    if (!issuer) return respond(oauth_error(400, "invalid_request", "no usable Host header"));
+    auto res = json_answer(discovery_document(*issuer));
+    res.headers.erase("pragma");
+    res.headers["cache-control"] = "max-age=300";
+    return respond(std::move(res));
+  }
+  if (path == kKeys) {
+    if (!get) return respond(method_not_allowed("GET, HEAD"));
+    auto res = json_answer(keys_.jwks());
+    res.headers.erase("pragma");
+    res.headers["cache-control"] = "max-age=300";
+    res.content_type = "application/json";
+    return respond(std::move(res));
+  }
+  respond(oauth_error(404, "invalid_request", "no such endpoint"));
+}
+
+}  // namespace mu::oauth
