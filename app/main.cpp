@@ -190,7 +190,7 @@ int serve(const ServeConfig& c) {
   std::optional<mu::oauth::OAuthEndpoints> oauth;
   if (signing_keys.signing()) {
     oauth.emplace(mu::oauth::OAuthConfig{c.issuer, c.token_lifetime_seconds},
-                  std::move(signing_keys), pool);
+                  std::move(signing_keys), pool, ids, auth_cache, user_write_models);
   }
   mu::rest::RestApi api(calls, pool, oauth ? &*oauth : nullptr);
   mu::grpc::GrpcCalls grpc_calls(calls);

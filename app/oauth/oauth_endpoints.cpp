@@ -2,6 +2,9 @@
 
 #include <cctype>
 
+#include "app/oauth/token_endpoint.hpp"
+#include "app/oauth/token_request.hpp"
+
 namespace mu::oauth {
 
 namespace {
@@ -81,12 +84,12 @@ nlohmann::json discovery_document(const std::string& issuer) {
 }
 
 bool OAuthEndpoints::serves(std::string_view path) {
-  // The token, introspection and revocation endpoints join when they are served.
-  return path == kDiscovery || path == kKeys;
+  // The introspection and revocation endpoints join when they are served.
+  return path == kDiscovery || path == kKeys || path == kToken;
 }
 
 void OAuthEndpoints::operator()(const http::HttpRequest& req, std::string_view path,
-                                const http::Responder& respond) {
+                                const std::string& request_id, const http::Responder& respond) {
   const bool get = req.method == "GET" || req.method == "HEAD";
   if (path == kDiscovery) {
     if (!get) return respond(method_not_allowed("GET, HEAD"));
@@ -105,7 +108,40 @@ void OAuthEndpoints::operator()(const http::HttpRequest& req, std::string_view p
     res.content_type = "application/json";
     return respond(std::move(res));
   }
+  if (req.method != "POST") return respond(method_not_allowed("POST"));
+  if (path == kToken) return token(req, request_id, respond);
   respond(oauth_error(404, "invalid_request", "no such endpoint"));
+}
+
+void OAuthEndpoints::token(const http::HttpRequest& req, const std::string& request_id,
+                           const http::Responder& respond) {
+  // RFC 6749 §3.2: the parameters come as application/x-www-form-urlencoded.
+  const std::string* type = req.header("content-type");
+  std::string media = type ? type->substr(0, type->find(';')) : "";
+  while (!media.empty() && (media.back() == ' ' || media.back() == '\t')) media.pop_back();
+  for (auto& ch : media) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (media != "application/x-www-form-urlencoded") {
+    return respond(oauth_error(400, "invalid_request",
+                               "the body must be application/x-www-form-urlencoded"));
+  }
+  const std::string* authorization = req.header("authorization");
+  auto request = read_token_request(
+      authorization ? std::optional<std::string>(*authorization) : std::nullopt, req.body);
+  if (!request.ok()) {
+    return respond(oauth_error(request.error().status, request.error().error,
+                               request.error().description));
+  }
+  auto issuer = issuer_for(config_, req);
+  if (!issuer) return respond(oauth_error(400, "invalid_request", "no usable Host header"));
+  TokenContext ctx{*issuer, config_.token_lifetime_seconds, keys_.signing(), request_id};
+  auto job = [this, ctx = std::move(ctx), request = std::move(*request),
+              respond](platform::DbSession& db) {
+    commands::Backend b{db, ids_, auth_cache_, users_};
+    respond(issue_token(b, ctx, request));
+  };
+  if (!pool_.try_submit(std::move(job))) {
+    return respond(oauth_error(503, "temporarily_unavailable", "every database worker is busy"));
+  }
 }
 
 }  // namespace mu::oauth

@@ -1,5 +1,5 @@
 // The OAuth 2.0 / OpenID Connect endpoints for machine users (the contract's "OAuth/OIDC
-// endpoints"): discovery, the key set, and (next) the token, introspection and revocation
+// endpoints"): discovery, the key set and the token endpoint (next: introspection and revocation
 // endpoints. Not RPCs: no bearer token, form bodies, errors as {"error","error_description"}.
 // The REST transport hands every request for one of these paths here, before its routing.
 #pragma once
@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "app/commands/backend.hpp"
 #include "app/http/http_types.hpp"
 #include "app/platform/signing_keys.hpp"
 #include "app/platform/worker_pool.hpp"
@@ -33,24 +34,40 @@ nlohmann::json discovery_document(const std::string& issuer);
 
 class OAuthEndpoints {
  public:
-  OAuthEndpoints(OAuthConfig config, platform::SigningKeys keys, platform::WorkerPool& pool)
-      : config_(std::move(config)), keys_(std::move(keys)), pool_(pool) {}
+  // The token endpoint runs commands: it needs what a handler's Backend holds beside the
+  // worker's database session.
+  OAuthEndpoints(OAuthConfig config, platform::SigningKeys keys, platform::WorkerPool& pool,
+                 domain::IdGenerator& ids, commands::AuthCache& auth_cache,
+                 commands::UserWriteModels& users)
+      : config_(std::move(config)),
+        keys_(std::move(keys)),
+        pool_(pool),
+        ids_(ids),
+        auth_cache_(auth_cache),
+        users_(users) {}
 
   // Whether `path` (without the query) is one of ours.
   static bool serves(std::string_view path);
 
   // Answers a request for one of our paths: on this (I/O) thread when it needs no database,
   // else on a worker. `respond` is called exactly once.
+  // `request_id` is the one the answer carries (recorded with the events).
   void operator()(const http::HttpRequest& req, std::string_view path,
-                  const http::Responder& respond);
+                  const std::string& request_id, const http::Responder& respond);
 
   const platform::SigningKeys& keys() const { return keys_; }
   const OAuthConfig& config() const { return config_; }
 
  private:
+  void token(const http::HttpRequest& req, const std::string& request_id,
+             const http::Responder& respond);
+
   OAuthConfig config_;
   platform::SigningKeys keys_;
   platform::WorkerPool& pool_;
+  domain::IdGenerator& ids_;
+  commands::AuthCache& auth_cache_;
+  commands::UserWriteModels& users_;
 };
 
 }  // namespace mu::oauth

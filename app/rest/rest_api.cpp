@@ -142,7 +142,7 @@ bool RestApi::operations_endpoint(const http::HttpRequest& req,
   const std::string_view path = record->path;
   if (oauth_ && oauth::OAuthEndpoints::serves(path)) {
     record->rpc = std::string(path.substr(1));
-    (*oauth_)(req, path, [record, answer](http::HttpResponse res) {
+    (*oauth_)(req, path, record->request_id, [record, answer](http::HttpResponse res) {
       // For the metrics and the log line, in the API's terms: 5xx Internal, 401
       // Unauthenticated, other 4xx InvalidArgument.
       if (res.status >= 500) {

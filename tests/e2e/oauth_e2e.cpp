@@ -1,6 +1,8 @@
 // The OAuth/OIDC endpoints through the real binary: the signing key that setup makes, the
 // discovery document and the key set (contract "OAuth/OIDC endpoints"), issuer choice,
-// rotation (a verification key beside the signing one) and several instances on one key.
+// rotation (a verification key beside the signing one) and several instances on one key;
+// the token endpoint: both grants, both token types, the audit event, every refusal the
+// contract lists, and concurrent requests for one user.
 #include <sys/stat.h>
 
 #include <openssl/evp.h>
@@ -8,9 +10,14 @@
 #include <openssl/sha.h>
 
 #include <catch2/catch.hpp>
+#include <ctime>
 #include <fstream>
+#include <memory>
+#include <thread>
 
 #include "domain/base64url.hpp"
+#include "domain/jwt.hpp"
+#include "domain/rsa_key.hpp"
 #include "tests/e2e/service_fixture.hpp"
 
 using mu::testing::HttpClient;
@@ -234,4 +241,314 @@ TEST_CASE("oauth: no signing key, no OAuth endpoints; a bad key stops serve", "[
                              "127.0.0.1:0", "--signing-key", key.path + ".missing"});
   CHECK(missing.exit_code != 0);
   CHECK(missing.err.find("cannot read") != std::string::npos);
+}
+
+// ---- the token endpoint -----------------------------------------------------------------
+
+namespace {
+
+constexpr const char* kForm = "application/x-www-form-urlencoded";
+constexpr const char* kJwtGrant = "urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer";
+constexpr const char* kApiScope = "openid%20urn%3Azitadel%3Aiam%3Aorg%3Aproject%3Aid%3Azitadel%3Aaud";
+
+// A service with a signing key of its own.
+struct OAuthService {
+  TempFile key{"signing.pem"};
+  std::unique_ptr<Service> s;
+  std::string issuer;
+  OAuthService() {
+    oauth_write_rsa_key(key.path);
+    s = std::make_unique<Service>(std::vector<std::string>{"--signing-key", key.path});
+    issuer = "http://127.0.0.1:" + std::to_string(s->server().port());
+  }
+  mu::testing::HttpResult token(const std::string& body,
+                                std::map<std::string, std::string> headers = {}) {
+    if (!headers.count("content-type")) headers["content-type"] = kForm;
+    return s->http().request("POST", "/oauth/v2/token", body, headers);
+  }
+  // A user with a client secret; returns {id, secret}.
+  std::pair<std::string, std::string> client(const std::string& name) {
+    auto id = s->add_user(name);
+    auto r = s->call("PUT", "/management/v1/users/" + id + "/secret", "{}");
+    REQUIRE(r.status == 200);
+    return {id, r.body["clientSecret"].get<std::string>()};
+  }
+  // A new key of the user: {keyId, the private key}.
+  std::pair<std::string, mu::domain::RsaKey> key_of(const std::string& user_id) {
+    auto r = s->call("POST", "/management/v1/users/" + user_id + "/keys",
+                     json{{"type", "KEY_TYPE_JSON"}});
+    REQUIRE(r.status == 200);
+    auto file = json::parse(*mu::domain::base64_decode(r.body["keyDetails"].get<std::string>()));
+    auto key = mu::domain::RsaKey::parse_private_pem(file["key"].get<std::string>());
+    REQUIRE(key.ok());
+    return {file["keyId"].get<std::string>(), *key};
+  }
+  // The service's signing key, from its key set.
+  mu::domain::RsaKey published_key(const std::string& kid) {
+    auto jwks = oauth_get_json(s->http(), "/oauth/v2/keys");
+    for (const auto& k : jwks["keys"]) {
+      if (k["kid"] != kid) continue;
+      auto key = mu::domain::RsaKey::from_jwk(k["n"].get<std::string>(), k["e"].get<std::string>());
+      REQUIRE(key.ok());
+      return *key;
+    }
+    FAIL("no key " << kid);
+    throw std::logic_error("unreachable");
+  }
+  // A JWT of ours, verified against the published key set.
+  mu::domain::Jwt verified(const std::string& token) {
+    auto jwt = mu::domain::parse_jwt(token);
+    REQUIRE(jwt.ok());
+    REQUIRE(jwt->kid);
+    CHECK_FALSE(mu::domain::verify_rs256(*jwt, published_key(*jwt->kid)));
+    return *jwt;
+  }
+};
+
+std::string oauth_basic(const std::string& id, const std::string& secret) {
+  return "Basic " + mu::domain::base64_encode(id + ":" + secret);
+}
+
+json oauth_body(const mu::testing::HttpResult& r) { return json::parse(r.body); }
+
+void oauth_refused(const mu::testing::HttpResult& r, const std::string& error,
+                   const std::string& description = "") {
+  INFO(r.status << " " << r.body);
+  CHECK(r.status == 400);
+  auto b = json::parse(r.body);
+  CHECK(b["error"] == error);
+  CHECK(b["error_description"].is_string());
+  if (!description.empty()) CHECK(b["error_description"] == description);
+}
+
+std::string oauth_assertion(const OAuthService& o, const std::string& kid,
+                            const mu::domain::RsaKey& key, json claims) {
+  auto t = mu::domain::sign_rs256(json{{"alg", "RS256"}, {"kid", kid}}, claims, key);
+  REQUIRE(t.ok());
+  (void)o;
+  return *t;
+}
+
+json oauth_claims(const OAuthService& o, const std::string& user_id) {
+  const auto now = static_cast<long long>(std::time(nullptr));
+  return json{{"iss", user_id}, {"sub", user_id}, {"aud", o.issuer}, {"iat", now},
+              {"exp", now + 3600}};
+}
+
+}  // namespace
+
+TEST_CASE("oauth: client_credentials by Basic and by post; opaque tokens and id tokens",
+          "[e2e][oauth]") {
+  OAuthService o;
+  auto [id, secret] = o.client("bot");
+  const auto before = o.s->count_events(id);
+
+  auto basic = o.token(std::string("grant_type=client_credentials&scope=") + kApiScope,
+                       {{"authorization", oauth_basic("bot", secret)}});
+  INFO(basic.body);
+  REQUIRE(basic.status == 200);
+  CHECK(basic.header("cache-control") == "no-store");
+  auto b = oauth_body(basic);
+  CHECK(b["token_type"] == "Bearer");
+  CHECK(b["expires_in"] == 43200);
+  const auto access = b["access_token"].get<std::string>();
+  CHECK(access.find('.') == std::string::npos);  // BEARER: opaque
+  CHECK(access.size() >= 43);
+  auto id_token = o.verified(b["id_token"].get<std::string>());
+  CHECK(id_token.claims["iss"] == o.issuer);
+  CHECK(id_token.claims["sub"] == id);
+  CHECK(id_token.claims["exp"].get<long long>() - id_token.claims["iat"].get<long long>() == 43200);
+
+  auto post = o.token("grant_type=client_credentials&client_id=bot&client_secret=" + secret +
+                      "&scope=openid");
+  REQUIRE(post.status == 200);
+  CHECK(oauth_body(post)["access_token"] != access);
+
+  // The audit trail: one user.token.v2.added per token, never the token.
+  CHECK(o.s->count_events(id) == before + 2);
+  auto event = o.s->last_payload(id);
+  CHECK(event["tokenType"] == "bearer");
+  CHECK(event["audience"] == json{id});
+  CHECK(event["scopes"] == json{"openid"});
+  CHECK(event["grant"] == "client_credentials");
+  CHECK(event["tokenId"].is_string());
+  CHECK(event.dump().find(oauth_body(post)["access_token"].get<std::string>()) == std::string::npos);
+  auto changes = o.s->call("POST", "/management/v1/users/" + id + "/changes/_search",
+                           json{{"query", {{"asc", true}}}});
+  REQUIRE(changes.status == 200);
+  CHECK(changes.body.dump().find("Access Token added") != std::string::npos);
+}
+
+TEST_CASE("oauth: a JWT user gets RS256 access tokens with the contract's claims", "[e2e][oauth]") {
+  OAuthService o;
+  auto [id, secret] = o.client("jwt-bot");
+  REQUIRE(o.s->call("PUT", "/management/v1/users/" + id + "/machine",
+                    json{{"name", "J"}, {"accessTokenType", "ACCESS_TOKEN_TYPE_JWT"}})
+              .status == 200);
+  auto r = o.token(std::string("grant_type=client_credentials&scope=") + kApiScope,
+                   {{"authorization", oauth_basic("jwt-bot", secret)}});
+  INFO(r.body);
+  REQUIRE(r.status == 200);
+  auto jwt = o.verified(oauth_body(r)["access_token"].get<std::string>());
+  CHECK(jwt.alg == "RS256");
+  const auto& c = jwt.claims;
+  CHECK(c["iss"] == o.issuer);
+  CHECK(c["sub"] == id);
+  CHECK(c["aud"] == json{id, "zitadel"});
+  CHECK(c["exp"].get<long long>() - c["iat"].get<long long>() == 43200);
+  CHECK(c["nbf"] == c["iat"]);
+  CHECK(std::abs(c["iat"].get<long long>() - static_cast<long long>(std::time(nullptr))) < 5);
+  auto event = o.s->last_payload(id);
+  CHECK(c["jti"] == event["tokenId"]);
+  CHECK(event["tokenType"] == "jwt");
+  CHECK_FALSE(event.contains("tokenHash"));
+}
+
+TEST_CASE("oauth: the token endpoint's refusals", "[e2e][oauth]") {
+  OAuthService o;
+  auto [id, secret] = o.client("bot");
+  const auto basic = oauth_basic("bot", secret);
+  const std::string cc = "grant_type=client_credentials&scope=openid";
+  // Both client_secret_basic and client_secret_post.
+  oauth_refused(o.token(cc + "&client_id=bot&client_secret=" + secret, {{"authorization", basic}}),
+                "invalid_request");
+  oauth_refused(o.token(cc + "&client_id=nobody&client_secret=x"), "invalid_client");
+  oauth_refused(o.token(cc, {{"authorization", oauth_basic("nobody", "x")}}), "invalid_client");
+  oauth_refused(o.token(cc + "&client_id=bot&client_secret=wrong"), "invalid_request",
+                "Errors.User.Machine.Secret.Invalid");
+  oauth_refused(o.token(cc + "&client_id=bot"), "invalid_request",
+                "Errors.User.Machine.Secret.Invalid");
+  oauth_refused(o.token(cc, {{"authorization", oauth_basic("bot", "wrong")}}), "invalid_request");
+  oauth_refused(o.token("scope=openid&client_id=bot&client_secret=" + secret), "invalid_request");
+  oauth_refused(o.token("grant_type=password&scope=openid"), "unsupported_grant_type");
+  oauth_refused(o.token("grant_type=client_credentials&client_id=bot&client_secret=" + secret),
+                "invalid_scope");
+  oauth_refused(o.token(cc + "&client_id=bot&client_secret=" + secret,
+                        {{"content-type", "application/json"}}),
+                "invalid_request");
+  oauth_refused(o.token(cc + "&cc=%zz"), "invalid_request");
+  {
+    auto get = o.s->http().request("GET", "/oauth/v2/token");
+    CHECK(get.status == 405);
+    CHECK(get.header("allow") == "POST");
+  }
+
+  // A user without a secret.
+  o.s->add_user("no-secret");
+  oauth_refused(o.token(cc + "&client_id=no-secret&client_secret=x"), "invalid_request",
+                "Errors.User.Machine.Secret.NotExisting");
+
+  // Deactivated or locked: refused; reactivated: served again.
+  const std::string user = "/management/v1/users/" + id;
+  REQUIRE(o.s->call("POST", user + "/_deactivate", "{}").status == 200);
+  oauth_refused(o.token(cc, {{"authorization", basic}}), "invalid_grant");
+  REQUIRE(o.s->call("POST", user + "/_reactivate", "{}").status == 200);
+  CHECK(o.token(cc, {{"authorization", basic}}).status == 200);
+  REQUIRE(o.s->call("POST", user + "/_lock", "{}").status == 200);
+  oauth_refused(o.token(cc, {{"authorization", basic}}), "invalid_grant");
+  REQUIRE(o.s->call("POST", user + "/_unlock", "{}").status == 200);
+  // The secret removed: refused at once.
+  REQUIRE(o.s->call("DELETE", user + "/secret").status == 200);
+  oauth_refused(o.token(cc, {{"authorization", basic}}), "invalid_request",
+                "Errors.User.Machine.Secret.NotExisting");
+  // Removed: unknown.
+  REQUIRE(o.s->call("DELETE", user).status == 200);
+  oauth_refused(o.token(cc, {{"authorization", basic}}), "invalid_client");
+}
+
+TEST_CASE("oauth: jwt-bearer with a machine key, every bad assertion invalid_grant",
+          "[e2e][oauth]") {
+  OAuthService o;
+  const auto id = o.s->add_user("signer");
+  auto [kid, key] = o.key_of(id);
+  const auto grant = [&](const std::string& assertion) {
+    return o.token(std::string("grant_type=") + kJwtGrant + "&scope=" + kApiScope +
+                   "&assertion=" + assertion);
+  };
+  auto ok = grant(oauth_assertion(o, kid, key, oauth_claims(o, id)));
+  INFO(ok.body);
+  REQUIRE(ok.status == 200);
+  CHECK(o.s->last_payload(id)["grant"] == "jwt-bearer");
+  CHECK(o.s->last_payload(id)["keyId"] == kid);
+
+  // An array audience holding the issuer is fine.
+  auto claims = oauth_claims(o, id);
+  claims["aud"] = json{"other", o.issuer};
+  CHECK(grant(oauth_assertion(o, kid, key, claims)).status == 200);
+
+  const auto now = static_cast<long long>(std::time(nullptr));
+  std::vector<std::pair<std::string, json>> bad_claims = {
+      {"aud another issuer", json{{"aud", o.issuer + "/"}}},
+      {"expired", json{{"exp", now - 1}}},
+      {"iat an hour and more ago", json{{"iat", now - 3700}, {"exp", now + 60}}},
+      {"iat ahead", json{{"iat", now + 60}}},
+      {"iss not sub", json{{"iss", "someone"}}},
+      {"exp as a string", json{{"exp", std::to_string(now + 60)}}},
+  };
+  for (const auto& [what, patch] : bad_claims) {
+    INFO(what);
+    auto c = oauth_claims(o, id);
+    c.merge_patch(patch);
+    oauth_refused(grant(oauth_assertion(o, kid, key, c)), "invalid_grant");
+  }
+  // Another key's signature, an unknown kid, none, alg none, garbage.
+  auto [other_kid, other_key] = o.key_of(id);
+  oauth_refused(grant(oauth_assertion(o, kid, other_key, oauth_claims(o, id))), "invalid_grant");
+  oauth_refused(grant(oauth_assertion(o, "4711", key, oauth_claims(o, id))), "invalid_grant");
+  {
+    // No kid: sign_rs256 insists on one, so the test writes the token itself.
+    const auto input = mu::domain::base64url_encode(R"({"alg":"RS256"})") + "." +
+                       mu::domain::base64url_encode(oauth_claims(o, id).dump());
+    auto signature = key.sign_rs256(input);
+    REQUIRE(signature.ok());
+    oauth_refused(grant(input + "." + mu::domain::base64url_encode(*signature)), "invalid_grant");
+  }
+  {
+    const auto none = mu::domain::base64url_encode(R"({"alg":"none","kid":")" + kid + "\"}") +
+                      "." + mu::domain::base64url_encode(oauth_claims(o, id).dump()) + ".";
+    oauth_refused(grant(none), "invalid_grant");
+  }
+  oauth_refused(grant("not-a-jwt"), "invalid_grant");
+  oauth_refused(o.token(std::string("grant_type=") + kJwtGrant + "&scope=openid"),
+                "invalid_request");
+  // Another user's key.
+  const auto other_user = o.s->add_user("other");
+  auto c = oauth_claims(o, other_user);
+  oauth_refused(grant(oauth_assertion(o, kid, key, c)), "invalid_grant");
+  // The key removed: refused at once.
+  REQUIRE(o.s->call("DELETE", "/management/v1/users/" + id + "/keys/" + kid).status == 200);
+  oauth_refused(grant(oauth_assertion(o, kid, key, oauth_claims(o, id))), "invalid_grant");
+  CHECK(grant(oauth_assertion(o, other_kid, other_key, oauth_claims(o, id))).status == 200);
+}
+
+TEST_CASE("oauth: concurrent token requests for one user all succeed", "[e2e][oauth]") {
+  OAuthService o;
+  auto [id, secret] = o.client("busy");
+  const auto port = o.s->server().port();
+  std::vector<int> statuses(16, 0);
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < statuses.size(); ++i) {
+    threads.emplace_back([&, i] {
+      HttpClient http("127.0.0.1", port);
+      for (int n = 0; n < 3; ++n) {
+        auto r = http.request("POST", "/oauth/v2/token",
+                              "grant_type=client_credentials&scope=openid&client_id=busy"
+                              "&client_secret=" + secret,
+                              {{"content-type", kForm}});
+        if (r.status != 200) {
+          statuses[i] = r.status;
+          return;
+        }
+      }
+      statuses[i] = 200;
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (int status : statuses) CHECK(status == 200);
+  pqxx::connection conn(o.s->database().url());
+  pqxx::nontransaction tx(conn);
+  CHECK(tx.exec1("SELECT count(*) FROM events WHERE event_type = 'user.token.v2.added' AND "
+                 "aggregate_id = " + tx.quote(id))[0].as<int>() == 48);
+  CHECK(tx.exec1("SELECT count(*) FROM issued_tokens_read_model WHERE user_id = " +
+                 tx.quote(id))[0].as<int>() == 48);
 }

@@ -1,0 +1,27 @@
+// POST /oauth/v2/token on a database worker: authenticates the client (client_credentials
+// by its secret, jwt-bearer by an assertion signed with one of its keys), then issues the
+// access token as the command IssueToken on the user's stream (user.token.v2.added), whose
+// decision on the write model refuses an inactive user or a removed secret or key.
+#pragma once
+
+#include <string>
+
+#include "app/commands/backend.hpp"
+#include "app/http/http_types.hpp"
+#include "app/oauth/token_request.hpp"
+#include "app/platform/signing_keys.hpp"
+
+namespace mu::oauth {
+
+struct TokenContext {
+  std::string issuer;
+  int lifetime_seconds = 12 * 3600;
+  const platform::SigningKey* signing = nullptr;  // never null when called
+  std::string request_id;
+};
+
+// The answer: 200 {"access_token","token_type","expires_in","id_token"} or an OAuth error.
+http::HttpResponse issue_token(commands::Backend& b, const TokenContext& ctx,
+                               const TokenRequest& request);
+
+}  // namespace mu::oauth
