@@ -184,13 +184,15 @@ int serve(const ServeConfig& c) {
   metrics.set_gauge("mu_write_cache_entries",
                     "Users whose write models this instance keeps (--write-cache bounds it).",
                     [&user_write_models] { return static_cast<double>(user_write_models.size()); });
+  // The JWTs the OAuth endpoints issue are accepted on every transport (with a signing key).
   mu::pipeline::CallPipeline calls(pool, ids, auth_cache, user_write_models,
-                                   mu::rest::print_message);
+                                   mu::rest::print_message,
+                                   signing_keys.signing() ? &signing_keys : nullptr);
   // Without a signing key this instance issues no tokens: the OAuth endpoints are not served.
   std::optional<mu::oauth::OAuthEndpoints> oauth;
   if (signing_keys.signing()) {
     oauth.emplace(mu::oauth::OAuthConfig{c.issuer, c.token_lifetime_seconds},
-                  std::move(signing_keys), pool, ids, auth_cache, user_write_models);
+                  signing_keys, pool, ids, auth_cache, user_write_models);
   }
   mu::rest::RestApi api(calls, pool, oauth ? &*oauth : nullptr);
   mu::grpc::GrpcCalls grpc_calls(calls);

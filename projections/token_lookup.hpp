@@ -23,6 +23,9 @@ struct TokenGrant {
   domain::UserState user_state = domain::UserState::Unspecified;
   domain::Timestamp expiration{};
   std::vector<domain::Membership> memberships;  // ordered by scope
+  // Whether the token may call the API: a PAT always, an issued token when its audience
+  // holds our API ("zitadel").
+  bool api_audience = true;
 
   friend bool operator==(const TokenGrant&, const TokenGrant&) = default;
 };
@@ -34,7 +37,11 @@ class TokenLookup {
   // The grant of the token whose hex SHA-256 is token_hash_hex (lower case, as the PAT
   // events store it); nullopt when no such token exists (never issued, revoked) or its
   // user is gone. One prepared statement, one round trip.
+  // A personal access token or an opaque issued token.
   std::optional<TokenGrant> find(pqxx::transaction_base& tx, const std::string& token_hash_hex);
+  // An issued JWT by its id (jti), once its signature held: nullopt when no such token was
+  // issued (or it is revoked, or its user gone).
+  std::optional<TokenGrant> find_jwt(pqxx::transaction_base& tx, const std::string& token_id);
 };
 
 }  // namespace mu::projections

@@ -36,11 +36,12 @@ class OAuthEndpoints {
  public:
   // The token endpoint runs commands: it needs what a handler's Backend holds beside the
   // worker's database session.
-  OAuthEndpoints(OAuthConfig config, platform::SigningKeys keys, platform::WorkerPool& pool,
+  // `keys` (one of them signing) must outlive this.
+  OAuthEndpoints(OAuthConfig config, const platform::SigningKeys& keys, platform::WorkerPool& pool,
                  domain::IdGenerator& ids, commands::AuthCache& auth_cache,
                  commands::UserWriteModels& users)
       : config_(std::move(config)),
-        keys_(std::move(keys)),
+        keys_(keys),
         pool_(pool),
         ids_(ids),
         auth_cache_(auth_cache),
@@ -63,7 +64,7 @@ class OAuthEndpoints {
              const http::Responder& respond);
 
   OAuthConfig config_;
-  platform::SigningKeys keys_;
+  const platform::SigningKeys& keys_;
   platform::WorkerPool& pool_;
   domain::IdGenerator& ids_;
   commands::AuthCache& auth_cache_;

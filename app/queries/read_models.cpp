@@ -51,6 +51,16 @@ domain::Result<std::optional<projections::TokenGrant>> find_token(DbSession& db,
   }
 }
 
+domain::Result<std::optional<projections::TokenGrant>> find_issued_jwt(
+    DbSession& db, const std::string& token_id) {
+  try {
+    pqxx::nontransaction read(db.connection());
+    return db.tokens().find_jwt(read, token_id);
+  } catch (const std::exception& e) {
+    return db.failure(e);
+  }
+}
+
 domain::Result<std::optional<MachineUserRead>> find_machine_user(DbSession& db,
                                                                  const std::string& id) {
   try {

@@ -37,6 +37,10 @@ domain::Result<std::optional<projections::TokenGrant>> find_token(DbSession& db,
 
 // A machine user of the users read model and whether it has a client secret (GetUserByID's
 // machine.hasSecret), in one statement.
+// An issued JWT's grant by its id (jti), asked once its signature held.
+domain::Result<std::optional<projections::TokenGrant>> find_issued_jwt(DbSession& db,
+                                                                       const std::string& token_id);
+
 struct MachineUserRead {
   projections::UserView user;
   bool has_secret = false;

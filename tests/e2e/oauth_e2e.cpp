@@ -3,6 +3,7 @@
 // rotation (a verification key beside the signing one) and several instances on one key;
 // the token endpoint: both grants, both token types, the audit event, every refusal the
 // contract lists, and concurrent requests for one user.
+#include <grpcpp/grpcpp.h>
 #include <sys/stat.h>
 
 #include <openssl/evp.h>
@@ -19,6 +20,7 @@
 #include "domain/jwt.hpp"
 #include "domain/rsa_key.hpp"
 #include "tests/e2e/service_fixture.hpp"
+#include "zitadel/management.grpc.pb.h"
 
 using mu::testing::HttpClient;
 using mu::testing::run_binary;
@@ -551,4 +553,120 @@ TEST_CASE("oauth: concurrent token requests for one user all succeed", "[e2e][oa
                  "aggregate_id = " + tx.quote(id))[0].as<int>() == 48);
   CHECK(tx.exec1("SELECT count(*) FROM issued_tokens_read_model WHERE user_id = " +
                  tx.quote(id))[0].as<int>() == 48);
+}
+
+// ---- issued tokens on the API ------------------------------------------------------------
+
+namespace {
+
+// GetUserByID of `user_id` over gRPC with `token`: the status code.
+int oauth_grpc_get_user(Service& s, const std::string& token, const std::string& user_id) {
+  auto channel = ::grpc::CreateChannel("127.0.0.1:" + std::to_string(s.server().port()),
+                                       ::grpc::InsecureChannelCredentials());
+  auto stub = zitadel::management::v1::ManagementService::NewStub(channel);
+  ::grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization", "Bearer " + token);
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  zitadel::management::v1::GetUserByIDRequest req;
+  req.set_id(user_id);
+  zitadel::management::v1::GetUserByIDResponse res;
+  return static_cast<int>(stub->GetUserByID(&ctx, req, &res).error_code());
+}
+
+}  // namespace
+
+TEST_CASE("oauth: issued tokens call the API as the user's PAT would, on REST and gRPC",
+          "[e2e][oauth]") {
+  OAuthService o;
+  auto& s = *o.s;
+  // An ORG_OWNER of org 1, with a secret.
+  auto caller = s.add_caller("owner-bot", s.org1(), {"ORG_OWNER"});
+  auto secret = s.call("PUT", "/management/v1/users/" + caller.id + "/secret", "{}");
+  REQUIRE(secret.status == 200);
+  const auto basic = oauth_basic("owner-bot", secret.body["clientSecret"].get<std::string>());
+  const auto token_for = [&](const std::string& scope) {
+    auto r = o.token("grant_type=client_credentials&scope=" + scope, {{"authorization", basic}});
+    INFO(r.body);
+    REQUIRE(r.status == 200);
+    return oauth_body(r)["access_token"].get<std::string>();
+  };
+  const std::string target = "/management/v1/users/" + s.admin_id();
+
+  const auto opaque = token_for(kApiScope);
+  CHECK(s.call_as(opaque, "GET", target).status == 200);
+  CHECK(oauth_grpc_get_user(s, opaque, s.admin_id()) == 0);
+  // Without our API in its audience: refused (a PAT never is).
+  const auto no_audience = token_for("openid");
+  CHECK(s.call_as(no_audience, "GET", target).status == 401);
+  CHECK(oauth_grpc_get_user(s, no_audience, s.admin_id()) == 16);
+  CHECK(s.call_as(caller.token, "GET", target).status == 200);
+
+  REQUIRE(s.call("PUT", "/management/v1/users/" + caller.id + "/machine",
+                 json{{"name", "J"}, {"accessTokenType", "ACCESS_TOKEN_TYPE_JWT"}})
+              .status == 200);
+  const auto jwt = token_for(kApiScope);
+  REQUIRE(std::count(jwt.begin(), jwt.end(), '.') == 2);
+  CHECK(s.call_as(jwt, "GET", target).status == 200);
+  CHECK(oauth_grpc_get_user(s, jwt, s.admin_id()) == 0);
+  // Permissions are the user's: another organization's user is out of reach.
+  CHECK(s.call_as(jwt, "GET", target, "", s.org2()).status == 403);
+  // A tampered signature, a JWT of no issuance (signed by another key), garbage: 401.
+  auto tampered = jwt;
+  tampered.back() = tampered.back() == 'A' ? 'B' : 'A';
+  CHECK(s.call_as(tampered, "GET", target).status == 401);
+  {
+    const auto ours = mu::domain::RsaKey::parse_private_pem(oauth_read_file(o.key.path));
+    REQUIRE(ours.ok());
+    auto parsed = mu::domain::parse_jwt(jwt);
+    REQUIRE(parsed.ok());
+    auto claims = parsed->claims;
+    claims["jti"] = "4711";  // signed by our key, but never issued
+    auto forged = mu::domain::sign_rs256(json{{"kid", *parsed->kid}}, claims, *ours);
+    REQUIRE(forged.ok());
+    CHECK(s.call_as(*forged, "GET", target).status == 401);
+  }
+  CHECK(s.call_as("a.b.c", "GET", target).status == 401);
+
+  // Deactivated or locked: every token refused at once; reactivated: they work again.
+  const std::string user = "/management/v1/users/" + caller.id;
+  REQUIRE(s.call("POST", user + "/_deactivate", "{}").status == 200);
+  CHECK(s.call_as(jwt, "GET", target).status == 401);
+  CHECK(s.call_as(opaque, "GET", target).status == 401);
+  REQUIRE(s.call("POST", user + "/_reactivate", "{}").status == 200);
+  CHECK(s.call_as(jwt, "GET", target).status == 200);
+  CHECK(s.call_as(opaque, "GET", target).status == 200);
+  // Removed: gone for good.
+  REQUIRE(s.call("DELETE", user).status == 200);
+  CHECK(s.call_as(jwt, "GET", target).status == 401);
+  CHECK(s.call_as(opaque, "GET", target).status == 401);
+}
+
+TEST_CASE("oauth: a JWT from one instance works on another and after a rotation", "[e2e][oauth]") {
+  OAuthService o;
+  auto& s = *o.s;
+  auto caller = s.add_caller("rotating", s.org1(), {"ORG_OWNER"});
+  REQUIRE(s.call("PUT", "/management/v1/users/" + caller.id + "/machine",
+                 json{{"name", "R"}, {"accessTokenType", "ACCESS_TOKEN_TYPE_JWT"}})
+              .status == 200);
+  auto secret = s.call("PUT", "/management/v1/users/" + caller.id + "/secret", "{}");
+  REQUIRE(secret.status == 200);
+  auto r = o.token(std::string("grant_type=client_credentials&scope=") + kApiScope,
+                   {{"authorization",
+                     oauth_basic("rotating", secret.body["clientSecret"].get<std::string>())}});
+  REQUIRE(r.status == 200);
+  const auto jwt = oauth_body(r)["access_token"].get<std::string>();
+  const std::string target = "/management/v1/users/" + caller.id;
+
+  TempFile next("next.pem");
+  oauth_write_rsa_key(next.path);
+  // Another instance after the rotation: the old key only verifies.
+  ServerProcess rotated(s.database().url(),
+                        {"--signing-key", next.path, "--verification-key", o.key.path});
+  HttpClient http("127.0.0.1", rotated.port());
+  auto call = http.request("GET", target, "", {{"authorization", "Bearer " + jwt}});
+  CHECK(call.status == 200);
+  // An instance that dropped the old key refuses the token.
+  ServerProcess dropped(s.database().url(), {"--signing-key", next.path});
+  HttpClient http2("127.0.0.1", dropped.port());
+  CHECK(http2.request("GET", target, "", {{"authorization", "Bearer " + jwt}}).status == 401);
 }
