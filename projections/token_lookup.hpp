@@ -30,6 +30,20 @@ struct TokenGrant {
   friend bool operator==(const TokenGrant&, const TokenGrant&) = default;
 };
 
+// What introspection tells of a token (RFC 7662): any kind, with its owner.
+struct TokenDetails {
+  std::string kind;  // "pat", "bearer" (an opaque issued token) or "jwt"
+  std::string token_id;
+  std::string user_id;
+  std::string user_org;
+  std::string user_name;
+  domain::UserState user_state = domain::UserState::Unspecified;
+  domain::Timestamp expiration{};
+  domain::Timestamp creation{};
+  std::vector<std::string> audience;  // issued tokens
+  std::vector<std::string> scopes;    // issued tokens
+};
+
 class TokenLookup {
  public:
   explicit TokenLookup(pqxx::connection_base& conn);  // prepares its statement
@@ -42,6 +56,12 @@ class TokenLookup {
   // An issued JWT by its id (jti), once its signature held: nullopt when no such token was
   // issued (or it is revoked, or its user gone).
   std::optional<TokenGrant> find_jwt(pqxx::transaction_base& tx, const std::string& token_id);
+  // A PAT or opaque token by its hash, or an issued JWT by its id ("" for the one not asked).
+  std::optional<TokenDetails> details(pqxx::transaction_base& tx, const std::string& token_hash_hex,
+                                      const std::string& jwt_id);
+  // A user's memberships, ordered by scope.
+  std::vector<domain::Membership> memberships(pqxx::transaction_base& tx,
+                                              const std::string& user_id);
 };
 
 }  // namespace mu::projections

@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "app/oauth/introspection.hpp"
 #include "app/oauth/token_endpoint.hpp"
 #include "app/oauth/token_request.hpp"
 
@@ -84,8 +85,8 @@ nlohmann::json discovery_document(const std::string& issuer) {
 }
 
 bool OAuthEndpoints::serves(std::string_view path) {
-  // The introspection and revocation endpoints join when they are served.
-  return path == kDiscovery || path == kKeys || path == kToken;
+  // The revocation endpoint joins when it is served.
+  return path == kDiscovery || path == kKeys || path == kToken || path == kIntrospect;
 }
 
 void OAuthEndpoints::operator()(const http::HttpRequest& req, std::string_view path,
@@ -110,17 +111,47 @@ void OAuthEndpoints::operator()(const http::HttpRequest& req, std::string_view p
   }
   if (req.method != "POST") return respond(method_not_allowed("POST"));
   if (path == kToken) return token(req, request_id, respond);
+  if (path == kIntrospect) return introspection(req, respond);
   respond(oauth_error(404, "invalid_request", "no such endpoint"));
+}
+
+namespace {
+
+// The form's media type, lower case, without parameters.
+std::string media_type(const http::HttpRequest& req) {
+  const std::string* type = req.header("content-type");
+  std::string media = type ? type->substr(0, type->find(';')) : "";
+  while (!media.empty() && (media.back() == ' ' || media.back() == '\t')) media.pop_back();
+  for (auto& ch : media) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return media;
+}
+
+}  // namespace
+
+void OAuthEndpoints::introspection(const http::HttpRequest& req, const http::Responder& respond) {
+  if (media_type(req) != "application/x-www-form-urlencoded") {
+    return respond(oauth_error(400, "invalid_request",
+                               "the body must be application/x-www-form-urlencoded"));
+  }
+  auto issuer = issuer_for(config_, req);
+  if (!issuer) return respond(oauth_error(400, "invalid_request", "no usable Host header"));
+  const std::string* authorization = req.header("authorization");
+  IntrospectionRequest request{
+      authorization ? std::optional<std::string>(*authorization) : std::nullopt, req.body};
+  auto job = [this, issuer = std::move(*issuer), request = std::move(request),
+              respond](platform::DbSession& db) {
+    commands::Backend b{db, ids_, auth_cache_, users_};
+    respond(introspect(b, issuer, keys_, request));
+  };
+  if (!pool_.try_submit(std::move(job))) {
+    return respond(oauth_error(503, "temporarily_unavailable", "every database worker is busy"));
+  }
 }
 
 void OAuthEndpoints::token(const http::HttpRequest& req, const std::string& request_id,
                            const http::Responder& respond) {
   // RFC 6749 §3.2: the parameters come as application/x-www-form-urlencoded.
-  const std::string* type = req.header("content-type");
-  std::string media = type ? type->substr(0, type->find(';')) : "";
-  while (!media.empty() && (media.back() == ' ' || media.back() == '\t')) media.pop_back();
-  for (auto& ch : media) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  if (media != "application/x-www-form-urlencoded") {
+  if (media_type(req) != "application/x-www-form-urlencoded") {
     return respond(oauth_error(400, "invalid_request",
                                "the body must be application/x-www-form-urlencoded"));
   }

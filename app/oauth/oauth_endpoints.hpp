@@ -62,6 +62,7 @@ class OAuthEndpoints {
  private:
   void token(const http::HttpRequest& req, const std::string& request_id,
              const http::Responder& respond);
+  void introspection(const http::HttpRequest& req, const http::Responder& respond);
 
   OAuthConfig config_;
   const platform::SigningKeys& keys_;

@@ -17,15 +17,8 @@ namespace mu::oauth {
 
 namespace {
 
-// Who the client proved to be.
-struct Client {
-  std::string user_id;
-  std::string owner;
-  std::string client_id;              // as the request named it (user name or user id)
-  std::optional<std::string> key_id;  // jwt-bearer: the key that signed the assertion
-};
-
-using Authenticated = domain::Expected<Client, http::HttpResponse>;
+using Client = AuthenticatedClient;
+using Authenticated = ClientResult;
 
 http::HttpResponse server_error(const domain::Error& e) {
   if (e.code == domain::Code::Unavailable || e.code == domain::Code::ResourceExhausted) {
@@ -38,7 +31,9 @@ Authenticated refused(int status, std::string_view error, std::string_view descr
   return domain::Unexpected<http::HttpResponse>(oauth_error(status, error, description));
 }
 
-Authenticated by_secret(commands::Backend& b, const ClientCredentials& c) {
+}  // namespace
+
+Authenticated authenticate_by_secret(commands::Backend& b, const ClientCredentials& c) {
   auto clients = queries::find_clients(b.db, c.client_id);
   if (!clients.ok()) return domain::Unexpected<http::HttpResponse>(server_error(clients.error()));
   if (clients->empty()) return refused(400, "invalid_client", "Errors.User.NotFound");
@@ -57,14 +52,14 @@ Authenticated by_secret(commands::Backend& b, const ClientCredentials& c) {
 }
 
 // RFC 7523 §3.1: every failure of the assertion is invalid_grant.
-Authenticated by_assertion(commands::Backend& b, const TokenContext& ctx, const JwtBearer& g,
-                           domain::Timestamp now) {
-  auto jwt = domain::parse_jwt(g.assertion);
+Authenticated authenticate_by_assertion(commands::Backend& b, const std::string& issuer,
+                                        const std::string& assertion, domain::Timestamp now) {
+  auto jwt = domain::parse_jwt(assertion);
   if (!jwt.ok()) {
     return refused(400, "invalid_grant",
                    "the assertion is no JWT: " + std::string(domain::describe(jwt.error())));
   }
-  auto claims = domain::check_assertion_claims(jwt->claims, ctx.issuer, now);
+  auto claims = domain::check_assertion_claims(jwt->claims, issuer, now);
   if (!claims.ok()) {
     return refused(400, "invalid_grant", std::string(domain::describe(claims.error())));
   }
@@ -82,6 +77,8 @@ Authenticated by_assertion(commands::Backend& b, const TokenContext& ctx, const 
   return Client{claims->subject, (*key)->owner, claims->subject, *jwt->kid};
 }
 
+namespace {
+
 long long unix_seconds(domain::Timestamp t) { return domain::to_unix_micros(t) / 1000000; }
 
 }  // namespace
@@ -90,8 +87,9 @@ http::HttpResponse issue_token(commands::Backend& b, const TokenContext& ctx,
                                const TokenRequest& request) {
   const auto now = platform::now();
   auto client = std::holds_alternative<ClientCredentials>(request.grant)
-                    ? by_secret(b, std::get<ClientCredentials>(request.grant))
-                    : by_assertion(b, ctx, std::get<JwtBearer>(request.grant), now);
+                    ? authenticate_by_secret(b, std::get<ClientCredentials>(request.grant))
+                    : authenticate_by_assertion(
+                          b, ctx.issuer, std::get<JwtBearer>(request.grant).assertion, now);
   if (!client.ok()) return client.error();
 
   // Whole seconds, as the JWTs say them.

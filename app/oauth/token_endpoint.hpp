@@ -20,6 +20,20 @@ struct TokenContext {
   std::string request_id;
 };
 
+// A client that proved who it is: by its secret (client_secret_basic/post) or by an
+// assertion signed with one of its keys (the token endpoint's jwt-bearer grant, and
+// `client_assertion` for introspection).
+struct AuthenticatedClient {
+  std::string user_id;
+  std::string owner;
+  std::string client_id;              // as the request named it (user name or user id)
+  std::optional<std::string> key_id;  // the key that signed the assertion
+};
+using ClientResult = domain::Expected<AuthenticatedClient, http::HttpResponse>;
+ClientResult authenticate_by_secret(commands::Backend& b, const ClientCredentials& c);
+ClientResult authenticate_by_assertion(commands::Backend& b, const std::string& issuer,
+                                       const std::string& assertion, domain::Timestamp now);
+
 // The answer: 200 {"access_token","token_type","expires_in","id_token"} or an OAuth error.
 http::HttpResponse issue_token(commands::Backend& b, const TokenContext& ctx,
                                const TokenRequest& request);

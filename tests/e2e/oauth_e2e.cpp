@@ -670,3 +670,101 @@ TEST_CASE("oauth: a JWT from one instance works on another and after a rotation"
   HttpClient http2("127.0.0.1", dropped.port());
   CHECK(http2.request("GET", target, "", {{"authorization", "Bearer " + jwt}}).status == 401);
 }
+
+TEST_CASE("oauth: introspection as the contract has it", "[e2e][oauth]") {
+  OAuthService o;
+  auto& s = *o.s;
+  // The token's owner, and a resource server (ORG_OWNER of org 1: user.read there).
+  auto owner = s.add_caller("owner", s.org1(), {});
+  auto owner_secret = s.call("PUT", "/management/v1/users/" + owner.id + "/secret", "{}");
+  REQUIRE(owner_secret.status == 200);
+  const auto owner_basic =
+      oauth_basic("owner", owner_secret.body["clientSecret"].get<std::string>());
+  auto server = s.add_caller("resource-server", s.org1(), {"ORG_OWNER"});
+  auto server_secret = s.call("PUT", "/management/v1/users/" + server.id + "/secret", "{}");
+  const auto server_basic =
+      oauth_basic("resource-server", server_secret.body["clientSecret"].get<std::string>());
+  // A stranger in org 2 without roles, and one named in the token's audience.
+  auto stranger = s.add_caller("stranger", s.org2(), {});
+  auto stranger_secret = s.call("PUT", "/management/v1/users/" + stranger.id + "/secret", "{}",
+                                s.org2());
+  const auto stranger_basic =
+      oauth_basic("stranger", stranger_secret.body["clientSecret"].get<std::string>());
+
+  auto issued = o.token("grant_type=client_credentials&scope=openid+urn%3Azitadel%3Aiam%3Aorg%3A"
+                        "project%3Aid%3A" + stranger.id + "%3Aaud",
+                        {{"authorization", owner_basic}});
+  REQUIRE(issued.status == 200);
+  const auto token = oauth_body(issued)["access_token"].get<std::string>();
+  const auto introspect = [&](const std::string& basic, const std::string& t) {
+    return s.http().request("POST", "/oauth/v2/introspect", "token=" + t,
+                            {{"content-type", kForm}, {"authorization", basic}});
+  };
+
+  for (const auto* basic : {&owner_basic, &server_basic, &stranger_basic}) {
+    auto r = introspect(*basic, token);
+    INFO(r.body);
+    REQUIRE(r.status == 200);
+    auto b = oauth_body(r);
+    CHECK(b["active"] == true);
+    CHECK(b["sub"] == owner.id);
+    CHECK(b["username"] == "owner");
+    CHECK(b["client_id"] == "owner");
+    CHECK(b["token_type"] == "Bearer");
+    CHECK(b["iss"] == o.issuer);
+    CHECK(b["aud"] == json{owner.id, stranger.id});
+    CHECK(b["scope"] == "openid urn:zitadel:iam:org:project:id:" + stranger.id + ":aud");
+    CHECK(b["exp"].get<long long>() - b["iat"].get<long long>() == 43200);
+    CHECK(b["jti"] == s.last_payload(owner.id)["tokenId"]);
+  }
+  // PATs too; the stranger learns nothing of a token not meant for it.
+  auto pat = introspect(server_basic, owner.token);
+  REQUIRE(pat.status == 200);
+  CHECK(oauth_body(pat)["active"] == true);
+  CHECK(oauth_body(pat)["jti"] == owner.token_id);
+  CHECK(oauth_body(introspect(stranger_basic, owner.token)) == json{{"active", false}});
+  // Unknown, garbage, a JWT of no issuance: inactive.
+  CHECK(oauth_body(introspect(server_basic, "nothing")) == json{{"active", false}});
+  CHECK(oauth_body(introspect(server_basic, "a.b.c")) == json{{"active", false}});
+
+  // JWT tokens, and a client_assertion as the caller's authentication.
+  REQUIRE(s.call("PUT", "/management/v1/users/" + owner.id + "/machine",
+                 json{{"name", "O"}, {"accessTokenType", "ACCESS_TOKEN_TYPE_JWT"}})
+              .status == 200);
+  auto jwt_issued = o.token(std::string("grant_type=client_credentials&scope=") + kApiScope,
+                            {{"authorization", owner_basic}});
+  REQUIRE(jwt_issued.status == 200);
+  const auto jwt = oauth_body(jwt_issued)["access_token"].get<std::string>();
+  auto [kid, key] = o.key_of(server.id);
+  const auto assertion = oauth_assertion(o, kid, key, oauth_claims(o, server.id));
+  auto by_assertion = s.http().request(
+      "POST", "/oauth/v2/introspect",
+      "token=" + jwt +
+          "&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer"
+          "&client_assertion=" + assertion,
+      {{"content-type", kForm}});
+  INFO(by_assertion.body);
+  REQUIRE(by_assertion.status == 200);
+  CHECK(oauth_body(by_assertion)["active"] == true);
+  CHECK(oauth_body(by_assertion)["aud"] == json{owner.id, "zitadel"});
+
+  // No caller authentication: 400 invalid_client; a wrong one: 401 invalid_client.
+  auto none = s.http().request("POST", "/oauth/v2/introspect", "token=" + token,
+                               {{"content-type", kForm}});
+  CHECK(none.status == 400);
+  CHECK(oauth_body(none)["error"] == "invalid_client");
+  auto wrong = introspect(oauth_basic("owner", "wrong"), token);
+  CHECK(wrong.status == 401);
+  CHECK(oauth_body(wrong)["error"] == "invalid_client");
+
+  // Deactivated owner: inactive; reactivated: active again; removed: inactive.
+  const std::string user = "/management/v1/users/" + owner.id;
+  REQUIRE(s.call("POST", user + "/_deactivate", "{}").status == 200);
+  CHECK(oauth_body(introspect(server_basic, token)) == json{{"active", false}});
+  CHECK(oauth_body(introspect(server_basic, jwt)) == json{{"active", false}});
+  REQUIRE(s.call("POST", user + "/_reactivate", "{}").status == 200);
+  CHECK(oauth_body(introspect(server_basic, jwt))["active"] == true);
+  REQUIRE(s.call("DELETE", user).status == 200);
+  CHECK(oauth_body(introspect(server_basic, token)) == json{{"active", false}});
+  CHECK(oauth_body(introspect(server_basic, jwt)) == json{{"active", false}});
+}
