@@ -127,6 +127,11 @@ Result<std::vector<NewEvent>> decide(const MachineUser& u, const IssueToken& c) 
   return one_event(event_type::kTokenIssued, std::move(payload));
 }
 
+Result<std::vector<NewEvent>> decide(const MachineUser& u, const RevokeToken& c) {
+  if (!u.exists()) return Error{Code::FailedPrecondition, "OIDC-sk2ld", "Errors.User.NotExisting"};
+  return one_event(event_type::kTokenRevoked, {{"tokenId", c.token_id}});
+}
+
 Error machine_key_not_found() {
   return {Code::NotFound, "QUERY-Dgr3g", "Errors.AuthNKey.NotFound"};
 }

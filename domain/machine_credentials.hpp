@@ -89,6 +89,14 @@ Result<std::vector<NewEvent>> decide(const MachineUser& user, const RemoveMachin
 // "Errors.User.Machine.Key.NotFound" (removed or expired).
 Result<std::vector<NewEvent>> decide(const MachineUser& user, const IssueToken& cmd);
 
+// Revokes an issued token (the revocation endpoint found it and its owner). A removed user's
+// tokens are gone already: FailedPrecondition "Errors.User.NotExisting".
+struct RevokeToken {
+  std::string user_id;
+  std::string token_id;
+};
+Result<std::vector<NewEvent>> decide(const MachineUser& user, const RevokeToken& cmd);
+
 // GetMachineKeyByIDs' answer for a key that is not there (or not the caller's to see).
 Error machine_key_not_found();
 

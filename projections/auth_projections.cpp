@@ -23,6 +23,7 @@ constexpr const char* kUserRemoved = "mu_auth_user_removed";
 constexpr const char* kKeyAdded = "mu_auth_key_added";
 constexpr const char* kKeyRemoved = "mu_auth_key_removed";
 constexpr const char* kTokenIssued = "mu_auth_token_issued";
+constexpr const char* kTokenRevoked = "mu_auth_token_revoked";
 constexpr const char* kSecretSet = "mu_auth_secret_set";
 constexpr const char* kSecretRemoved = "mu_auth_secret_removed";
 constexpr const char* kAdvance = "mu_auth_advance";
@@ -75,6 +76,9 @@ constexpr const char* kTokenIssuedSql =
     "INSERT INTO issued_tokens_read_model (token_id, user_id, owner, token_type, token_hash, "
     "expiration, audience, scopes, creation_date, sequence) VALUES ($1, $2, $3, $4::smallint, "
     "nullif($5, ''), " MU_TS(6) ", $7::jsonb, $8::jsonb, " MU_TS(9) ", $10) ON CONFLICT DO NOTHING";
+
+constexpr const char* kTokenRevokedSql =
+    "DELETE FROM issued_tokens_read_model WHERE user_id = $1 AND token_id = $2 AND sequence < $3";
 
 // A key seen before means the event was reduced.
 constexpr const char* kKeyAddedSql =
@@ -221,6 +225,9 @@ void reduce_user(pqxx::transaction_base& tx, const domain::StoredEvent& e) {
                      e.owner, domain::payload_string(e.payload, "tokenType") == "jwt" ? 1 : 0,
                      domain::payload_string(e.payload, "tokenHash"), expiration_micros(e.payload),
                      list("audience"), list("scopes"), domain::to_unix_micros(e.created_at), seq);
+  } else if (e.type == et::kTokenRevoked) {
+    tx.exec_prepared(kTokenRevoked, e.aggregate_id, domain::payload_string(e.payload, "tokenId"),
+                     seq);
   } else if (e.type == et::kRemoved) {
     tx.exec_prepared(kUserRemoved, e.aggregate_id, seq);
   }
@@ -252,7 +259,7 @@ std::optional<std::string> auth_statement_share(std::string_view aggregate_type,
   if (event_type == et::kPatAdded || event_type == et::kPatRemoved || event_type == et::kRemoved ||
       event_type == et::kKeyAdded || event_type == et::kKeyRemoved ||
       event_type == et::kSecretSet || event_type == et::kSecretRemoved ||
-      event_type == et::kTokenIssued) {
+      event_type == et::kTokenIssued || event_type == et::kTokenRevoked) {
     return std::nullopt;  // as reduce_user above
   }
   return "";
@@ -287,6 +294,7 @@ AuthProjections::AuthProjections(pqxx::connection_base& conn) {
   conn.prepare(kKeyAdded, kKeyAddedSql);
   conn.prepare(kKeyRemoved, kKeyRemovedSql);
   conn.prepare(kTokenIssued, kTokenIssuedSql);
+  conn.prepare(kTokenRevoked, kTokenRevokedSql);
   conn.prepare(kSecretSet, kSecretSetSql);
   conn.prepare(kSecretRemoved, kSecretRemovedSql);
   conn.prepare(kAdvance, kAdvanceSql);

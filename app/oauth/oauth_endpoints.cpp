@@ -85,8 +85,8 @@ nlohmann::json discovery_document(const std::string& issuer) {
 }
 
 bool OAuthEndpoints::serves(std::string_view path) {
-  // The revocation endpoint joins when it is served.
-  return path == kDiscovery || path == kKeys || path == kToken || path == kIntrospect;
+  return path == kDiscovery || path == kKeys || path == kToken || path == kIntrospect ||
+         path == kRevoke;
 }
 
 void OAuthEndpoints::operator()(const http::HttpRequest& req, std::string_view path,
@@ -111,7 +111,7 @@ void OAuthEndpoints::operator()(const http::HttpRequest& req, std::string_view p
   }
   if (req.method != "POST") return respond(method_not_allowed("POST"));
   if (path == kToken) return token(req, request_id, respond);
-  if (path == kIntrospect) return introspection(req, respond);
+  if (path == kIntrospect || path == kRevoke) return introspection(req, path, request_id, respond);
   respond(oauth_error(404, "invalid_request", "no such endpoint"));
 }
 
@@ -128,7 +128,9 @@ std::string media_type(const http::HttpRequest& req) {
 
 }  // namespace
 
-void OAuthEndpoints::introspection(const http::HttpRequest& req, const http::Responder& respond) {
+void OAuthEndpoints::introspection(const http::HttpRequest& req, std::string_view path,
+                                   const std::string& request_id,
+                                   const http::Responder& respond) {
   if (media_type(req) != "application/x-www-form-urlencoded") {
     return respond(oauth_error(400, "invalid_request",
                                "the body must be application/x-www-form-urlencoded"));
@@ -138,10 +140,11 @@ void OAuthEndpoints::introspection(const http::HttpRequest& req, const http::Res
   const std::string* authorization = req.header("authorization");
   IntrospectionRequest request{
       authorization ? std::optional<std::string>(*authorization) : std::nullopt, req.body};
-  auto job = [this, issuer = std::move(*issuer), request = std::move(request),
-              respond](platform::DbSession& db) {
+  auto job = [this, revocation = path == kRevoke, request_id, issuer = std::move(*issuer),
+              request = std::move(request), respond](platform::DbSession& db) {
     commands::Backend b{db, ids_, auth_cache_, users_};
-    respond(introspect(b, issuer, keys_, request));
+    respond(revocation ? revoke(b, issuer, keys_, request, request_id)
+                       : introspect(b, issuer, keys_, request));
   };
   if (!pool_.try_submit(std::move(job))) {
     return respond(oauth_error(503, "temporarily_unavailable", "every database worker is busy"));

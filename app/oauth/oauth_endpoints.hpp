@@ -62,7 +62,9 @@ class OAuthEndpoints {
  private:
   void token(const http::HttpRequest& req, const std::string& request_id,
              const http::Responder& respond);
-  void introspection(const http::HttpRequest& req, const http::Responder& respond);
+  // Introspection and revocation: the same caller authentication, on a worker.
+  void introspection(const http::HttpRequest& req, std::string_view path,
+                     const std::string& request_id, const http::Responder& respond);
 
   OAuthConfig config_;
   const platform::SigningKeys& keys_;

@@ -768,3 +768,61 @@ TEST_CASE("oauth: introspection as the contract has it", "[e2e][oauth]") {
   CHECK(oauth_body(introspect(server_basic, token)) == json{{"active", false}});
   CHECK(oauth_body(introspect(server_basic, jwt)) == json{{"active", false}});
 }
+
+TEST_CASE("oauth: revocation of opaque tokens and JWTs", "[e2e][oauth]") {
+  OAuthService o;
+  auto& s = *o.s;
+  auto owner = s.add_caller("revoking", s.org1(), {"ORG_OWNER"});
+  auto secret = s.call("PUT", "/management/v1/users/" + owner.id + "/secret", "{}");
+  const auto basic = oauth_basic("revoking", secret.body["clientSecret"].get<std::string>());
+  auto other = s.add_caller("bystander", s.org2(), {});
+  auto other_secret = s.call("PUT", "/management/v1/users/" + other.id + "/secret", "{}", s.org2());
+  const auto other_basic = oauth_basic("bystander", other_secret.body["clientSecret"].get<std::string>());
+  const auto token_for = [&] {
+    auto r = o.token(std::string("grant_type=client_credentials&scope=") + kApiScope,
+                     {{"authorization", basic}});
+    REQUIRE(r.status == 200);
+    return oauth_body(r)["access_token"].get<std::string>();
+  };
+  const auto revoke = [&](const std::string& who, const std::string& t) {
+    return s.http().request("POST", "/oauth/v2/revoke", "token=" + t,
+                            {{"content-type", kForm}, {"authorization", who}});
+  };
+  const std::string target = "/management/v1/users/" + owner.id;
+
+  const auto opaque = token_for();
+  const auto kept = token_for();
+  REQUIRE(s.call_as(opaque, "GET", target).status == 200);
+  // Someone else's token: 200, and nothing happens.
+  CHECK(revoke(other_basic, opaque).status == 200);
+  CHECK(s.call_as(opaque, "GET", target).status == 200);
+  // The owner revokes it: refused at once, inactive; the other token still works.
+  const auto events = s.count_events(owner.id);
+  CHECK(revoke(basic, opaque).status == 200);
+  CHECK(s.count_events(owner.id) == events + 1);
+  CHECK(s.last_payload(owner.id).dump().find("tokenId") != std::string::npos);
+  CHECK(s.call_as(opaque, "GET", target).status == 401);
+  CHECK(s.call_as(kept, "GET", target).status == 200);
+  auto gone = s.http().request("POST", "/oauth/v2/introspect", "token=" + opaque,
+                               {{"content-type", kForm}, {"authorization", basic}});
+  CHECK(oauth_body(gone) == json{{"active", false}});
+  // Again, or an unknown token: 200, no event.
+  CHECK(revoke(basic, opaque).status == 200);
+  CHECK(revoke(basic, "unknown").status == 200);
+  CHECK(s.count_events(owner.id) == events + 1);
+
+  REQUIRE(s.call("PUT", target + "/machine",
+                 json{{"name", "R"}, {"accessTokenType", "ACCESS_TOKEN_TYPE_JWT"}})
+              .status == 200);
+  const auto jwt = token_for();
+  REQUIRE(s.call_as(jwt, "GET", target).status == 200);
+  CHECK(revoke(basic, jwt).status == 200);
+  CHECK(s.call_as(jwt, "GET", target).status == 401);
+  // A PAT is not revoked here.
+  CHECK(revoke(basic, owner.token).status == 200);
+  CHECK(s.call_as(owner.token, "GET", target).status == 200);
+  // No caller: 400 invalid_client.
+  auto none = s.http().request("POST", "/oauth/v2/revoke", "token=" + kept, {{"content-type", kForm}});
+  CHECK(none.status == 400);
+  CHECK(oauth_body(none)["error"] == "invalid_client");
+}
