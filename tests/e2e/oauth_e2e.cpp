@@ -12,6 +12,8 @@
 
 #include <catch2/catch.hpp>
 #include <ctime>
+#include <filesystem>
+#include <regex>
 #include <fstream>
 #include <memory>
 #include <thread>
@@ -20,6 +22,7 @@
 #include "domain/jwt.hpp"
 #include "domain/rsa_key.hpp"
 #include "tests/e2e/service_fixture.hpp"
+#include "tests/support/node_script.hpp"
 #include "zitadel/management.grpc.pb.h"
 
 using mu::testing::HttpClient;
@@ -825,4 +828,34 @@ TEST_CASE("oauth: revocation of opaque tokens and JWTs", "[e2e][oauth]") {
   auto none = s.http().request("POST", "/oauth/v2/revoke", "token=" + kept, {{"content-type", kForm}});
   CHECK(none.status == 400);
   CHECK(oauth_body(none)["error"] == "invalid_client");
+}
+
+#ifndef MU_NODE_TESTS_DIR
+#error "tests/CMakeLists.txt must define MU_NODE_TESTS_DIR (the tests/node directory)"
+#endif
+
+// openid-client, jose and @zitadel/node against the endpoints: tests/node/oauth_clients.mjs.
+TEST_CASE("wire: OAuth clients (openid-client, jose, @zitadel/node) against the OAuth endpoints",
+          "[e2e][oauth][node]") {
+  namespace fs = std::filesystem;
+  const fs::path dir = MU_NODE_TESTS_DIR;
+  const std::string node = mu::testing::find_node();
+  if (node.empty()) {
+    FAIL("node (>= 20) is not installed (neither /usr/bin/node nor on PATH): ./test installs it");
+  }
+  for (const char* package : {"@zitadel/node", "openid-client", "jose"}) {
+    if (!fs::exists(dir / "node_modules" / package / "package.json")) {
+      FAIL(std::string(package) + " is missing from " + (dir / "node_modules").string() +
+           ": ./test installs the pinned packages (npm ci in tests/node)");
+    }
+  }
+  OAuthService o;
+  const auto r = mu::testing::run_capturing(
+      {node, (dir / "oauth_clients.mjs").string(), "--url", o.issuer},
+      {"MU_TOKEN=" + o.s->admin_token()}, std::chrono::seconds(25));
+  INFO("node oauth_clients.mjs said:\n" << r.out);
+  REQUIRE(r.exit_code == 0);
+  std::smatch summary;
+  REQUIRE(std::regex_search(r.out, summary, std::regex(R"((\d+) checks, 0 failed)")));
+  CHECK(std::stoi(summary[1]) >= 13);
 }
