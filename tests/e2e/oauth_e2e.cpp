@@ -230,7 +230,7 @@ TEST_CASE("oauth: rotation and several instances share the key set", "[e2e][oaut
   CHECK(after["keys"][1] == jwks["keys"][0]);
 }
 
-TEST_CASE("oauth: no signing key, no OAuth endpoints; a bad key stops serve", "[e2e][oauth]") {
+TEST_CASE("oauth: without a signing key no OAuth endpoints, and a bad key stops serve", "[e2e][oauth]") {
   Service s;
   CHECK(s.http().request("GET", "/oauth/v2/keys").status == 404);
   CHECK(s.http().request("GET", "/.well-known/openid-configuration").status == 404);
@@ -342,7 +342,7 @@ json oauth_claims(const OAuthService& o, const std::string& user_id) {
 
 }  // namespace
 
-TEST_CASE("oauth: client_credentials by Basic and by post; opaque tokens and id tokens",
+TEST_CASE("oauth: client_credentials by Basic and by post give opaque tokens and id tokens",
           "[e2e][oauth]") {
   OAuthService o;
   auto [id, secret] = o.client("bot");
