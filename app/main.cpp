@@ -30,6 +30,7 @@
 #include "app/platform/log.hpp"
 #include "app/platform/metrics.hpp"
 #include "app/platform/seal_files.hpp"
+#include "app/platform/signing_keys.hpp"
 #include "app/platform/worker_pool.hpp"
 #include "app/rest/protojson.hpp"
 #include "app/rest/rest_api.hpp"
@@ -116,6 +117,13 @@ int setup(const Invocation& inv) {
     std::cout << "seal key " << inv.setup.seal_key << (created ? " (created)" : " (exists)")
               << ", public key " << inv.setup.seal_key << ".pub\n";
   }
+  if (!inv.setup.signing_key.empty()) {
+    // The key that signs issued tokens; serve reads it (and refuses a file that is no key).
+    const bool created = mu::platform::create_signing_key(inv.setup.signing_key);
+    (void)mu::platform::load_signing_keys(inv.setup.signing_key, {});
+    std::cout << "signing key " << inv.setup.signing_key
+              << (created ? " (created)" : " (exists)") << "\n";
+  }
   std::cout << "organization " << inv.setup.org_name << ": " << out->org_id
             << (out->org_created ? " (created)" : " (exists)") << "\n"
             << "IAM_OWNER machine user " << inv.setup.admin_user << ": " << out->user_id
@@ -137,6 +145,8 @@ int serve(const ServeConfig& c) {
       throw std::runtime_error("--seal-key " + c.seal_key + " is no Ed25519 private key (PEM)");
     }
   }
+  // So are the keys that sign and verify issued tokens.
+  auto signing_keys = mu::platform::load_signing_keys(c.signing_key, c.verification_keys);
   const auto node_id = prepare_database(c, false);
   mu::platform::start_logging();
   // Whatever stops serve from here (a connection refused at start, say), the log writer's
@@ -174,9 +184,17 @@ int serve(const ServeConfig& c) {
   metrics.set_gauge("mu_write_cache_entries",
                     "Users whose write models this instance keeps (--write-cache bounds it).",
                     [&user_write_models] { return static_cast<double>(user_write_models.size()); });
+  // The JWTs the OAuth endpoints issue are accepted on every transport (with a signing key).
   mu::pipeline::CallPipeline calls(pool, ids, auth_cache, user_write_models,
-                                   mu::rest::print_message);
-  mu::rest::RestApi api(calls, pool);
+                                   mu::rest::print_message,
+                                   signing_keys.signing() ? &signing_keys : nullptr);
+  // Without a signing key this instance issues no tokens: the OAuth endpoints are not served.
+  std::optional<mu::oauth::OAuthEndpoints> oauth;
+  if (signing_keys.signing()) {
+    oauth.emplace(mu::oauth::OAuthConfig{c.issuer, c.token_lifetime_seconds},
+                  signing_keys, pool, ids, auth_cache, user_write_models);
+  }
+  mu::rest::RestApi api(calls, pool, oauth ? &*oauth : nullptr);
   mu::grpc::GrpcCalls grpc_calls(calls);
   mu::grpc::GrpcWebApi grpc_web(grpc_calls, mu::grpc::CorsPolicy(c.cors_origins));
   mu::grpc::GrpcH2Service grpc_h2(grpc_calls);

@@ -11,7 +11,7 @@ namespace {
 
 // English texts in the style of ZITADEL's i18n (en.yaml, "EventTypes" and
 // "AggregateTypes") for the types this service writes.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 20> kEventTexts{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 22> kEventTexts{{
     {"user.machine.added", "Technical user added"},
     {"user.machine.changed", "Technical user changed"},
     {"user.deactivated", "User deactivated"},
@@ -25,6 +25,8 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 20> kEventTe
     {"user.machine.secret.removed", "Secret removed"},
     {"user.machine.key.added", "Key added"},
     {"user.machine.key.removed", "Key removed"},
+    {"user.token.v2.added", "Access Token added"},
+    {"user.token.removed", "Access Token removed"},
     {"org.added", "Organization created"},
     {"org.member.added", "Organization member added"},
     {"org.member.changed", "Organization member changed"},

@@ -103,6 +103,35 @@ Result<std::vector<NewEvent>> decide(const MachineUser& u, const RemoveMachineKe
   return one_event(event_type::kKeyRemoved, {{"keyId", c.key_id}});
 }
 
+Result<std::vector<NewEvent>> decide(const MachineUser& u, const IssueToken& c) {
+  if (!u.exists()) return Error{Code::FailedPrecondition, "OIDC-sk2ld", "Errors.User.NotExisting"};
+  if (u.state != UserState::Active) {
+    return Error{Code::FailedPrecondition, "OIDC-Ad2gk", "Errors.User.NotActive"};
+  }
+  if (c.key_id) {
+    auto key = u.keys.find(*c.key_id);
+    if (key == u.keys.end() || key->second <= c.now) {
+      return Error{Code::FailedPrecondition, "OIDC-B4n2x", "Errors.User.Machine.Key.NotFound"};
+    }
+  } else if (!u.has_secret) {
+    return Error{Code::FailedPrecondition, "OIDC-3n9sk", "Errors.User.Machine.Secret.NotExisting"};
+  }
+  nlohmann::json payload{{"tokenId", c.token_id},
+                         {"tokenType", c.type == AccessTokenType::Jwt ? "jwt" : "bearer"},
+                         {"expiration", to_rfc3339(c.expiration)},
+                         {"audience", c.audience},
+                         {"scopes", c.scopes},
+                         {"grant", c.key_id ? "jwt-bearer" : "client_credentials"}};
+  if (c.key_id) payload["keyId"] = *c.key_id;
+  if (c.token_hash) payload["tokenHash"] = *c.token_hash;
+  return one_event(event_type::kTokenIssued, std::move(payload));
+}
+
+Result<std::vector<NewEvent>> decide(const MachineUser& u, const RevokeToken& c) {
+  if (!u.exists()) return Error{Code::FailedPrecondition, "OIDC-sk2ld", "Errors.User.NotExisting"};
+  return one_event(event_type::kTokenRevoked, {{"tokenId", c.token_id}});
+}
+
 Error machine_key_not_found() {
   return {Code::NotFound, "QUERY-Dgr3g", "Errors.AuthNKey.NotFound"};
 }

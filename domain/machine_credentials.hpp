@@ -46,6 +46,24 @@ struct RemoveMachineKey {
   std::string key_id;
 };
 
+// An access token the token endpoint issues, decided on the user's write model so that a
+// user deactivated, locked or removed, or a secret or key removed, stops new tokens at once
+// (the decision and that change cannot both commit). The token's form follows the user's
+// accessTokenType at the decision (`type` is filled from the write model by the caller's
+// decision function; see app/oauth).
+struct IssueToken {
+  std::string user_id;
+  std::string token_id;
+  AccessTokenType type = AccessTokenType::Bearer;
+  std::optional<std::string> token_hash;  // hex SHA-256 of an opaque token
+  Timestamp expiration{};
+  std::vector<std::string> audience;
+  std::vector<std::string> scopes;
+  // How the client proved itself: its secret, or the key `key_id` (jwt-bearer).
+  std::optional<std::string> key_id;
+  Timestamp now{};  // the key must not have expired
+};
+
 // Request validation, in protoc-gen-validate's wording (InvalidArgument without an id), then
 // for AddMachineKey ZITADEL's checks of the key and its expiration: a public key that is not
 // a PEM PKIX RSA key is InvalidArgument COMMAND-5F3h1, an expiration in the past
@@ -64,6 +82,20 @@ Result<std::vector<NewEvent>> decide(const MachineUser& user, const GenerateMach
 Result<std::vector<NewEvent>> decide(const MachineUser& user, const RemoveMachineSecret& cmd);
 Result<std::vector<NewEvent>> decide(const MachineUser& user, const AddMachineKey& cmd);
 Result<std::vector<NewEvent>> decide(const MachineUser& user, const RemoveMachineKey& cmd);
+
+// Refusals (every one the token endpoint answers as OAuth's error, not as these):
+// FailedPrecondition "Errors.User.NotExisting" (no such user), "Errors.User.NotActive"
+// (deactivated or locked), "Errors.User.Machine.Secret.NotExisting",
+// "Errors.User.Machine.Key.NotFound" (removed or expired).
+Result<std::vector<NewEvent>> decide(const MachineUser& user, const IssueToken& cmd);
+
+// Revokes an issued token (the revocation endpoint found it and its owner). A removed user's
+// tokens are gone already: FailedPrecondition "Errors.User.NotExisting".
+struct RevokeToken {
+  std::string user_id;
+  std::string token_id;
+};
+Result<std::vector<NewEvent>> decide(const MachineUser& user, const RevokeToken& cmd);
 
 // GetMachineKeyByIDs' answer for a key that is not there (or not the caller's to see).
 Error machine_key_not_found();

@@ -318,3 +318,53 @@ TEST_CASE("client secrets: a salted SHA-256, compared in constant time") {
     CHECK_FALSE(client_secret_matches("secret-1", bad));
   }
 }
+
+TEST_CASE("IssueToken: an active user with the credential that got it") {
+  const auto now = from_unix_micros(1'700'000'000'000'000LL);
+  auto u = cred_user();
+  IssueToken by_secret{"u1", "t1", AccessTokenType::Bearer, "ab12", now + std::chrono::hours(12),
+                       {"u1", "zitadel"}, {"openid"}, std::nullopt, now};
+  CHECK(cred_error(decide(u, by_secret)).message == "Errors.User.Machine.Secret.NotExisting");
+  cred_apply(u, decide(u, GenerateMachineSecret{"u1", "org1", "sha256$x$y"}));
+  auto issued = decide(u, by_secret);
+  REQUIRE(issued.ok());
+  REQUIRE(issued->size() == 1);
+  CHECK((*issued)[0].type == "user.token.v2.added");
+  CHECK((*issued)[0].payload == json{{"tokenId", "t1"},
+                                     {"tokenType", "bearer"},
+                                     {"expiration", "2023-11-15T10:13:20Z"},
+                                     {"audience", {"u1", "zitadel"}},
+                                     {"scopes", {"openid"}},
+                                     {"grant", "client_credentials"},
+                                     {"tokenHash", "ab12"}});
+
+  IssueToken by_key = by_secret;
+  by_key.key_id = "k1";
+  by_key.type = AccessTokenType::Jwt;
+  by_key.token_hash.reset();
+  CHECK(cred_error(decide(u, by_key)).message == "Errors.User.Machine.Key.NotFound");
+  cred_apply(u, decide(u, AddMachineKey{"u1", "org1", "k1", 1, now + std::chrono::seconds(1),
+                                        "PEM", now}));
+  auto jwt = decide(u, by_key);
+  REQUIRE(jwt.ok());
+  CHECK((*jwt)[0].payload["tokenType"] == "jwt");
+  CHECK((*jwt)[0].payload["keyId"] == "k1");
+  CHECK((*jwt)[0].payload["grant"] == "jwt-bearer");
+  CHECK_FALSE((*jwt)[0].payload.contains("tokenHash"));
+  // Expired at the decision.
+  by_key.now = now + std::chrono::seconds(1);
+  CHECK(cred_error(decide(u, by_key)).message == "Errors.User.Machine.Key.NotFound");
+
+  // Not while deactivated or locked; not once removed.
+  for (const char* type : {"user.deactivated", "user.locked"}) {
+    auto v = u;
+    apply(v, cred_event(type, v.sequence + 1));
+    auto e = cred_error(decide(v, by_secret));
+    CHECK(e.code == Code::FailedPrecondition);
+    CHECK(e.message == "Errors.User.NotActive");
+  }
+  auto removed = u;
+  apply(removed, cred_event("user.removed", removed.sequence + 1));
+  CHECK(cred_error(decide(removed, by_secret)).message == "Errors.User.NotExisting");
+  CHECK(cred_error(decide(MachineUser{}, by_secret)).message == "Errors.User.NotExisting");
+}

@@ -32,6 +32,8 @@ inline constexpr std::string_view kSecretSet = "user.machine.secret.set";
 inline constexpr std::string_view kSecretRemoved = "user.machine.secret.removed";
 inline constexpr std::string_view kKeyAdded = "user.machine.key.added";
 inline constexpr std::string_view kKeyRemoved = "user.machine.key.removed";
+inline constexpr std::string_view kTokenIssued = "user.token.v2.added";
+inline constexpr std::string_view kTokenRevoked = "user.token.removed";
 }  // namespace event_type
 // PAT payloads: added {"tokenId", "expiration" (RFC 3339), "tokenHash" (hex SHA-256 of the
 // token; the token itself is never stored)}; removed {"tokenId"}.
@@ -39,6 +41,10 @@ inline constexpr std::string_view kKeyRemoved = "user.machine.key.removed";
 // client_secret.hpp), secret removed {}; key added {"keyId", "type" (1: JSON),
 // "expirationDate" (RFC 3339), "publicKey" (the PKIX PEM, base64 as ZITADEL's []byte)};
 // key removed {"keyId"}. The commands are in machine_credentials.hpp.
+// An OAuth access token issued by the token endpoint (IssueToken): {"tokenId", "tokenType"
+// ("bearer" or "jwt"), "expiration" (RFC 3339), "audience" [...], "scopes" [...], "grant"
+// ("client_credentials" or "jwt-bearer"), "keyId" (jwt-bearer), "tokenHash" (hex SHA-256,
+// opaque tokens only)}: never the token. Revoked (RevokeToken): user.token.removed {"tokenId"}.
 
 // zitadel.user.v1.AccessTokenType; the numbers are the wire values.
 enum class AccessTokenType { Bearer = 0, Jwt = 1 };

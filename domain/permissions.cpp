@@ -83,12 +83,12 @@ bool has_permission(const Caller& caller, std::string_view org_id, std::string_v
 }
 
 bool affects_authentication(std::string_view type) {
-  // Everything but creations and profile changes: a new user, token or key is not
-  // cached yet, and a name or description does not decide who may call. A secret set may
-  // replace one, so it counts.
+  // Everything but creations and profile changes: a new user, token (personal or issued)
+  // or key is not cached yet, and a name or description does not decide who may call. A
+  // secret set may replace one, so it counts; a revoked token does.
   return type != "user.machine.added" && type != "user.machine.changed" &&
          type != "user.personal.access.token.added" && type != "user.machine.key.added" &&
-         type != "org.added";
+         type != "user.token.v2.added" && type != "org.added";
 }
 
 Error permission_denied() {

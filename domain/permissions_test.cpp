@@ -84,12 +84,13 @@ TEST_CASE("which events make cached authentications stale") {
        {"user.deactivated", "user.locked", "user.removed", "user.reactivated", "user.unlocked",
         "user.personal.access.token.removed", "org.member.added", "org.member.changed",
         "org.member.removed", "instance.member.added", "instance.member.removed",
-        "user.machine.secret.set", "user.machine.secret.removed", "user.machine.key.removed"}) {
+        "user.machine.secret.set", "user.machine.secret.removed", "user.machine.key.removed",
+        "user.token.removed"}) {
     INFO(t);
     CHECK(affects_authentication(t));
   }
   for (auto t : {"user.machine.added", "user.machine.changed", "user.personal.access.token.added",
-                 "user.machine.key.added", "org.added"}) {
+                 "user.machine.key.added", "user.token.v2.added", "org.added"}) {
     INFO(t);
     CHECK_FALSE(affects_authentication(t));
   }

@@ -22,6 +22,8 @@ constexpr const char* kPatRemoved = "mu_auth_pat_removed";
 constexpr const char* kUserRemoved = "mu_auth_user_removed";
 constexpr const char* kKeyAdded = "mu_auth_key_added";
 constexpr const char* kKeyRemoved = "mu_auth_key_removed";
+constexpr const char* kTokenIssued = "mu_auth_token_issued";
+constexpr const char* kTokenRevoked = "mu_auth_token_revoked";
 constexpr const char* kSecretSet = "mu_auth_secret_set";
 constexpr const char* kSecretRemoved = "mu_auth_secret_removed";
 constexpr const char* kAdvance = "mu_auth_advance";
@@ -69,6 +71,15 @@ constexpr const char* kPatAddedSql =
 constexpr const char* kPatRemovedSql =
     "DELETE FROM pats_read_model WHERE user_id = $1 AND token_id = $2 AND sequence < $3";
 
+// A token id seen before means the event was reduced.
+constexpr const char* kTokenIssuedSql =
+    "INSERT INTO issued_tokens_read_model (token_id, user_id, owner, token_type, token_hash, "
+    "expiration, audience, scopes, creation_date, sequence) VALUES ($1, $2, $3, $4::smallint, "
+    "nullif($5, ''), " MU_TS(6) ", $7::jsonb, $8::jsonb, " MU_TS(9) ", $10) ON CONFLICT DO NOTHING";
+
+constexpr const char* kTokenRevokedSql =
+    "DELETE FROM issued_tokens_read_model WHERE user_id = $1 AND token_id = $2 AND sequence < $3";
+
 // A key seen before means the event was reduced.
 constexpr const char* kKeyAddedSql =
     "INSERT INTO machine_keys_read_model (user_id, id, owner, type, expiration, public_key, "
@@ -93,10 +104,12 @@ constexpr const char* kSecretRemovedSql =
 constexpr const char* kUserRemovedSql =
     "WITH pats AS (DELETE FROM pats_read_model WHERE user_id = $1 AND sequence < $2), "
     "keys AS (DELETE FROM machine_keys_read_model WHERE user_id = $1 AND sequence < $2), "
-    "secrets AS (DELETE FROM machine_secrets_read_model WHERE user_id = $1 AND sequence < $2) "
+    "secrets AS (DELETE FROM machine_secrets_read_model WHERE user_id = $1 AND sequence < $2), "
+    "issued AS (DELETE FROM issued_tokens_read_model WHERE user_id = $1 AND sequence < $2) "
     "DELETE FROM members_read_model WHERE user_id = $1";
 
-#define MU_PROJECTIONS "('orgs', 'members', 'pats', 'machine_keys', 'machine_secrets')"
+#define MU_PROJECTIONS \
+  "('orgs', 'members', 'pats', 'machine_keys', 'machine_secrets', 'issued_tokens')"
 
 constexpr const char* kAdvanceSql =
     "UPDATE current_states SET position = greatest(position, $1), updated_at = now() "
@@ -111,6 +124,7 @@ constexpr const char* kInlineCheckpointSql =
 constexpr const char* kResetSql =
     "DELETE FROM orgs_read_model; DELETE FROM members_read_model; DELETE FROM pats_read_model; "
     "DELETE FROM machine_keys_read_model; DELETE FROM machine_secrets_read_model; "
+    "DELETE FROM issued_tokens_read_model; "
     "UPDATE current_states SET position = 0, updated_at = now() WHERE projection "
     "IN " MU_PROJECTIONS;
 
@@ -202,6 +216,18 @@ void reduce_user(pqxx::transaction_base& tx, const domain::StoredEvent& e) {
                      domain::to_unix_micros(e.created_at), seq);
   } else if (e.type == et::kSecretRemoved) {
     tx.exec_prepared(kSecretRemoved, e.aggregate_id, seq);
+  } else if (e.type == et::kTokenIssued) {
+    const auto list = [&](const char* name) {
+      auto it = e.payload.find(name);
+      return (it != e.payload.end() && it->is_array() ? *it : nlohmann::json::array()).dump();
+    };
+    tx.exec_prepared(kTokenIssued, domain::payload_string(e.payload, "tokenId"), e.aggregate_id,
+                     e.owner, domain::payload_string(e.payload, "tokenType") == "jwt" ? 1 : 0,
+                     domain::payload_string(e.payload, "tokenHash"), expiration_micros(e.payload),
+                     list("audience"), list("scopes"), domain::to_unix_micros(e.created_at), seq);
+  } else if (e.type == et::kTokenRevoked) {
+    tx.exec_prepared(kTokenRevoked, e.aggregate_id, domain::payload_string(e.payload, "tokenId"),
+                     seq);
   } else if (e.type == et::kRemoved) {
     tx.exec_prepared(kUserRemoved, e.aggregate_id, seq);
   }
@@ -232,7 +258,8 @@ std::optional<std::string> auth_statement_share(std::string_view aggregate_type,
   if (aggregate_type != domain::kUserAggregate) return std::nullopt;
   if (event_type == et::kPatAdded || event_type == et::kPatRemoved || event_type == et::kRemoved ||
       event_type == et::kKeyAdded || event_type == et::kKeyRemoved ||
-      event_type == et::kSecretSet || event_type == et::kSecretRemoved) {
+      event_type == et::kSecretSet || event_type == et::kSecretRemoved ||
+      event_type == et::kTokenIssued || event_type == et::kTokenRevoked) {
     return std::nullopt;  // as reduce_user above
   }
   return "";
@@ -266,6 +293,8 @@ AuthProjections::AuthProjections(pqxx::connection_base& conn) {
   conn.prepare(kUserRemoved, kUserRemovedSql);
   conn.prepare(kKeyAdded, kKeyAddedSql);
   conn.prepare(kKeyRemoved, kKeyRemovedSql);
+  conn.prepare(kTokenIssued, kTokenIssuedSql);
+  conn.prepare(kTokenRevoked, kTokenRevokedSql);
   conn.prepare(kSecretSet, kSecretSetSql);
   conn.prepare(kSecretRemoved, kSecretRemovedSql);
   conn.prepare(kAdvance, kAdvanceSql);

@@ -19,6 +19,7 @@ std::string key_of(const std::string& table) {
   if (table == "pats_read_model") return "token_hash";
   if (table == "machine_keys_read_model") return "user_id || ':' || id";
   if (table == "machine_secrets_read_model") return "user_id";
+  if (table == "issued_tokens_read_model") return "token_id";
   return "id";
 }
 

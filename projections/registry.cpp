@@ -48,14 +48,15 @@ const std::vector<ProjectionInfo>& registry() {
        },
        users_statement_share},
       // Authentication reads these right after the write that changes them (the token
-      // endpoint the machine keys and secrets).
+      // endpoint the machine keys and secrets, the API the tokens it issued). Version 2 still:
+      // issued_tokens_read_model is new with its event type, so no store has events for it.
       {"auth",
        2,
        {"orgs_read_model", "members_read_model", "pats_read_model", "machine_keys_read_model",
-        "machine_secrets_read_model"},
+        "machine_secrets_read_model", "issued_tokens_read_model"},
        false,
        false,
-       {"orgs", "members", "pats", "machine_keys", "machine_secrets"},
+       {"orgs", "members", "pats", "machine_keys", "machine_secrets", "issued_tokens"},
        [](pqxx::connection_base& conn, const std::string&, Batching) -> ReduceBatch {
          // Rebuilt in place only, so always on the live tables.
          auto auth = std::make_shared<AuthProjections>(conn);

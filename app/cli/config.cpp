@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <functional>
 #include <tuple>
@@ -51,6 +52,42 @@ domain::Error config_usage(std::string message) {
   return domain::invalid_argument(std::move(message));
 }
 
+// "a,b, c" -> {"a","b","c"}: spaces around an item and empty items dropped.
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> items;
+  for (std::size_t start = 0; start <= text.size();) {
+    auto end = text.find(',', start);
+    if (end == std::string::npos) end = text.size();
+    std::string item = text.substr(start, end - start);
+    while (!item.empty() && item.front() == ' ') item.erase(0, 1);
+    while (!item.empty() && item.back() == ' ') item.pop_back();
+    if (!item.empty()) items.push_back(std::move(item));
+    start = end + 1;
+  }
+  return items;
+}
+
+// An issuer is an origin, http(s)://host[:port], nothing after it: clients compare it byte
+// for byte with what the discovery document and every token say.
+bool is_issuer(const std::string& text) {
+  std::string_view rest;
+  if (text.starts_with("https://")) {
+    rest = std::string_view(text).substr(8);
+  } else if (text.starts_with("http://")) {
+    rest = std::string_view(text).substr(7);
+  } else {
+    return false;
+  }
+  if (rest.empty()) return false;
+  for (char ch : rest) {
+    const auto u = static_cast<unsigned char>(ch);
+    if (!(std::isalnum(u) || ch == '.' || ch == '-' || ch == ':' || ch == '[' || ch == ']' ||
+          ch == '_'))
+      return false;
+  }
+  return true;
+}
+
 std::optional<int> parse_positive_int(const std::string& s) {
   int v = 0;
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
@@ -88,6 +125,7 @@ struct Settings {
   bool listen_from_flag = false;
   std::optional<std::string> seal_interval;
   std::string cors_list;
+  std::optional<std::string> token_lifetime;
   // Numbers are taken as text so that a bad one is named in our words, as the rest.
   std::optional<std::string> db_connections, io_threads, queue, write_cache, read_timeout;
 };
@@ -165,6 +203,10 @@ domain::Result<std::optional<std::string>> parse_service_flags(const std::string
                    wrapped("also create the seal key there (mode 0600) and its public half in "
                            "FILE.pub, unless FILE exists (env MU_SEAL_KEY)"))
         ->type_name("FILE");
+    app.add_option("--signing-key", inv.setup.signing_key,
+                   wrapped("also create the RSA key that signs issued OAuth tokens there (mode "
+                           "0600), unless FILE exists (env MU_SIGNING_KEY)"))
+        ->type_name("FILE");
   }
   CLI::Option* listen = nullptr;
   if (serve) {
@@ -208,6 +250,25 @@ domain::Result<std::optional<std::string>> parse_service_flags(const std::string
                            "https://console.example.com, or * for any (env MU_CORS_ORIGINS; "
                            "default none)"))
         ->type_name("L");
+    app.add_option("--signing-key", c.signing_key,
+                   wrapped("the RSA private key (PEM, made by setup) that signs the tokens the "
+                           "OAuth endpoints issue; the same file on every instance (env "
+                           "MU_SIGNING_KEY; default none: no tokens are issued)"))
+        ->type_name("FILE");
+    app.add_option("--verification-key", c.verification_keys,
+                   wrapped("an RSA key (PEM, public or private) that signs no more but whose "
+                           "tokens are still accepted and published, after a rotation; "
+                           "repeatable (env MU_VERIFICATION_KEYS, comma-separated)"))
+        ->type_name("FILE");
+    app.add_option("--issuer", c.issuer,
+                   wrapped("the OAuth issuer, the service's external origin, e.g. "
+                           "https://id.example.com (env MU_ISSUER; default http://<the "
+                           "request's Host header>)"))
+        ->type_name("URL");
+    app.add_option("--token-lifetime", s.token_lifetime,
+                   wrapped("seconds an issued access token is valid (env MU_TOKEN_LIFETIME, "
+                           "default 43200: 12 h)"))
+        ->type_name("S");
   }
 
   try {
@@ -232,6 +293,8 @@ domain::Result<std::optional<std::string>> parse_service_flags(const std::string
   // One key for both: serve signs with it, setup makes it.
   if (setup) c.seal_key = inv.setup.seal_key;
   if (serve) inv.setup.seal_key = c.seal_key;
+  if (setup) c.signing_key = inv.setup.signing_key;
+  if (serve) inv.setup.signing_key = c.signing_key;
   for (auto [flag, text, apply] :
        {std::tuple<const char*, std::optional<std::string>*, std::function<void(int)>>{
             "--db-connections", &s.db_connections, [&](int n) { c.db_connections = n; }},
@@ -325,6 +388,11 @@ domain::Result<Invocation> parse_command_line(const std::vector<std::string>& ar
   c.seal_log = env("MU_SEAL_LOG").value_or("");
   s.seal_interval = env("MU_SEAL_INTERVAL");
   s.cors_list = env("MU_CORS_ORIGINS").value_or("");
+  c.signing_key = env("MU_SIGNING_KEY").value_or("");
+  inv.setup.signing_key = c.signing_key;
+  if (auto keys = env("MU_VERIFICATION_KEYS")) c.verification_keys = split_list(*keys);
+  c.issuer = env("MU_ISSUER").value_or("");
+  s.token_lifetime = env("MU_TOKEN_LIFETIME");
 
   if (command == "serve" || command == "migrate" || command == "setup") {
     auto help = parse_service_flags(command, args, inv, s);
@@ -399,6 +467,18 @@ domain::Result<Invocation> parse_command_line(const std::vector<std::string>& ar
                           *s.seal_interval + "\"");
     }
     c.seal_interval_seconds = *n;
+  }
+  if (s.token_lifetime) {
+    auto n = parse_positive_int(*s.token_lifetime);
+    if (!n) {
+      return config_usage("--token-lifetime needs a positive number of seconds, not \"" +
+                          *s.token_lifetime + "\"");
+    }
+    c.token_lifetime_seconds = *n;
+  }
+  if (!c.issuer.empty() && !is_issuer(c.issuer)) {
+    return config_usage("--issuer takes an origin like https://id.example.com (no path, no "
+                        "trailing slash), not \"" + c.issuer + "\"");
   }
   if (inv.kind == Invocation::Kind::Setup) {
     for (auto [flag, value] : {std::pair{"--org-name", &inv.setup.org_name},

@@ -32,6 +32,13 @@ struct ServeConfig {
   int seal_interval_seconds = 60;
   // Browser origins that may call gRPC-Web (CORS): exact origins, or "*". None by default.
   std::vector<std::string> cors_origins;
+  // OAuth: the RSA key (PEM, made by setup) that signs issued tokens (empty: no tokens are
+  // issued), keys whose tokens are still accepted after a rotation, the issuer (the
+  // service's external origin; empty: http://<the request's Host>), access token lifetime.
+  std::string signing_key;
+  std::vector<std::string> verification_keys;
+  std::string issuer;
+  int token_lifetime_seconds = 12 * 3600;
 };
 
 struct SetupConfig {
@@ -39,6 +46,7 @@ struct SetupConfig {
   std::string admin_user;
   std::string token_file;
   std::string seal_key;  // created (mode 0600, and KEY.pub) unless there; empty: none
+  std::string signing_key;  // created (mode 0600) unless there; empty: none
 };
 
 struct Invocation {

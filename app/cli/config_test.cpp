@@ -248,3 +248,57 @@ TEST_CASE("a flag given twice: the last counts, as before") {
   CHECK(parse_command_line({"serve", "stray"}, env).error().message ==
         "unknown flag stray for serve (try serve --help)");
 }
+
+TEST_CASE("OAuth: signing and verification keys, issuer, token lifetime") {
+  const auto env = env_of({{"DATABASE_URL", "postgresql://a/b"},
+                           {"MU_SIGNING_KEY", "/k/sign.pem"},
+                           {"MU_VERIFICATION_KEYS", "/k/old1.pem, /k/old2.pem,"},
+                           {"MU_ISSUER", "https://id.example.com"},
+                           {"MU_TOKEN_LIFETIME", "600"}});
+  auto inv = parse_command_line({"serve"}, env);
+  REQUIRE(inv.ok());
+  CHECK(inv->config.signing_key == "/k/sign.pem");
+  CHECK(inv->config.verification_keys == std::vector<std::string>{"/k/old1.pem", "/k/old2.pem"});
+  CHECK(inv->config.issuer == "https://id.example.com");
+  CHECK(inv->config.token_lifetime_seconds == 600);
+  inv = parse_command_line({"serve", "--signing-key", "/k/b.pem", "--verification-key", "/k/c.pem",
+                            "--verification-key", "/k/d.pem", "--issuer", "http://127.0.0.1:8080",
+                            "--token-lifetime", "60"},
+                           env);
+  REQUIRE(inv.ok());
+  CHECK(inv->config.signing_key == "/k/b.pem");
+  CHECK(inv->config.verification_keys == std::vector<std::string>{"/k/c.pem", "/k/d.pem"});
+  CHECK(inv->config.issuer == "http://127.0.0.1:8080");
+  CHECK(inv->config.token_lifetime_seconds == 60);
+  // Defaults: no key (no OAuth endpoints), the issuer from the Host header, 12 hours.
+  inv = parse_command_line({"serve"}, env_of({{"DATABASE_URL", "postgresql://a/b"}}));
+  REQUIRE(inv.ok());
+  CHECK(inv->config.signing_key.empty());
+  CHECK(inv->config.verification_keys.empty());
+  CHECK(inv->config.issuer.empty());
+  CHECK(inv->config.token_lifetime_seconds == 43200);
+
+  inv = parse_command_line({"setup", "--org-name", "A", "--admin-user", "a", "--token-file", "/t",
+                            "--signing-key", "/k/s.pem"},
+                           env);
+  REQUIRE(inv.ok());
+  CHECK(inv->setup.signing_key == "/k/s.pem");
+  for (const char* bad : {"id.example.com", "https://id.example.com/", "https://x/p", "ftp://x",
+                          "https://", "http://a b"}) {
+    INFO(bad);
+    auto r = parse_command_line({"serve", "--issuer", bad}, env);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().message.starts_with("--issuer takes an origin"));
+  }
+  CHECK(parse_command_line({"serve", "--token-lifetime", "0"}, env).error().message ==
+        "--token-lifetime needs a positive number of seconds, not \"0\"");
+  CHECK(parse_command_line({"setup", "--issuer", "x"}, env).error().message ==
+        "unknown flag --issuer for setup (try setup --help)");
+  auto help = parse_command_line({"serve", "--help"}, env_of({}));
+  REQUIRE(help.ok());
+  for (const char* flag : {"--signing-key", "--verification-key", "--issuer", "--token-lifetime",
+                           "MU_SIGNING_KEY", "MU_ISSUER"}) {
+    INFO(flag);
+    CHECK(help->help.find(flag) != std::string::npos);
+  }
+}

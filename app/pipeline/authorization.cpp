@@ -1,8 +1,11 @@
 #include "app/pipeline/authorization.hpp"
 
+#include <algorithm>
+
 #include "app/platform/clock.hpp"
 #include "app/platform/metrics.hpp"
 #include "app/queries/read_models.hpp"
+#include "domain/jwt.hpp"
 #include "domain/permissions.hpp"
 #include "domain/sha256.hpp"
 #include "domain/unicode.hpp"
@@ -13,9 +16,26 @@ namespace {
 
 using domain::Error;
 
-// The token's grant, from the cache or with one query.
+// An issued JWT's grant: its signature by one of our keys (chosen by its kid), then the
+// token by its jti (revocation, the user's current state and roles). The JWT's own exp is
+// the row's expiration, which the caller checks.
+domain::Result<std::optional<projections::TokenGrant>> jwt_grant(
+    commands::Backend& b, const std::string& token, const platform::SigningKeys* keys) {
+  if (!keys) return std::optional<projections::TokenGrant>();
+  auto jwt = domain::parse_jwt(token);
+  if (!jwt.ok() || !jwt->kid) return std::optional<projections::TokenGrant>();
+  const auto* key = keys->find(*jwt->kid);
+  if (!key || domain::verify_rs256(*jwt, key->key)) return std::optional<projections::TokenGrant>();
+  auto jti = jwt->claims.find("jti");
+  if (jti == jwt->claims.end() || !jti->is_string()) return std::optional<projections::TokenGrant>();
+  return queries::find_issued_jwt(b.db, jti->get<std::string>());
+}
+
+// The token's grant, from the cache or with one query. The cache is keyed by the SHA-256
+// of what the caller sent, also for a JWT: the same bytes verify the same way.
 domain::Result<std::optional<projections::TokenGrant>> grant_of(commands::Backend& b,
-                                                                const std::string& token) {
+                                                                const std::string& token,
+                                                                const platform::SigningKeys* keys) {
   const auto hash = domain::sha256_hex(token);
   if (auto cached = b.auth_cache.find(hash)) {
     ++platform::metrics().auth_cache_hits;
@@ -23,7 +43,9 @@ domain::Result<std::optional<projections::TokenGrant>> grant_of(commands::Backen
   }
   ++platform::metrics().auth_cache_misses;
   const auto generation = b.auth_cache.generation();  // before the read: see remember()
-  auto grant = queries::find_token(b.db, hash);
+  // A JWT has two dots; personal access tokens and opaque tokens have none.
+  const bool jwt = std::count(token.begin(), token.end(), '.') == 2;
+  auto grant = jwt ? jwt_grant(b, token, keys) : queries::find_token(b.db, hash);
   if (grant.ok()) b.auth_cache.remember(hash, *grant, generation);
   return grant;
 }
@@ -55,20 +77,21 @@ std::optional<std::string> bearer_token(std::string_view header) {
 }
 
 domain::Result<api::CallContext> authorize(commands::Backend& b, const Credentials& c,
-                                           std::string_view permission) {
+                                           std::string_view permission,
+                                           const platform::SigningKeys* token_keys) {
   if (!c.authorization || c.authorization->empty()) {
     return Error{domain::Code::Unauthenticated, "AUTH-7fs1e", "auth header missing"};
   }
   auto token = bearer_token(*c.authorization);
   if (!token) return domain::unauthenticated();
 
-  auto found = grant_of(b, *token);
+  auto found = grant_of(b, *token, token_keys);
   if (!found.ok()) return found.error();
   const auto& grant = *found;
   // Unknown and revoked tokens, expired ones, and callers who are locked,
   // deactivated or removed all look alike from outside.
   if (!grant || grant->expiration <= platform::now() ||
-      grant->user_state != domain::UserState::Active) {
+      grant->user_state != domain::UserState::Active || !grant->api_audience) {
     return domain::unauthenticated();
   }
   const domain::Caller caller{grant->user_id, grant->user_org, grant->memberships};

@@ -65,7 +65,7 @@ Outcome CallPipeline::run(platform::DbSession& db, const CallInput& in, const De
   commands::Backend backend{db, ids_, cache_, users_};
 
   // Authentication, permission, then the request's validation and the command.
-  auto ctx = pipeline::authorize(backend, in.credentials, rpc.permission);
+  auto ctx = pipeline::authorize(backend, in.credentials, rpc.permission, token_keys_);
   if (!ctx.ok()) return failed(ctx.error());
   std::string caller = ctx->editor_id;
   ctx->origin = {rpc.full_name, in.transport, in.request_id};

@@ -63,9 +63,16 @@ using CanonicalJson = std::function<domain::Result<std::string>(const google::pr
 
 class CallPipeline {
  public:
+  // `token_keys` (null: none) verify the JWTs the OAuth endpoints issued.
   CallPipeline(platform::WorkerPool& pool, domain::IdGenerator& ids, commands::AuthCache& cache,
-               commands::UserWriteModels& users, CanonicalJson canonical)
-      : pool_(pool), ids_(ids), cache_(cache), users_(users), canonical_(std::move(canonical)) {}
+               commands::UserWriteModels& users, CanonicalJson canonical,
+               const platform::SigningKeys* token_keys = nullptr)
+      : pool_(pool),
+        ids_(ids),
+        cache_(cache),
+        users_(users),
+        canonical_(std::move(canonical)),
+        token_keys_(token_keys) {}
 
   // Never blocks. `done` runs exactly once: on a worker, or at once on the
   // caller's thread when the call is refused before (bad key, every worker busy).
@@ -80,6 +87,7 @@ class CallPipeline {
   commands::AuthCache& cache_;
   commands::UserWriteModels& users_;
   CanonicalJson canonical_;
+  const platform::SigningKeys* token_keys_;
 };
 
 }  // namespace mu::pipeline

@@ -51,6 +51,36 @@ domain::Result<std::optional<projections::TokenGrant>> find_token(DbSession& db,
   }
 }
 
+domain::Result<std::optional<projections::TokenGrant>> find_issued_jwt(
+    DbSession& db, const std::string& token_id) {
+  try {
+    pqxx::nontransaction read(db.connection());
+    return db.tokens().find_jwt(read, token_id);
+  } catch (const std::exception& e) {
+    return db.failure(e);
+  }
+}
+
+domain::Result<std::optional<projections::TokenDetails>> token_details(
+    DbSession& db, const std::string& token_hash, const std::string& jwt_id) {
+  try {
+    pqxx::nontransaction read(db.connection());
+    return db.tokens().details(read, token_hash, jwt_id);
+  } catch (const std::exception& e) {
+    return db.failure(e);
+  }
+}
+
+domain::Result<std::vector<domain::Membership>> memberships_of(DbSession& db,
+                                                               const std::string& user_id) {
+  try {
+    pqxx::nontransaction read(db.connection());
+    return db.tokens().memberships(read, user_id);
+  } catch (const std::exception& e) {
+    return db.failure(e);
+  }
+}
+
 domain::Result<std::optional<MachineUserRead>> find_machine_user(DbSession& db,
                                                                  const std::string& id) {
   try {

@@ -37,6 +37,17 @@ domain::Result<std::optional<projections::TokenGrant>> find_token(DbSession& db,
 
 // A machine user of the users read model and whether it has a client secret (GetUserByID's
 // machine.hasSecret), in one statement.
+// An issued JWT's grant by its id (jti), asked once its signature held.
+domain::Result<std::optional<projections::TokenGrant>> find_issued_jwt(DbSession& db,
+                                                                       const std::string& token_id);
+
+// Introspection: a PAT or opaque token by its SHA-256, or an issued JWT by its id ("" for
+// the one not asked), with its owner; and a caller's memberships.
+domain::Result<std::optional<projections::TokenDetails>> token_details(
+    DbSession& db, const std::string& token_hash, const std::string& jwt_id);
+domain::Result<std::vector<domain::Membership>> memberships_of(DbSession& db,
+                                                               const std::string& user_id);
+
 struct MachineUserRead {
   projections::UserView user;
   bool has_secret = false;

@@ -140,6 +140,22 @@ http::HttpResponse failure(CallRecord& record, const Error& e) {
 bool RestApi::operations_endpoint(const http::HttpRequest& req,
                                   const std::shared_ptr<CallRecord>& record, const Answer& answer) {
   const std::string_view path = record->path;
+  if (oauth_ && oauth::OAuthEndpoints::serves(path)) {
+    record->rpc = std::string(path.substr(1));
+    (*oauth_)(req, path, record->request_id, [record, answer](http::HttpResponse res) {
+      // For the metrics and the log line, in the API's terms: 5xx Internal, 401
+      // Unauthenticated, other 4xx InvalidArgument.
+      if (res.status >= 500) {
+        record->code = static_cast<int>(domain::Code::Internal);
+      } else if (res.status == 401) {
+        record->code = static_cast<int>(domain::Code::Unauthenticated);
+      } else if (res.status >= 400) {
+        record->code = static_cast<int>(domain::Code::InvalidArgument);
+      }
+      answer(std::move(res));
+    });
+    return true;
+  }
   if (path != "/healthz" && path != "/readyz" && path != "/metrics" && path != "/openapi.json")
     return false;
   record->rpc = std::string(path.substr(1));

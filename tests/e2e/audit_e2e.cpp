@@ -290,7 +290,8 @@ TEST_CASE("ListEventTypes and ListAggregateTypes list what the service writes (e
     CHECK(t["localized"]["key"] == "EventTypes." + t["type"].get<std::string>());
     texts[t["type"]] = t["localized"]["localizedMessage"];
   }
-  CHECK(texts.size() == 20);
+  CHECK(texts.size() == 22);
+  CHECK(texts["user.token.v2.added"] == "Access Token added");
   CHECK(texts["user.machine.changed"] == "Technical user changed");
   CHECK(texts["org.member.added"] == "Organization member added");
   CHECK(texts["user.machine.secret.set"] == "Secret set");

@@ -85,6 +85,11 @@ function check(x, lineNo) {
   if (path.startsWith("/zitadel.") || /^application\/grpc/i.test(contentType)) {
     return skip("gRPC-Web (not a REST call)");
   }
+  // Nor are the OAuth/OIDC endpoints (app/oauth): their shapes are RFC 6749/7662/8414 and
+  // OpenID Connect Discovery's, checked by tests/e2e/oauth_e2e.cpp and the OAuth clients.
+  if (path.startsWith("/oauth/v2/") || path === "/.well-known/openid-configuration") {
+    return skip("OAuth/OIDC endpoint (not a REST call of the API)");
+  }
 
   const items = pathItemsFor(path);
   const withOp = items.find((p) => doc.paths[p][method]);
