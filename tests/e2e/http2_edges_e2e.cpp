@@ -33,7 +33,7 @@ namespace fs = std::filesystem;
 // Under a sanitizer every byte the server touches has shadow memory beside it (4 to 8
 // times as much), so its peak RSS says nothing about what it holds: the gauge
 // mu_grpc_buffered_bytes does, and is checked in every build.
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__) || defined(MU_TSAN_BUILD)
 constexpr bool kRssMeansHeldBytes = false;
 #else
 constexpr bool kRssMeansHeldBytes = true;
