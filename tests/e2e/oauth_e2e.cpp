@@ -13,9 +13,9 @@
 #include <catch2/catch.hpp>
 #include <ctime>
 #include <filesystem>
-#include <regex>
 #include <fstream>
 #include <memory>
+#include <regex>
 #include <thread>
 
 #include "domain/base64url.hpp"
@@ -35,8 +35,7 @@ namespace {
 
 std::string oauth_temp_path(const std::string& name) {
   static int n = 0;
-  return "/tmp/mu-e2e-oauth-" + std::to_string(::getpid()) + "-" + std::to_string(++n) + "-" +
-         name;
+  return "/tmp/mu-e2e-oauth-" + std::to_string(::getpid()) + "-" + std::to_string(++n) + "-" + name;
 }
 
 // A file removed when the test ends.
@@ -74,7 +73,8 @@ std::string oauth_thumbprint(const json& jwk) {
       std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
 }
 
-json oauth_get_json(HttpClient& http, const std::string& target, mu::testing::HttpResult* out = nullptr,
+json oauth_get_json(HttpClient& http, const std::string& target,
+                    mu::testing::HttpResult* out = nullptr,
                     const std::map<std::string, std::string>& headers = {}) {
   auto r = http.request("GET", target, "", headers);
   INFO(target << " " << r.status << " " << r.body);
@@ -85,14 +85,14 @@ json oauth_get_json(HttpClient& http, const std::string& target, mu::testing::Ht
 
 }  // namespace
 
-TEST_CASE("oauth: setup creates the signing key once, readable by its owner alone", "[e2e][oauth]") {
+TEST_CASE("oauth: setup creates the signing key once, readable by its owner alone",
+          "[e2e][oauth]") {
   mu::testing::TestDatabase db;
   TempFile key("signing.pem");
   TempFile token("token");
-  const std::vector<std::string> args = {"setup",       "--org-name",     "Org One",
-                                         "--admin-user", "admin",         "--token-file",
-                                         token.path,    "--database-url", db.url(),
-                                         "--signing-key", key.path};
+  const std::vector<std::string> args = {"setup",  "--org-name",    "Org One",  "--admin-user",
+                                         "admin",  "--token-file",  token.path, "--database-url",
+                                         db.url(), "--signing-key", key.path};
   auto first = run_binary(args);
   INFO(first.out << first.err);
   REQUIRE(first.exit_code == 0);
@@ -193,9 +193,10 @@ TEST_CASE("oauth: the issuer is --issuer, else http:// and the request's Host", 
   CHECK(doc["token_endpoint"] == "https://id.example.com/oauth/v2/token");
 
   // An issuer that is no origin stops serve at once.
-  for (const char* bad : {"id.example.com", "https://id.example.com/", "https://x/path", "ftp://x"}) {
-    auto r = run_binary({"serve", "--database-url", s.database().url(), "--listen",
-                         "127.0.0.1:0", "--signing-key", key.path, "--issuer", bad});
+  for (const char* bad :
+       {"id.example.com", "https://id.example.com/", "https://x/path", "ftp://x"}) {
+    auto r = run_binary({"serve", "--database-url", s.database().url(), "--listen", "127.0.0.1:0",
+                         "--signing-key", key.path, "--issuer", bad});
     INFO(bad << ": " << r.err);
     CHECK(r.exit_code == 2);
     CHECK(r.err.find("--issuer") != std::string::npos);
@@ -230,13 +231,15 @@ TEST_CASE("oauth: rotation and several instances share the key set", "[e2e][oaut
   CHECK(after["keys"][1] == jwks["keys"][0]);
 }
 
-TEST_CASE("oauth: without a signing key no OAuth endpoints, and a bad key stops serve", "[e2e][oauth]") {
+TEST_CASE("oauth: without a signing key no OAuth endpoints, and a bad key stops serve",
+          "[e2e][oauth]") {
   Service s;
   CHECK(s.http().request("GET", "/oauth/v2/keys").status == 404);
   CHECK(s.http().request("GET", "/.well-known/openid-configuration").status == 404);
 
   TempFile key("not-a-key.pem");
-  std::ofstream(key.path) << "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n";
+  std::ofstream(key.path)
+      << "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n";
   auto r = run_binary({"serve", "--database-url", s.database().url(), "--listen", "127.0.0.1:0",
                        "--signing-key", key.path});
   INFO(r.err);
@@ -254,7 +257,8 @@ namespace {
 
 constexpr const char* kForm = "application/x-www-form-urlencoded";
 constexpr const char* kJwtGrant = "urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer";
-constexpr const char* kApiScope = "openid%20urn%3Azitadel%3Aiam%3Aorg%3Aproject%3Aid%3Azitadel%3Aaud";
+constexpr const char* kApiScope =
+    "openid%20urn%3Azitadel%3Aiam%3Aorg%3Aproject%3Aid%3Azitadel%3Aaud";
 
 // A service with a signing key of its own.
 struct OAuthService {
@@ -314,7 +318,9 @@ std::string oauth_basic(const std::string& id, const std::string& secret) {
   return "Basic " + mu::domain::base64_encode(id + ":" + secret);
 }
 
-json oauth_body(const mu::testing::HttpResult& r) { return json::parse(r.body); }
+json oauth_body(const mu::testing::HttpResult& r) {
+  return json::parse(r.body);
+}
 
 void oauth_refused(const mu::testing::HttpResult& r, const std::string& error,
                    const std::string& description = "") {
@@ -336,8 +342,8 @@ std::string oauth_assertion(const OAuthService& o, const std::string& kid,
 
 json oauth_claims(const OAuthService& o, const std::string& user_id) {
   const auto now = static_cast<long long>(std::time(nullptr));
-  return json{{"iss", user_id}, {"sub", user_id}, {"aud", o.issuer}, {"iat", now},
-              {"exp", now + 3600}};
+  return json{
+      {"iss", user_id}, {"sub", user_id}, {"aud", o.issuer}, {"iat", now}, {"exp", now + 3600}};
 }
 
 }  // namespace
@@ -377,7 +383,8 @@ TEST_CASE("oauth: client_credentials by Basic and by post give opaque tokens and
   CHECK(event["scopes"] == json{"openid"});
   CHECK(event["grant"] == "client_credentials");
   CHECK(event["tokenId"].is_string());
-  CHECK(event.dump().find(oauth_body(post)["access_token"].get<std::string>()) == std::string::npos);
+  CHECK(event.dump().find(oauth_body(post)["access_token"].get<std::string>()) ==
+        std::string::npos);
   auto changes = o.s->call("POST", "/management/v1/users/" + id + "/changes/_search",
                            json{{"query", {{"asc", true}}}});
   REQUIRE(changes.status == 200);
@@ -509,8 +516,8 @@ TEST_CASE("oauth: jwt-bearer with a machine key, every bad assertion invalid_gra
     oauth_refused(grant(input + "." + mu::domain::base64url_encode(*signature)), "invalid_grant");
   }
   {
-    const auto none = mu::domain::base64url_encode(R"({"alg":"none","kid":")" + kid + "\"}") +
-                      "." + mu::domain::base64url_encode(oauth_claims(o, id).dump()) + ".";
+    const auto none = mu::domain::base64url_encode(R"({"alg":"none","kid":")" + kid + "\"}") + "." +
+                      mu::domain::base64url_encode(oauth_claims(o, id).dump()) + ".";
     oauth_refused(grant(none), "invalid_grant");
   }
   oauth_refused(grant("not-a-jwt"), "invalid_grant");
@@ -538,7 +545,8 @@ TEST_CASE("oauth: concurrent token requests for one user all succeed", "[e2e][oa
       for (int n = 0; n < 3; ++n) {
         auto r = http.request("POST", "/oauth/v2/token",
                               "grant_type=client_credentials&scope=openid&client_id=busy"
-                              "&client_secret=" + secret,
+                              "&client_secret=" +
+                                  secret,
                               {{"content-type", kForm}});
         if (r.status != 200) {
           statuses[i] = r.status;
@@ -553,9 +561,11 @@ TEST_CASE("oauth: concurrent token requests for one user all succeed", "[e2e][oa
   pqxx::connection conn(o.s->database().url());
   pqxx::nontransaction tx(conn);
   CHECK(tx.exec1("SELECT count(*) FROM events WHERE event_type = 'user.token.v2.added' AND "
-                 "aggregate_id = " + tx.quote(id))[0].as<int>() == 48);
-  CHECK(tx.exec1("SELECT count(*) FROM issued_tokens_read_model WHERE user_id = " +
-                 tx.quote(id))[0].as<int>() == 48);
+                 "aggregate_id = " +
+                 tx.quote(id))[0]
+            .as<int>() == 48);
+  CHECK(tx.exec1("SELECT count(*) FROM issued_tokens_read_model WHERE user_id = " + tx.quote(id))[0]
+            .as<int>() == 48);
 }
 
 // ---- issued tokens on the API ------------------------------------------------------------
@@ -576,9 +586,31 @@ int oauth_grpc_get_user(Service& s, const std::string& token, const std::string&
   return static_cast<int>(stub->GetUserByID(&ctx, req, &res).error_code());
 }
 
+// The same call over gRPC-Web (HTTP/1.1): the grpc-status of the answer's trailers, which come
+// as a header when the answer has no message, else as the last frame.
+int oauth_grpc_web_get_user(Service& s, const std::string& token, const std::string& user_id) {
+  zitadel::management::v1::GetUserByIDRequest req;
+  req.set_id(user_id);
+  const auto payload = req.SerializeAsString();
+  std::string body(1, '\0');
+  for (int shift : {24, 16, 8, 0})
+    body.push_back(static_cast<char>((payload.size() >> shift) & 0xff));
+  body += payload;
+  HttpClient http("127.0.0.1", s.server().port());
+  const auto r = http.request("POST", "/zitadel.management.v1.ManagementService/GetUserByID", body,
+                              {{"authorization", "Bearer " + token},
+                               {"content-type", "application/grpc-web+proto"},
+                               {"x-grpc-web", "1"}});
+  REQUIRE(r.status == 200);
+  if (!r.header("grpc-status").empty()) return std::stoi(r.header("grpc-status"));
+  const auto at = r.body.rfind("grpc-status:");
+  REQUIRE(at != std::string::npos);
+  return std::stoi(r.body.substr(at + 12));
+}
+
 }  // namespace
 
-TEST_CASE("oauth: issued tokens call the API as the user's PAT would, on REST and gRPC",
+TEST_CASE("oauth: issued tokens call the API as the user's PAT would, on REST, gRPC and gRPC-Web",
           "[e2e][oauth]") {
   OAuthService o;
   auto& s = *o.s;
@@ -598,10 +630,12 @@ TEST_CASE("oauth: issued tokens call the API as the user's PAT would, on REST an
   const auto opaque = token_for(kApiScope);
   CHECK(s.call_as(opaque, "GET", target).status == 200);
   CHECK(oauth_grpc_get_user(s, opaque, s.admin_id()) == 0);
+  CHECK(oauth_grpc_web_get_user(s, opaque, s.admin_id()) == 0);
   // Without our API in its audience: refused (a PAT never is).
   const auto no_audience = token_for("openid");
   CHECK(s.call_as(no_audience, "GET", target).status == 401);
   CHECK(oauth_grpc_get_user(s, no_audience, s.admin_id()) == 16);
+  CHECK(oauth_grpc_web_get_user(s, no_audience, s.admin_id()) == 16);
   CHECK(s.call_as(caller.token, "GET", target).status == 200);
 
   REQUIRE(s.call("PUT", "/management/v1/users/" + caller.id + "/machine",
@@ -611,6 +645,7 @@ TEST_CASE("oauth: issued tokens call the API as the user's PAT would, on REST an
   REQUIRE(std::count(jwt.begin(), jwt.end(), '.') == 2);
   CHECK(s.call_as(jwt, "GET", target).status == 200);
   CHECK(oauth_grpc_get_user(s, jwt, s.admin_id()) == 0);
+  CHECK(oauth_grpc_web_get_user(s, jwt, s.admin_id()) == 0);
   // Permissions are the user's: another organization's user is out of reach.
   CHECK(s.call_as(jwt, "GET", target, "", s.org2()).status == 403);
   // A tampered signature, a JWT of no issuance (signed by another key), garbage: 401.
@@ -634,6 +669,8 @@ TEST_CASE("oauth: issued tokens call the API as the user's PAT would, on REST an
   const std::string user = "/management/v1/users/" + caller.id;
   REQUIRE(s.call("POST", user + "/_deactivate", "{}").status == 200);
   CHECK(s.call_as(jwt, "GET", target).status == 401);
+  CHECK(oauth_grpc_get_user(s, jwt, s.admin_id()) == 16);
+  CHECK(oauth_grpc_web_get_user(s, jwt, s.admin_id()) == 16);
   CHECK(s.call_as(opaque, "GET", target).status == 401);
   REQUIRE(s.call("POST", user + "/_reactivate", "{}").status == 200);
   CHECK(s.call_as(jwt, "GET", target).status == 200);
@@ -653,9 +690,9 @@ TEST_CASE("oauth: a JWT from one instance works on another and after a rotation"
               .status == 200);
   auto secret = s.call("PUT", "/management/v1/users/" + caller.id + "/secret", "{}");
   REQUIRE(secret.status == 200);
-  auto r = o.token(std::string("grant_type=client_credentials&scope=") + kApiScope,
-                   {{"authorization",
-                     oauth_basic("rotating", secret.body["clientSecret"].get<std::string>())}});
+  auto r = o.token(
+      std::string("grant_type=client_credentials&scope=") + kApiScope,
+      {{"authorization", oauth_basic("rotating", secret.body["clientSecret"].get<std::string>())}});
   REQUIRE(r.status == 200);
   const auto jwt = oauth_body(r)["access_token"].get<std::string>();
   const std::string target = "/management/v1/users/" + caller.id;
@@ -689,14 +726,16 @@ TEST_CASE("oauth: introspection as the contract has it", "[e2e][oauth]") {
       oauth_basic("resource-server", server_secret.body["clientSecret"].get<std::string>());
   // A stranger in org 2 without roles, and one named in the token's audience.
   auto stranger = s.add_caller("stranger", s.org2(), {});
-  auto stranger_secret = s.call("PUT", "/management/v1/users/" + stranger.id + "/secret", "{}",
-                                s.org2());
+  auto stranger_secret =
+      s.call("PUT", "/management/v1/users/" + stranger.id + "/secret", "{}", s.org2());
   const auto stranger_basic =
       oauth_basic("stranger", stranger_secret.body["clientSecret"].get<std::string>());
 
-  auto issued = o.token("grant_type=client_credentials&scope=openid+urn%3Azitadel%3Aiam%3Aorg%3A"
-                        "project%3Aid%3A" + stranger.id + "%3Aaud",
-                        {{"authorization", owner_basic}});
+  auto issued = o.token(
+      "grant_type=client_credentials&scope=openid+urn%3Azitadel%3Aiam%3Aorg%3A"
+      "project%3Aid%3A" +
+          stranger.id + "%3Aaud",
+      {{"authorization", owner_basic}});
   REQUIRE(issued.status == 200);
   const auto token = oauth_body(issued)["access_token"].get<std::string>();
   const auto introspect = [&](const std::string& basic, const std::string& t) {
@@ -744,7 +783,8 @@ TEST_CASE("oauth: introspection as the contract has it", "[e2e][oauth]") {
       "POST", "/oauth/v2/introspect",
       "token=" + jwt +
           "&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer"
-          "&client_assertion=" + assertion,
+          "&client_assertion=" +
+          assertion,
       {{"content-type", kForm}});
   INFO(by_assertion.body);
   REQUIRE(by_assertion.status == 200);
@@ -752,8 +792,8 @@ TEST_CASE("oauth: introspection as the contract has it", "[e2e][oauth]") {
   CHECK(oauth_body(by_assertion)["aud"] == json{owner.id, "zitadel"});
 
   // No caller authentication: 400 invalid_client; a wrong one: 401 invalid_client.
-  auto none = s.http().request("POST", "/oauth/v2/introspect", "token=" + token,
-                               {{"content-type", kForm}});
+  auto none =
+      s.http().request("POST", "/oauth/v2/introspect", "token=" + token, {{"content-type", kForm}});
   CHECK(none.status == 400);
   CHECK(oauth_body(none)["error"] == "invalid_client");
   auto wrong = introspect(oauth_basic("owner", "wrong"), token);
@@ -780,7 +820,8 @@ TEST_CASE("oauth: revocation of opaque tokens and JWTs", "[e2e][oauth]") {
   const auto basic = oauth_basic("revoking", secret.body["clientSecret"].get<std::string>());
   auto other = s.add_caller("bystander", s.org2(), {});
   auto other_secret = s.call("PUT", "/management/v1/users/" + other.id + "/secret", "{}", s.org2());
-  const auto other_basic = oauth_basic("bystander", other_secret.body["clientSecret"].get<std::string>());
+  const auto other_basic =
+      oauth_basic("bystander", other_secret.body["clientSecret"].get<std::string>());
   const auto token_for = [&] {
     auto r = o.token(std::string("grant_type=client_credentials&scope=") + kApiScope,
                      {{"authorization", basic}});
@@ -825,7 +866,8 @@ TEST_CASE("oauth: revocation of opaque tokens and JWTs", "[e2e][oauth]") {
   CHECK(revoke(basic, owner.token).status == 200);
   CHECK(s.call_as(owner.token, "GET", target).status == 200);
   // No caller: 400 invalid_client.
-  auto none = s.http().request("POST", "/oauth/v2/revoke", "token=" + kept, {{"content-type", kForm}});
+  auto none =
+      s.http().request("POST", "/oauth/v2/revoke", "token=" + kept, {{"content-type", kForm}});
   CHECK(none.status == 400);
   CHECK(oauth_body(none)["error"] == "invalid_client");
 }
@@ -850,12 +892,12 @@ TEST_CASE("wire: OAuth clients (openid-client, jose, @zitadel/node) against the 
     }
   }
   OAuthService o;
-  const auto r = mu::testing::run_capturing(
-      {node, (dir / "oauth_clients.mjs").string(), "--url", o.issuer},
-      {"MU_TOKEN=" + o.s->admin_token()}, std::chrono::seconds(25));
+  const auto r =
+      mu::testing::run_capturing({node, (dir / "oauth_clients.mjs").string(), "--url", o.issuer},
+                                 {"MU_TOKEN=" + o.s->admin_token()}, std::chrono::seconds(25));
   INFO("node oauth_clients.mjs said:\n" << r.out);
   REQUIRE(r.exit_code == 0);
   std::smatch summary;
   REQUIRE(std::regex_search(r.out, summary, std::regex(R"((\d+) checks, 0 failed)")));
-  CHECK(std::stoi(summary[1]) >= 13);
+  CHECK(std::stoi(summary[1]) >= 17);
 }

@@ -104,20 +104,46 @@ try {
 }
 
 // ---- @zitadel/node: ServiceAccount over gRPC ------------------------------------------------
+// Once while the user is BEARER and once while it is JWT, each with a new interceptor, so that
+// each call gets a token issued under the user's type at that moment. Each call switches the
+// type, so that the next one is the other kind.
 const sa = ServiceAccount.fromJsonString(keyFile);
-const management = createManagementClient(URL_BASE, createServiceAccountInterceptor(URL_BASE, sa, { apiAccess: true }));
-try {
-  await management.updateMachine({
-    userId,
-    name: "renamed by its service account",
-    description: "",
-    accessTokenType: AccessTokenType.ACCESS_TOKEN_TYPE_BEARER,
-  });
-  const user = await rest("GET", `/management/v1/users/${userId}`);
-  check("@zitadel/node: UpdateMachine as the service account", user.user?.machine?.name === "renamed by its service account", JSON.stringify(user));
-} catch (e) {
-  check("@zitadel/node: UpdateMachine as the service account", false, String(e));
+async function updateAsServiceAccount(newName, nextType) {
+  const management = createManagementClient(URL_BASE, createServiceAccountInterceptor(URL_BASE, sa, { apiAccess: true }));
+  await management.updateMachine({ userId, name: newName, description: "", accessTokenType: nextType });
 }
-
+async function tokenKinds() {
+  // The user's token events: the audit trail of issuance (token id, never the token).
+  const { events } = await rest("POST", "/admin/v1/events/_search", {
+    aggregateTypes: ["user"],
+    aggregateId: userId,
+    eventTypes: ["user.token.v2.added"],
+    limit: 1000,
+  });
+  return (events ?? []).length;
+}
+await rest("PUT", `/management/v1/users/${userId}/machine`, { name, accessTokenType: "ACCESS_TOKEN_TYPE_BEARER" });
+for (const [label, newName, nextType] of [
+  ["BEARER", "renamed by its service account (bearer)", AccessTokenType.ACCESS_TOKEN_TYPE_JWT],
+  ["JWT", "renamed by its service account (jwt)", AccessTokenType.ACCESS_TOKEN_TYPE_BEARER],
+]) {
+  const before = await tokenKinds();
+  try {
+    await updateAsServiceAccount(newName, nextType);
+    const user = await rest("GET", `/management/v1/users/${userId}`);
+    check(`@zitadel/node: UpdateMachine as the ${label} service account`, user.user?.machine?.name === newName, JSON.stringify(user));
+    check(`@zitadel/node: a token was issued for the ${label} call`, (await tokenKinds()) === before + 1);
+  } catch (e) {
+    check(`@zitadel/node: UpdateMachine as the ${label} service account`, false, String(e));
+  }
+}
+// ListUserChanges: the two renames, each with the service account as its editor.
+const { result: changes } = await rest("POST", `/management/v1/users/${userId}/changes/_search`, {
+  query: { limit: 100 },
+});
+const renames = (changes ?? []).filter(
+  (c) => c.eventType?.key === "EventTypes.user.machine.changed" && c.editorId === userId,
+);
+check("ListUserChanges: both SDK calls with the service account as editor", renames.length === 2, JSON.stringify(changes));
 console.log(`${checks} checks, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);
