@@ -1,5 +1,5 @@
-#include "domain/base64url.hpp"
 #include "projections/auth_projections.hpp"
+#include "domain/base64url.hpp"
 
 #include <algorithm>
 #include <string_view>
@@ -256,10 +256,27 @@ void reduce(pqxx::transaction_base& tx, const domain::StoredEvent& e) {
 std::optional<std::string> auth_statement_share(std::string_view aggregate_type,
                                                 std::string_view event_type) {
   if (aggregate_type != domain::kUserAggregate) return std::nullopt;
+  // A token's issuance is the OAuth endpoint's write: its row goes in with the event, as
+  // reduce_user's kTokenIssuedSql writes it. The one statement's parameters
+  // (eventstore::StatementShares): $2 user id, $3 sequence, $4 payload, $5 created_at (µs),
+  // $6 owner. The payload is our own decide's (domain::decide(IssueToken)): expiration is
+  // RFC 3339 and always there.
+  if (event_type == et::kTokenIssued) {
+    return "INSERT INTO issued_tokens_read_model (token_id, user_id, owner, token_type, "
+           "token_hash, expiration, audience, scopes, creation_date, sequence) SELECT "
+           "coalesce($4::jsonb->>'tokenId', ''), $2::text, $6::text, "
+           "CASE WHEN $4::jsonb->>'tokenType' = 'jwt' THEN 1 ELSE 0 END, "
+           "nullif($4::jsonb->>'tokenHash', ''), ($4::jsonb->>'expiration')::timestamptz, "
+           "CASE WHEN jsonb_typeof($4::jsonb->'audience') = 'array' THEN $4::jsonb->'audience' "
+           "ELSE '[]'::jsonb END, "
+           "CASE WHEN jsonb_typeof($4::jsonb->'scopes') = 'array' THEN $4::jsonb->'scopes' "
+           "ELSE '[]'::jsonb END, 'epoch'::timestamptz + $5::bigint * interval '1 microsecond', "
+           "$3::bigint FROM ev ON CONFLICT DO NOTHING";
+  }
   if (event_type == et::kPatAdded || event_type == et::kPatRemoved || event_type == et::kRemoved ||
       event_type == et::kKeyAdded || event_type == et::kKeyRemoved ||
       event_type == et::kSecretSet || event_type == et::kSecretRemoved ||
-      event_type == et::kTokenIssued || event_type == et::kTokenRevoked) {
+      event_type == et::kTokenRevoked) {
     return std::nullopt;  // as reduce_user above
   }
   return "";

@@ -353,6 +353,15 @@ TEST_CASE("oauth: client_credentials by Basic and by post give opaque tokens and
   OAuthService o;
   auto [id, secret] = o.client("bot");
   const auto before = o.s->count_events(id);
+  HttpClient metrics_http("127.0.0.1", o.s->server().port());
+  const auto one_statement = [&] {
+    const auto r = metrics_http.request("GET", "/metrics", "", {});
+    const std::string name = "\nmu_one_statement_commands_total ";
+    const auto at = r.body.find(name);
+    REQUIRE(at != std::string::npos);
+    return std::stod(r.body.substr(at + name.size()));
+  };
+  const double one_statement_before = one_statement();
 
   auto basic = o.token(std::string("grant_type=client_credentials&scope=") + kApiScope,
                        {{"authorization", oauth_basic("bot", secret)}});
@@ -375,8 +384,10 @@ TEST_CASE("oauth: client_credentials by Basic and by post give opaque tokens and
   REQUIRE(post.status == 200);
   CHECK(oauth_body(post)["access_token"] != access);
 
-  // The audit trail: one user.token.v2.added per token, never the token.
+  // The audit trail: one user.token.v2.added per token, never the token; each appended with
+  // its read-model row in one statement.
   CHECK(o.s->count_events(id) == before + 2);
+  CHECK(one_statement() == one_statement_before + 2);
   auto event = o.s->last_payload(id);
   CHECK(event["tokenType"] == "bearer");
   CHECK(event["audience"] == json{id});

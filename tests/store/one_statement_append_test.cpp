@@ -6,6 +6,7 @@
 
 #include "domain/jsonb_text.hpp"
 #include "eventstore/audit_integrity.hpp"
+#include "projections/auth_projections.hpp"
 #include "projections/registry.hpp"
 #include "projections/users_projection.hpp"
 #include "store_helpers.hpp"
@@ -169,4 +170,75 @@ TEST_CASE("append_one takes only what fits one statement", "[eventstore]") {
   CHECK_FALSE(projections::statement_shares("user", "user.removed"));
   CHECK_FALSE(projections::statement_shares("org", "org.added"));
   REQUIRE(projections::statement_shares("user", "user.deactivated"));
+}
+
+// An issued token's row, written by the one statement's share and by the reducer that replay
+// and the transaction path use: the same row, field for field.
+TEST_CASE("append_one: a token's issuance writes the row the auth reducer writes", "[eventstore]") {
+  testing::TestDatabase db;
+  pqxx::connection conn(db.url());
+  add_user(conn, "by-share");
+  add_user(conn, "by-reducer");
+  const auto shares = projections::statement_shares("user", "user.token.v2.added");
+  REQUIRE(shares);
+  CHECK(shares->shares.size() == 1);  // the auth projection's; the users read model ignores it
+  const auto issued = [](const std::string& token_id, const char* type) {
+    json payload{{"tokenId", token_id},
+                 {"tokenType", type},
+                 {"expiration", "2031-02-03T04:05:06Z"},
+                 {"audience", {"u", "zitadel"}},
+                 {"scopes", {"openid", "urn:zitadel:iam:org:project:id:zitadel:aud"}},
+                 {"grant", "client_credentials"}};
+    // Hashes are unique in the read model: each token its own.
+    if (std::string(type) == "bearer") payload["tokenHash"] = "ab12" + token_id;
+    return payload;
+  };
+  EventStore store(conn);
+  for (const auto* type : {"bearer", "jwt"}) {
+    INFO(type);
+    const std::string token = std::string("t-") + type;
+    {  // by the share, in the one statement
+      const auto head = head_of(conn, "by-share");
+      auto r = testing::user_append(
+          "by-share", head.sequence,
+          {testing::new_event("user.token.v2.added", issued(token + "-share", type))});
+      store.append_one(conn, r, head, *shares);
+    }
+    {  // by the reducer, in a transaction
+      projections::AuthProjections auth(conn);
+      const auto head = head_of(conn, "by-reducer");
+      pqxx::work tx(conn);
+      auto appended = store.append(
+          tx, testing::user_append(
+                  "by-reducer", head.sequence,
+                  {testing::new_event("user.token.v2.added", issued(token + "-reducer", type))}));
+      auth.apply_inline(tx, appended.events);
+      tx.commit();
+    }
+    pqxx::read_transaction tx(conn);
+    const auto row = [&](const std::string& user, const std::string& id) {
+      auto r = tx.exec_params(
+          "SELECT t.owner, token_type, token_hash = 'ab12' || t.token_id, expiration, "
+          "audience::text, scopes::text, "
+          "(extract(epoch FROM t.creation_date) * 1000000)::bigint - "
+          "(extract(epoch FROM e.created_at) * 1000000)::bigint, t.sequence - e.sequence "
+          "FROM issued_tokens_read_model t JOIN events e ON e.aggregate_id = t.user_id AND "
+          "e.event_type = 'user.token.v2.added' AND e.payload->>'tokenId' = t.token_id "
+          "WHERE t.user_id = $1 AND t.token_id = $2",
+          user, id);
+      REQUIRE(r.size() == 1);
+      std::vector<std::string> fields;
+      for (const auto& f : r[0]) fields.push_back(f.is_null() ? "NULL" : f.c_str());
+      return fields;
+    };
+    const auto shared = row("by-share", token + "-share");
+    CHECK(shared == row("by-reducer", token + "-reducer"));
+    CHECK(shared[1] == (std::string(type) == "jwt" ? "1" : "0"));
+    CHECK(shared[2] == (std::string(type) == "jwt" ? "NULL" : "t"));  // its own hash
+    CHECK(shared[6] == "0");                                          // the event's own time
+    CHECK(shared[7] == "0");                                          // and sequence
+  }
+  const auto report = eventstore::verify_store(db.url(), {});
+  INFO(report.failure.value_or(""));
+  CHECK_FALSE(report.failure);
 }
