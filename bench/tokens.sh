@@ -7,6 +7,8 @@
 #   DATABASE_URL=... bench/tokens.sh         another server (use a durable one: fsync on)
 #   LEVELS="8 32" DURATION=10 USERS=64       concurrencies, seconds per point, users per type
 #   BINARY=build-bench/machine-users         the server to measure (default build/machine-users)
+#   PERF=DIR                                 also a perf profile of the server during each
+#                                            measured run: DIR/<point>.data (perf report -i)
 # The reference is `openssl speed -multi 2 rsa2048` (both cores, measured here first, with
 # nothing else running): each issuance signs an id token (scope openid), a JWT user's also its
 # access token, and a jwt-bearer request verifies the assertion, so its reference rate is
@@ -100,24 +102,40 @@ for file in cc-BEARER jb-BEARER cc-JWT jb-JWT introspect; do
   [[ $auth == - ]] || headers+=(-H "authorization: $auth")
   answer=$(curl -s -w ' %{http_code}' "$base$path" "${headers[@]}" -d "$body")
   [[ $answer == *' 200' && $answer != *'"active":false'* ]] || mu_die "$file: $answer"
+  # The user's type decides the token's kind: two dots for a JWT, none for an opaque token.
+  kind=$(jq -r '.access_token // "" | if test("^[^.]+\\.[^.]+\\.[^.]+$") then "jwt" else "opaque" end' <<<"${answer% *}")
+  case $file in
+    *-JWT) [[ $kind == jwt ]] || mu_die "$file: a JWT user got no JWT: ${answer% *}" ;;
+    *-BEARER) [[ $kind == opaque ]] || mu_die "$file: a BEARER user got a JWT" ;;
+  esac
 done
 
 # ---- the points ---------------------------------------------------------------------------
 # wrk's req/s, p50 / p99 and non-2xx of one run, after a warm-up run that is thrown away.
-wrk_point() {
-  local c=$1 script=$2 run
+server_pid=${BENCH_PIDS[-1]}
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$server_pid/stat"; }
+wrk_point() {  # c script [point name]: req/s|p50 / p99|non-2xx|the server's CPU µs per request
+  local c=$1 script=$2 run before
   # update_machine.lua names each write after RUN_ID: a run of its own sends no name twice.
   run=$(date +%s%N)
   RUN_ID="w$run." wrk -t2 -c"$c" -d"${warmup}s" -s "$script" "$base" >/dev/null
+  if [[ -n "${PERF:-}" ]]; then
+    mkdir -p "$PERF"
+    perf record -q -F 499 -g -p "$server_pid" -o "$PERF/${3:-point}-c$c.data" -- sleep "$duration" \
+      >/dev/null 2>&1 &
+  fi
+  before=$(cpu_ticks)
   RUN_ID="r$run." wrk -t2 -c"$c" -d"${duration}s" -s "$script" "$base" |
-    awk '/Requests\/sec/ {rps=$2} /Non-2xx/ {bad=$NF} /^p50/ {lat=$2 " / " $5}
-         END {printf "%.0f|%s|%d\n", rps, lat, bad}'
+    awk -v ticks="$(getconf CLK_TCK)" -v before="$before" -v pid="$server_pid" '
+      /Requests\/sec/ {rps=$2} /Non-2xx/ {bad=$NF} /^p50/ {lat=$2 " / " $5} /requests in/ {n=$1}
+      END {getline stat < ("/proc/" pid "/stat"); split(stat, f, " ");
+           printf "%.0f|%s|%d|%.0f\n", rps, lat, bad, n ? (f[14] + f[15] - before) * 1e6 / ticks / n : 0}'
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 row() {  # call c crypto_reference_name crypto_rate put_rate "wrk point"; sets LAST_RPS
-  local rps lat bad
-  IFS='|' read -r rps lat bad <<<"$6"
-  printf '| %s | %s | %s | %s ms | %s | %s | %s | %s |\n' "$1" "$2" "$rps" "$lat" "$bad" \
+  local rps lat bad cpu
+  IFS='|' read -r rps lat bad cpu <<<"$6"
+  printf '| %s | %s | %s | %s ms | %s | %s | %s | %s | %s |\n' "$1" "$2" "$rps" "$lat" "$bad" "$cpu" \
     "${3:+$3 $4}" "${4:+$(ratio "$rps" "$4")}" "${5:+$(ratio "$rps" "$5")}"
   LAST_RPS=$rps
 }
@@ -126,26 +144,26 @@ printf '\n## bench/tokens.sh, %s, commit %s, nproc %s, %s s per point (%s s warm
   "$(date -u +%Y-%m-%dT%H:%MZ)" "$(git rev-parse --short HEAD)$(git diff --quiet || echo +dirty)" \
   "$(nproc)" "$duration" "$warmup" "$users"
 printf 'openssl speed -multi 2 rsa2048: %s sign/s, %s verify/s.\n\n' "$sign_rate" "$verify_rate"
-printf '| call | c | req/s | p50 / p99 | non-2xx | reference (req/s) | ratio | ratio to PUT |\n'
-printf '|---|---|---|---|---|---|---|---|\n'
+printf '| call | c | req/s | p50 / p99 | non-2xx | server CPU µs/req | reference (req/s) | ratio | ratio to PUT |\n'
+printf '|---|---|---|---|---|---|---|---|---|\n'
 for c in $levels; do
   # The write path's reference: PUT /users/{id}/machine on the same users, one durable append
   # as an issuance is, without its crypto.
   row "PUT /users/{id}/machine (no crypto)" "$c" "" "" "" \
-    "$(wrk_point "$c" bench/update_machine.lua)"
+    "$(wrk_point "$c" bench/update_machine.lua put)"
   put=$LAST_RPS
   for type in BEARER JWT; do
     signs=1
     [[ $type == JWT ]] && signs=2
     row "token, client_credentials, $type user" "$c" "RSA $signs sign:" "$(crypto_ref "$signs" 0)" "$put" \
-      "$(REQUESTS_FILE=$work/cc-$type wrk_point "$c" bench/oauth_requests.lua)"
+      "$(REQUESTS_FILE=$work/cc-$type wrk_point "$c" bench/oauth_requests.lua "cc-$type")"
     row "token, jwt-bearer, $type user" "$c" "RSA $signs sign + 1 verify:" "$(crypto_ref "$signs" 1)" "$put" \
-      "$(REQUESTS_FILE=$work/jb-$type wrk_point "$c" bench/oauth_requests.lua)"
+      "$(REQUESTS_FILE=$work/jb-$type wrk_point "$c" bench/oauth_requests.lua "jb-$type")"
   done
-  row "GET /users/{id}, PAT" "$c" "" "" "" "$(TOKEN=$owner_pat wrk_point "$c" bench/get_user.lua)"
+  row "GET /users/{id}, PAT" "$c" "" "" "" "$(TOKEN=$owner_pat wrk_point "$c" bench/get_user.lua get-pat)"
   pat=$LAST_RPS
   row "GET /users/{id}, JWT access token" "$c" "PAT GET:" "$pat" "" \
-    "$(TOKEN=$owner_jwt wrk_point "$c" bench/get_user.lua)"
+    "$(TOKEN=$owner_jwt wrk_point "$c" bench/get_user.lua get-jwt)"
   row "introspect, opaque token (no crypto)" "$c" "" "" "" \
-    "$(REQUESTS_FILE=$work/introspect REQUESTS_PATH=/oauth/v2/introspect wrk_point "$c" bench/oauth_requests.lua)"
+    "$(REQUESTS_FILE=$work/introspect REQUESTS_PATH=/oauth/v2/introspect wrk_point "$c" bench/oauth_requests.lua introspect)"
 done

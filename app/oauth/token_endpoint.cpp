@@ -4,6 +4,7 @@
 
 #include "app/commands/command_runner.hpp"
 #include "app/oauth/oauth_endpoints.hpp"
+#include "app/oauth/public_key_cache.hpp"
 #include "app/platform/clock.hpp"
 #include "app/platform/random_token.hpp"
 #include "app/queries/read_models.hpp"
@@ -42,7 +43,8 @@ Authenticated authenticate_by_secret(commands::Backend& b, const ClientCredentia
   if (!any_secret) {
     return refused(400, "invalid_request", "Errors.User.Machine.Secret.NotExisting");
   }
-  if (!c.client_secret) return refused(400, "invalid_request", "Errors.User.Machine.Secret.Invalid");
+  if (!c.client_secret)
+    return refused(400, "invalid_request", "Errors.User.Machine.Secret.Invalid");
   for (const auto& v : *clients) {
     if (v.secret_hash && domain::client_secret_matches(*c.client_secret, *v.secret_hash)) {
       return Client{v.user_id, v.owner, c.client_id, std::nullopt};
@@ -63,13 +65,14 @@ Authenticated authenticate_by_assertion(commands::Backend& b, const std::string&
   if (!claims.ok()) {
     return refused(400, "invalid_grant", std::string(domain::describe(claims.error())));
   }
-  if (!jwt->kid || jwt->kid->empty()) return refused(400, "invalid_grant", "the assertion names no kid");
+  if (!jwt->kid || jwt->kid->empty())
+    return refused(400, "invalid_grant", "the assertion names no kid");
   auto key = queries::find_machine_key(b.db, claims->subject, *jwt->kid);
   if (!key.ok()) return domain::Unexpected<http::HttpResponse>(server_error(key.error()));
   if (!*key || (*key)->expiration <= now) {
     return refused(400, "invalid_grant", "Errors.User.Machine.Key.NotFound");
   }
-  auto public_key = domain::RsaKey::parse_public_pem((*key)->public_key);
+  auto public_key = cached_public_key((*key)->public_key);
   if (!public_key.ok()) return refused(400, "invalid_grant", "Errors.User.Machine.Key.NotFound");
   if (auto bad = domain::verify_rs256(*jwt, *public_key)) {
     return refused(400, "invalid_grant", std::string(domain::describe(*bad)));
@@ -79,7 +82,9 @@ Authenticated authenticate_by_assertion(commands::Backend& b, const std::string&
 
 namespace {
 
-long long unix_seconds(domain::Timestamp t) { return domain::to_unix_micros(t) / 1000000; }
+long long unix_seconds(domain::Timestamp t) {
+  return domain::to_unix_micros(t) / 1000000;
+}
 
 }  // namespace
 
@@ -88,8 +93,8 @@ http::HttpResponse issue_token(commands::Backend& b, const TokenContext& ctx,
   const auto now = platform::now();
   auto client = std::holds_alternative<ClientCredentials>(request.grant)
                     ? authenticate_by_secret(b, std::get<ClientCredentials>(request.grant))
-                    : authenticate_by_assertion(
-                          b, ctx.issuer, std::get<JwtBearer>(request.grant).assertion, now);
+                    : authenticate_by_assertion(b, ctx.issuer,
+                                                std::get<JwtBearer>(request.grant).assertion, now);
   if (!client.ok()) return client.error();
 
   // Whole seconds, as the JWTs say them.
@@ -111,8 +116,9 @@ http::HttpResponse issue_token(commands::Backend& b, const TokenContext& ctx,
       {client->user_id, client->owner, client->user_id, std::nullopt, nullptr,
        domain::Origin{"oauth/v2/token", "rest", ctx.request_id}},
       [&](const domain::MachineUser& u) -> domain::Result<std::vector<domain::NewEvent>> {
-        domain::IssueToken cmd{client->user_id, token_id, u.access_token_type, std::nullopt,
-                               expires_at, audience, request.scopes, client->key_id, now};
+        domain::IssueToken cmd{client->user_id, token_id,       u.access_token_type,
+                               std::nullopt,    expires_at,     audience,
+                               request.scopes,  client->key_id, now};
         if (u.access_token_type == domain::AccessTokenType::Jwt) {
           nlohmann::json claims{{"iss", ctx.issuer},
                                 {"sub", client->user_id},
@@ -126,7 +132,8 @@ http::HttpResponse issue_token(commands::Backend& b, const TokenContext& ctx,
           auto signed_token = domain::sign_rs256(
               nlohmann::json{{"typ", "JWT"}, {"kid", ctx.signing->kid}}, claims, ctx.signing->key);
           if (!signed_token.ok()) {
-            return domain::Error{domain::Code::Internal, "OIDC-sign", "the token could not be signed"};
+            return domain::Error{domain::Code::Internal, "OIDC-sign",
+                                 "the token could not be signed"};
           }
           access_token = std::move(*signed_token);
         } else {
