@@ -1,10 +1,11 @@
 // Expected<T, E>: a value or an error of a type of the caller's choosing (std::expected is
-// C++23; we build as C++20). Result<T> is the one for domain::Error; this one is for the
-// pure parsers whose callers map each failure themselves (a JWT check to `invalid_grant`,
-// a key to ZITADEL's error), so the failure is an enum saying which check refused.
+// C++23; we build as C++20). Result<T> (result.hpp) is Expected<T, domain::Error>, the
+// calls' own; the pure parsers take an enum instead, whose callers map each failure
+// themselves (a JWT check to `invalid_grant`, a key to ZITADEL's error).
 #pragma once
 
 #include <cassert>
+#include <type_traits>
 #include <utility>
 #include <variant>
 
@@ -21,6 +22,10 @@ class [[nodiscard]] Expected {
  public:
   Expected(T value) : v_(std::in_place_index<0>, std::move(value)) {}            // NOLINT: implicit
   Expected(Unexpected<E> u) : v_(std::in_place_index<1>, std::move(u.error)) {}  // NOLINT
+  // The error itself, where it cannot be taken for a value (Result<T>'s `return error;`).
+  Expected(E error)  // NOLINT: implicit
+    requires(!std::is_convertible_v<E, T>)
+      : v_(std::in_place_index<1>, std::move(error)) {}
 
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }
