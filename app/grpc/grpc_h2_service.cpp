@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "app/grpc/unary_message_reader.hpp"
+#include "domain/base64url.hpp"
 
 namespace mu::grpc {
 
@@ -152,7 +153,7 @@ http::H2Response h2_response_of(const GrpcReply& reply) {
   r.headers.emplace_back("grpc-status", std::to_string(static_cast<int>(reply.status.code)));
   r.headers.emplace_back("grpc-message", percent_encode_grpc_message(reply.status.message));
   if (reply.status.details_bin) {
-    std::string b64 = base64_encode(*reply.status.details_bin);
+    std::string b64 = domain::base64_encode(*reply.status.details_bin);
     while (!b64.empty() && b64.back() == '=') b64.pop_back();  // -bin values go unpadded
     r.headers.emplace_back("grpc-status-details-bin", std::move(b64));
   }

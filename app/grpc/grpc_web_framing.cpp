@@ -1,6 +1,6 @@
 #include "app/grpc/grpc_web_framing.hpp"
 
-#include <openssl/evp.h>
+#include "domain/base64url.hpp"
 
 #include <cctype>
 
@@ -50,7 +50,7 @@ domain::Result<std::string> read_grpc_web_request(std::string_view body, WebEnco
                                                   std::string_view grpc_encoding) {
   std::string decoded;
   if (encoding == WebEncoding::Text) {
-    auto bytes = base64_decode(body);
+    auto bytes = decode_grpc_web_text(body);
     if (!bytes) return internal("grpc-web-text: the body is not base64");
     decoded = std::move(*bytes);
     body = decoded;
@@ -83,24 +83,13 @@ std::string grpc_web_response_body(const GrpcStatus& status, std::string_view me
   std::string trailers = "grpc-status:" + std::to_string(static_cast<int>(status.code)) + "\r\n";
   trailers += "grpc-message:" + percent_encode_grpc_message(status.message) + "\r\n";
   if (status.details_bin) {
-    trailers += "grpc-status-details-bin:" + base64_encode(*status.details_bin) + "\r\n";
+    trailers += "grpc-status-details-bin:" + domain::base64_encode(*status.details_bin) + "\r\n";
   }
   put_frame(body, kTrailerFlag, trailers);
-  return encoding == WebEncoding::Text ? base64_encode(body) : body;
+  return encoding == WebEncoding::Text ? domain::base64_encode(body) : body;
 }
 
-std::string base64_encode(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(bytes.data()),
-                                static_cast<int>(bytes.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
-}
-
-std::optional<std::string> base64_decode(std::string_view text) {
-  // Clients may send several padded chunks one after another (one per write):
-  // each chunk ends at its padding.
+std::optional<std::string> decode_grpc_web_text(std::string_view text) {
   std::string out;
   while (!text.empty()) {
     std::size_t end = text.find('=');
@@ -109,20 +98,10 @@ std::optional<std::string> base64_decode(std::string_view text) {
     } else {
       while (end < text.size() && text[end] == '=') ++end;
     }
-    const auto chunk = text.substr(0, end);
+    auto bytes = domain::base64_decode(text.substr(0, end));
+    if (!bytes) return std::nullopt;
+    out += *bytes;
     text.remove_prefix(end);
-    if (chunk.size() % 4 != 0) return std::nullopt;
-    std::string bytes(chunk.size() / 4 * 3, '\0');
-    const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(bytes.data()),
-                                  reinterpret_cast<const unsigned char*>(chunk.data()),
-                                  static_cast<int>(chunk.size()));
-    if (n < 0) return std::nullopt;
-    // EVP_DecodeBlock counts the padding's bytes too.
-    std::size_t padding = 0;
-    for (auto it = chunk.rbegin(); it != chunk.rend() && *it == '='; ++it) ++padding;
-    if (padding > 2) return std::nullopt;
-    bytes.resize(static_cast<std::size_t>(n) - padding);
-    out += bytes;
   }
   return out;
 }

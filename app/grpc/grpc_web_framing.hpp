@@ -49,8 +49,9 @@ std::string grpc_web_response_body(const GrpcStatus& status, std::string_view me
 // gRPC's percent-encoding of grpc-message: bytes outside 0x20..0x7E, and '%'.
 std::string percent_encode_grpc_message(std::string_view message);
 
-// Base64 (standard alphabet, padded) both ways; nullopt for malformed input.
-std::string base64_encode(std::string_view bytes);
-std::optional<std::string> base64_decode(std::string_view text);
+// A grpc-web-text body's bytes: padded standard base64 (domain::base64_decode), possibly as
+// several chunks one after another, each ending at its padding (a client writes one per
+// message); nullopt for malformed input. Answers are encoded with domain::base64_encode.
+std::optional<std::string> decode_grpc_web_text(std::string_view text);
 
 }  // namespace mu::grpc

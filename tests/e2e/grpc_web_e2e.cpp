@@ -5,6 +5,7 @@
 
 #include "app/grpc/grpc_web_framing.hpp"
 #include "app/grpc/status_codec.hpp"
+#include "domain/base64url.hpp"
 #include "tests/e2e/service_fixture.hpp"
 #include "tests/support/raw_http.hpp"
 #include "zitadel/management.pb.h"
@@ -41,7 +42,7 @@ WebReply parse_web_reply(const HttpResult& r) {
   w.headers = r.headers;
   std::string body = r.body;
   if (w.content_type.starts_with("application/grpc-web-text")) {
-    body = mu::grpc::base64_decode(body).value();
+    body = mu::grpc::decode_grpc_web_text(body).value();
   }
   std::size_t at = 0;
   while (at + 5 <= body.size()) {
@@ -155,8 +156,8 @@ TEST_CASE("gRPC-Web: AddMachineUser, UpdateMachine and GetUserByID as REST gives
   CHECK(zitadel::user::v1::UserState_Name(user.state()) == rest.body["user"]["state"]);
 
   SECTION("grpc-web-text: the same call in base64") {
-    auto text = web.raw("GetUserByID", mu::grpc::base64_encode(frame(get.SerializeAsString())), {},
-                        "application/grpc-web-text");
+    auto text = web.raw("GetUserByID", mu::domain::base64_encode(frame(get.SerializeAsString())),
+                        {}, "application/grpc-web-text");
     CHECK(text.content_type == "application/grpc-web-text+proto");
     REQUIRE(text.grpc_status() == 0);
     CHECK(parse<mgmt::GetUserByIDResponse>(text.message).user().id() == id);
@@ -182,7 +183,7 @@ TEST_CASE("gRPC-Web: errors carry ZITADEL's status, message and ErrorDetail") {
   CHECK(not_changed.grpc_status() == 9);
   CHECK(not_changed.trailers["grpc-message"] == "Errors.User.NotChanged (COMMAND-2n8vs)");
   auto detail = mu::grpc::decode_status_details(
-      mu::grpc::base64_decode(not_changed.trailers.at("grpc-status-details-bin")).value());
+      mu::domain::base64_decode(not_changed.trailers.at("grpc-status-details-bin")).value());
   REQUIRE(detail);
   CHECK(detail->id == "COMMAND-2n8vs");
   CHECK(detail->message == "Errors.User.NotChanged");
