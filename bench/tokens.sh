@@ -115,17 +115,18 @@ done
 server_pid=${BENCH_PIDS[-1]}
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$server_pid/stat"; }
 wrk_point() {  # c script [point name]: req/s|p50 / p99|non-2xx|the server's CPU µs per request
-  local c=$1 script=$2 run before
+  local c=$1 script=$2 run before threads=2
+  ((c >= 2)) || threads=1  # wrk needs a connection per thread
   # update_machine.lua names each write after RUN_ID: a run of its own sends no name twice.
   run=$(date +%s%N)
-  RUN_ID="w$run." wrk -t2 -c"$c" -d"${warmup}s" -s "$script" "$base" >/dev/null
+  RUN_ID="w$run." wrk -t"$threads" -c"$c" -d"${warmup}s" -s "$script" "$base" >/dev/null
   if [[ -n "${PERF:-}" ]]; then
     mkdir -p "$PERF"
     perf record -q -F 499 -g -p "$server_pid" -o "$PERF/${3:-point}-c$c.data" -- sleep "$duration" \
       >/dev/null 2>&1 &
   fi
   before=$(cpu_ticks)
-  RUN_ID="r$run." wrk -t2 -c"$c" -d"${duration}s" -s "$script" "$base" |
+  RUN_ID="r$run." wrk -t"$threads" -c"$c" -d"${duration}s" -s "$script" "$base" |
     awk -v ticks="$(getconf CLK_TCK)" -v before="$before" -v pid="$server_pid" '
       /Requests\/sec/ {rps=$2} /Non-2xx/ {bad=$NF} /^p50/ {lat=$2 " / " $5} /requests in/ {n=$1}
       END {getline stat < ("/proc/" pid "/stat"); split(stat, f, " ");
