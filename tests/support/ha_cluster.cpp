@@ -117,6 +117,11 @@ void HaCluster::crash(int node) const {
   }
 }
 
+void HaCluster::expire_leader() const {
+  std::string out;
+  if (script("expire-leader", &out) != 0) throw std::runtime_error("expire-leader failed: " + out);
+}
+
 void HaCluster::rejoin(int node) const {
   std::string out;
   if (script("rejoin " + std::to_string(node), &out) != 0) {

@@ -42,6 +42,8 @@ class HaCluster {
   void wait_healthy(int seconds = 90) const;
   // kill -9 of the node's Patroni and postmaster.
   void crash(int node) const;
+  // The leader key deleted in etcd, as its ttl would after a crash, at once.
+  void expire_leader() const;
   // Patroni of a crashed node started again (it rejoins with pg_rewind).
   void rejoin(int node) const;
   // A planned switchover to another node.
