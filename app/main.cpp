@@ -36,6 +36,7 @@
 #include "app/rest/rest_api.hpp"
 #include "domain/ids.hpp"
 #include "domain/seal.hpp"
+#include "eventstore/connection_options.hpp"
 #include "eventstore/migrations.hpp"
 #include "eventstore/node_ids.hpp"
 #include "eventstore/notifications.hpp"
@@ -121,8 +122,8 @@ int setup(const Invocation& inv) {
     // The key that signs issued tokens; serve reads it (and refuses a file that is no key).
     const bool created = mu::platform::create_signing_key(inv.setup.signing_key);
     (void)mu::platform::load_signing_keys(inv.setup.signing_key, {});
-    std::cout << "signing key " << inv.setup.signing_key
-              << (created ? " (created)" : " (exists)") << "\n";
+    std::cout << "signing key " << inv.setup.signing_key << (created ? " (created)" : " (exists)")
+              << "\n";
   }
   std::cout << "organization " << inv.setup.org_name << ": " << out->org_id
             << (out->org_created ? " (created)" : " (exists)") << "\n"
@@ -191,8 +192,8 @@ int serve(const ServeConfig& c) {
   // Without a signing key this instance issues no tokens: the OAuth endpoints are not served.
   std::optional<mu::oauth::OAuthEndpoints> oauth;
   if (signing_keys.signing()) {
-    oauth.emplace(mu::oauth::OAuthConfig{c.issuer, c.token_lifetime_seconds},
-                  signing_keys, pool, ids, auth_cache, user_write_models);
+    oauth.emplace(mu::oauth::OAuthConfig{c.issuer, c.token_lifetime_seconds}, signing_keys, pool,
+                  ids, auth_cache, user_write_models);
   }
   mu::rest::RestApi api(calls, pool, oauth ? &*oauth : nullptr);
   mu::grpc::GrpcCalls grpc_calls(calls);
@@ -243,6 +244,10 @@ int main(int argc, char** argv) {
     std::cerr << "machine-users: " << parsed.error().message << "\n";
     return 2;
   }
+  // Every connection made from here on (pool, listeners, runners, sealer, CLI) bounds its
+  // waits on a host that stops answering (eventstore/connection_options.hpp).
+  parsed->config.database_url =
+      mu::eventstore::with_connection_defaults(parsed->config.database_url);
   const Invocation& inv = *parsed;
   try {
     switch (inv.kind) {
