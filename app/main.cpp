@@ -173,7 +173,8 @@ int serve(const ServeConfig& c) {
     sealer.emplace(c.database_url, std::move(seal_key), c.seal_log,
                    std::chrono::seconds(c.seal_interval_seconds));
   }
-  mu::platform::WorkerPool pool(c.database_url, c.db_connections, c.queue_capacity);
+  mu::platform::WorkerPool pool(c.database_url, c.db_connections, c.queue_capacity,
+                                c.read_database_url);
   auto& metrics = mu::platform::metrics();
   metrics.set_gauge("mu_worker_pool_busy", "Database workers running a call now.",
                     [&pool] { return static_cast<double>(pool.busy()); });
@@ -248,6 +249,10 @@ int main(int argc, char** argv) {
   // waits on a host that stops answering (eventstore/connection_options.hpp).
   parsed->config.database_url =
       mu::eventstore::with_connection_defaults(parsed->config.database_url);
+  if (!parsed->config.read_database_url.empty()) {
+    parsed->config.read_database_url =
+        mu::eventstore::with_connection_defaults(parsed->config.read_database_url);
+  }
   const Invocation& inv = *parsed;
   try {
     switch (inv.kind) {
