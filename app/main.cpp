@@ -270,7 +270,8 @@ int main(int argc, char** argv) {
         return mu::cli::run_projections_command(inv.projections_args, inv.config.database_url,
                                                 inv.config.async_projections);
       case Invocation::Kind::Audit:
-        return mu::cli::run_audit_command(inv.audit_args, inv.config.database_url);
+        return mu::cli::run_audit_command(inv.audit_args, inv.config.database_url,
+                                          inv.config.read_database_url);
     }
   } catch (const pqxx::broken_connection& e) {
     std::cerr << "machine-users: cannot reach the database: " << first_line(e.what()) << "\n";

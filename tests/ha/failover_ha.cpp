@@ -368,18 +368,7 @@ TEST_CASE(
   const int standby = old_leader == 1 ? 2 : 1;
   // Everything so far on the standby, then its WAL receiver stopped: what the primary sends
   // from now on waits unread in the socket.
-  {
-    pqxx::connection conn(cluster.node_url(old_leader, "mu"));
-    pqxx::nontransaction tx(conn);
-    const auto lsn = tx.exec1("SELECT pg_current_wal_lsn()::text")[0].as<std::string>();
-    pqxx::connection standby_conn(cluster.node_url(standby, "mu"));
-    pqxx::nontransaction stx(standby_conn);
-    const auto until = Clock::now() + seconds(20);
-    while (!stx.exec_params1("SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn", lsn)[0].as<bool>()) {
-      REQUIRE(Clock::now() < until);
-      std::this_thread::sleep_for(milliseconds(50));
-    }
-  }
+  cluster.wait_replayed(old_leader, standby);
   const pid_t receiver = cluster.walreceiver_pid(standby);
   REQUIRE(receiver > 0);
   REQUIRE(::kill(receiver, SIGSTOP) == 0);
@@ -438,6 +427,7 @@ TEST_CASE("reads that may go to the standby never miss the reader's own last wri
   HttpClient reader_a("127.0.0.1", a.port()), reader_b("127.0.0.1", b.port());
   const int leader = cluster.leader();
   REQUIRE(leader != 0);
+  cluster.wait_replayed(leader, leader == 1 ? 2 : 1);
   pqxx::connection standby_direct(cluster.node_url(leader == 1 ? 2 : 1, "mu"));
 
   int stale = 0, stale_without_rule = 0;
@@ -486,6 +476,20 @@ TEST_CASE("reads that may go to the standby never miss the reader's own last wri
         FAIL_CHECK("ListEvents after the write " << sequence << ": " << events.body);
       }
     }
+  }
+  // The audit CLI with the standby's URL: the same rule (events, history, as-of, verify).
+  for (int i = 0; i < 5; ++i) {
+    const std::string name = "cli " + std::to_string(i);
+    auto w = writer_a.request("PUT", "/management/v1/users/" + user + "/machine",
+                              json{{"name", name}}.dump(), auth);
+    REQUIRE(w.status == 200);
+    const std::string sequence = json::parse(w.body)["details"].value("sequence", "");
+    const auto cli = mu::testing::run_binary({"audit", "events", "--aggregate-id", user, "--limit",
+                                              "1", "--json", "--database-url", s.url},
+                                             {{"MU_READ_DATABASE_URL", standby_url}});
+    INFO(cli.out << cli.err);
+    REQUIRE(cli.exit_code == 0);
+    CHECK(json::parse(cli.out).value("sequence", 0) == std::stoi(sequence));
   }
   CHECK(stale == 0);
   const double standby =

@@ -45,20 +45,6 @@ eventstore::Appended committed(commands::PostgresCommandStore& store, const std:
   return appended;
 }
 
-// Waits until `standby` has replayed everything `primary` has written so far.
-void wait_replayed(const HaCluster& cluster, int primary, int standby) {
-  pqxx::connection conn(cluster.node_url(primary, "mu"));
-  pqxx::nontransaction tx(conn);
-  const auto lsn = tx.exec1("SELECT pg_current_wal_lsn()::text")[0].as<std::string>();
-  pqxx::connection standby_conn(cluster.node_url(standby, "mu"));
-  pqxx::nontransaction stx(standby_conn);
-  const auto until = Clock::now() + seconds(20);
-  while (!stx.exec_params1("SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn", lsn)[0].as<bool>()) {
-    REQUIRE(Clock::now() < until);
-    std::this_thread::sleep_for(milliseconds(50));
-  }
-}
-
 TransactionStatus settle(const std::string& url, const eventstore::Appended& a) {
   platform::DbSession session(url);
   commands::PostgresCommandStore store(session);
@@ -92,7 +78,7 @@ TEST_CASE(
   commands::PostgresCommandStore old_store(old_session);
 
   const auto kept = committed(old_store, "kept");  // replicated before the failover
-  wait_replayed(cluster, old_leader, standby);
+  cluster.wait_replayed(old_leader, standby);
   const pid_t receiver = cluster.walreceiver_pid(standby);
   REQUIRE(receiver > 0);
   REQUIRE(::kill(receiver, SIGSTOP) == 0);

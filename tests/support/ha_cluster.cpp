@@ -3,12 +3,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 #include <pqxx/pqxx>
 
@@ -91,6 +93,21 @@ int HaCluster::leader() const {
   if (script("leader", &out) != 0) return 0;
   const auto at = out.find("node");
   return at == std::string::npos ? 0 : std::atoi(out.c_str() + at + 4);
+}
+
+void HaCluster::wait_replayed(int primary, int standby) const {
+  pqxx::connection conn(node_url(primary, "postgres"));
+  pqxx::nontransaction tx(conn);
+  const auto lsn = tx.exec1("SELECT pg_current_wal_insert_lsn()::text")[0].as<std::string>();
+  pqxx::connection standby_conn(node_url(standby, "postgres"));
+  pqxx::nontransaction stx(standby_conn);
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!stx.exec_params1("SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn", lsn)[0].as<bool>()) {
+    if (std::chrono::steady_clock::now() > until) {
+      throw std::runtime_error("node" + std::to_string(standby) + " did not replay up to " + lsn);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
 }
 
 bool HaCluster::writable(int node) const {

@@ -36,6 +36,8 @@ class HaCluster {
 
   // The node that is primary now (1-based), or 0 when none is (Patroni's view).
   int leader() const;
+  // Waits (at most 20 s, else throws) until `standby` has replayed all `primary` has written.
+  void wait_replayed(int primary, int standby) const;
   // Whether the node accepts a connection and is no standby (asked within 2 s).
   bool writable(int node) const;
   // Waits (at most `seconds`) until there is a leader and every node streams again.
