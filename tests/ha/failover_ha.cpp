@@ -516,3 +516,182 @@ TEST_CASE("reads that may go to the standby never miss the reader's own last wri
       standby, standby + primary, 100 * standby / (standby + primary), stale_without_rule, rounds,
       with_rule, without, idle_standby);
 }
+
+namespace {
+
+// What background work and API writes have written: events, seals, the async checkpoints.
+std::string written_state(const std::string& url) {
+  pqxx::connection conn(url + "?connect_timeout=2");
+  pqxx::nontransaction tx(conn);
+  const auto r = tx.exec1(
+      "SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM seals), "
+      "(SELECT coalesce(string_agg(projection || ':' || events, ',' ORDER BY projection), '') "
+      "FROM projection_checkpoints)");
+  return "events " + r[0].as<std::string>() + ", seals " + r[1].as<std::string>() +
+         ", checkpoints " + r[2].as<std::string>();
+}
+
+// Sessions on `url`'s server holding the users projection's runner lock (0 when unreachable).
+int runner_lock_holders(const std::string& url) {
+  try {
+    pqxx::connection conn(url + "?connect_timeout=1");
+    pqxx::nontransaction tx(conn);
+    return tx
+        .exec1(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND "
+            "objsubid = 1 AND objid = (hashtext('mu_projection:users')::bigint & "
+            "4294967295)::oid")[0]
+        .as<int>();
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
+}  // namespace
+
+TEST_CASE(
+    "fencing: a primary cut off from etcd is demoted, and nothing writes there, API or "
+    "background, until a leader is back; never two runners of one projection",
+    "[ha]") {
+  HaCluster cluster;
+  HaService s(cluster);
+  std::vector<std::string> logs = {temp_path("fence-0.jsonl"), temp_path("fence-1.jsonl")};
+  std::vector<std::unique_ptr<ServerProcess>> instances;
+  for (const auto& log : logs) {
+    std::remove(log.c_str());
+    instances.push_back(std::make_unique<ServerProcess>(
+        s.url, std::vector<std::string>{"--async-projections", "users", "--seal-key", s.seal_key,
+                                        "--seal-log", log, "--seal-interval", "1"}));
+  }
+  std::vector<std::string> users;
+  for (int i = 0; i < 2; ++i) {
+    users.push_back(add_user(instances[i]->port(), s.token, "fenced-" + std::to_string(i)));
+  }
+  const int leader = cluster.leader();
+  REQUIRE(leader != 0);
+
+  // The runner lock, sampled on every node while all this goes on.
+  std::atomic<bool> stop{false};
+  std::atomic<int> most_holders{0};
+  std::thread sampler([&] {
+    while (!stop) {
+      int holders = 0;
+      for (int n = 1; n <= cluster.nodes(); ++n) {
+        holders += runner_lock_holders(cluster.node_url(n, "mu"));
+      }
+      most_holders = std::max(most_holders.load(), holders);
+      std::this_thread::sleep_for(milliseconds(100));
+    }
+  });
+  Tally tally;
+  std::vector<std::thread> writers;
+  for (int i = 0; i < 2; ++i) {
+    writers.emplace_back(write_loop, i, instances[i]->port(), std::cref(s.token),
+                         std::cref(users[i]), std::ref(stop), std::ref(tally));
+  }
+  struct Joiner {
+    std::atomic<bool>& stop;
+    std::vector<std::thread>& threads;
+    std::thread& sampler;
+    ~Joiner() {
+      stop = true;
+      for (auto& t : threads) t.join();
+      sampler.join();
+    }
+  } joiner{stop, writers, sampler};
+  std::this_thread::sleep_for(seconds(2));
+
+  // etcd stopped: the leader cannot renew its key, and Patroni demotes it (read-only) before
+  // the key's ttl could let another node take over.
+  std::ifstream pid_file(cluster.directory() + "/etcd.pid");
+  pid_t etcd = 0;
+  pid_file >> etcd;
+  REQUIRE(etcd > 0);
+  REQUIRE(::kill(etcd, SIGSTOP) == 0);
+  struct Resume {
+    pid_t pid;
+    ~Resume() { ::kill(pid, SIGCONT); }
+  } resume{etcd};
+  const auto stopped_at = Clock::now();
+  while (cluster.writable(leader)) {
+    REQUIRE(Clock::now() - stopped_at < seconds(30));
+    std::this_thread::sleep_for(milliseconds(100));
+  }
+  const double demoted_after = seconds_between(stopped_at, Clock::now());
+  // Demoted, Patroni starts it again as a standby: reachable, read-only, and nothing changes
+  // there, and no node takes writes.
+  std::string before;
+  while (before.empty()) {
+    try {
+      before = written_state(cluster.node_url(leader, "mu"));
+    } catch (const std::exception&) {
+      REQUIRE(Clock::now() - stopped_at < seconds(40));
+      std::this_thread::sleep_for(milliseconds(100));
+    }
+  }
+  std::this_thread::sleep_for(seconds(3));
+  CHECK(written_state(cluster.node_url(leader, "mu")) == before);
+  for (int n = 1; n <= cluster.nodes(); ++n) CHECK_FALSE(cluster.writable(n));
+
+  // etcd back: a leader again, and every instance writes again.
+  ::kill(etcd, SIGCONT);
+  const auto resumed_at = Clock::now();
+  int primary = 0;
+  while (primary == 0) {
+    REQUIRE(Clock::now() - resumed_at < kRecoveryBound);
+    for (int n = 1; n <= cluster.nodes(); ++n) {
+      if (cluster.writable(n)) primary = n;
+    }
+    std::this_thread::sleep_for(milliseconds(100));
+  }
+  {
+    std::lock_guard lock(tally.mutex);
+    tally.promoted = Clock::now();
+    tally.promoted_done = true;
+  }
+  for (;;) {
+    {
+      std::lock_guard lock(tally.mutex);
+      if (tally.first_after_promotion.size() == 2) break;
+    }
+    REQUIRE(Clock::now() - resumed_at < kRecoveryBound);
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  std::this_thread::sleep_for(seconds(2));
+  stop = true;
+  for (auto& t : writers) t.join();
+  writers.clear();
+  std::printf("ha: fencing: the leader was read-only %.2f s after etcd stopped; %s\n",
+              demoted_after, before.c_str());
+
+  std::lock_guard lock(tally.mutex);
+  INFO(joined(tally.wrong));
+  CHECK(tally.wrong.empty());
+  const auto problems = store_problems(s.url, users, tally.acks);
+  INFO(joined(problems));
+  CHECK(problems.empty());
+  CHECK(most_holders.load() <= 1);
+  // The runner went on where it stopped: the read model has every user's last name.
+  const auto caught_up_by = Clock::now() + seconds(20);
+  for (;;) {
+    pqxx::connection conn(s.url);
+    pqxx::nontransaction tx(conn);
+    const auto behind =
+        tx.exec1(
+              "SELECT count(*) FROM users_read_model u WHERE u.id IN ('" + users[0] + "','" +
+              users[1] +
+              "') AND u.name <> (SELECT payload->>'name' FROM events e WHERE e.aggregate_id = u.id "
+              "AND e.event_type = 'user.machine.changed' ORDER BY sequence DESC LIMIT 1)")[0]
+            .as<int>();
+    if (behind == 0) break;
+    REQUIRE(Clock::now() < caught_up_by);
+    std::this_thread::sleep_for(milliseconds(200));
+  }
+  std::this_thread::sleep_for(seconds(2));  // a seal after the last write
+  for (const auto& log : logs) {
+    const auto verify = audit_verify(s, log);
+    INFO(verify.out << verify.err);
+    CHECK(verify.exit_code == 0);
+    std::remove(log.c_str());
+  }
+}
