@@ -11,6 +11,7 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <exception>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -247,11 +248,27 @@ LoadResult load_through(HaService& s, std::vector<std::unique_ptr<Instance>>& in
   const int old_leader = s.cluster.leader();
   REQUIRE(old_leader != 0);
   const auto cut_at = Clock::now();
+  // The switchover runs beside the watch below (the script returns once the old leader
+  // streams again, well after the new one took writes).
+  std::exception_ptr switchover_failed;
+  std::thread switchover;
   if (cut == Cut::kill_primary) {
     s.cluster.crash(old_leader);
   } else {
-    s.cluster.switchover();
+    switchover = std::thread([&] {
+      try {
+        s.cluster.switchover();
+      } catch (...) {
+        switchover_failed = std::current_exception();
+      }
+    });
   }
+  struct JoinSwitchover {
+    std::thread& t;
+    ~JoinSwitchover() {
+      if (t.joinable()) t.join();
+    }
+  } join_switchover{switchover};
   // Promoted: another node takes writes. (After kill -9 of a postmaster its backends, and its
   // WAL sender, live on for a moment: writes on them still commit, and replicate.)
   const auto deadline = cut_at + kRecoveryBound;
@@ -276,6 +293,8 @@ LoadResult load_through(HaService& s, std::vector<std::unique_ptr<Instance>>& in
     std::this_thread::sleep_for(milliseconds(50));
   }
   std::this_thread::sleep_for(seconds(1));
+  if (switchover.joinable()) switchover.join();
+  if (switchover_failed) std::rethrow_exception(switchover_failed);
   stop = true;
   for (auto& t : threads) t.join();
   threads.clear();

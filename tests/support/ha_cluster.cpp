@@ -128,27 +128,26 @@ void HaCluster::wait_healthy(int seconds) const {
 }
 
 void HaCluster::crash(int node) const {
-  std::string out;
-  if (script("crash " + std::to_string(node), &out) != 0) {
-    throw std::runtime_error("crash failed: " + out);
-  }
+  script_or_throw("crash " + std::to_string(node));
 }
 
 void HaCluster::expire_leader() const {
-  std::string out;
-  if (script("expire-leader", &out) != 0) throw std::runtime_error("expire-leader failed: " + out);
+  script_or_throw("expire-leader");
 }
 
 void HaCluster::rejoin(int node) const {
-  std::string out;
-  if (script("rejoin " + std::to_string(node), &out) != 0) {
-    throw std::runtime_error("rejoin failed: " + out);
-  }
+  script_or_throw("rejoin " + std::to_string(node));
 }
 
 void HaCluster::switchover() const {
+  script_or_throw("switchover");
+}
+
+void HaCluster::script_or_throw(const std::string& args) const {
   std::string out;
-  if (script("switchover", &out) != 0) throw std::runtime_error("switchover failed: " + out);
+  if (script(args, &out) != 0) {
+    throw std::runtime_error("scripts/ha-cluster " + args + " failed:\n" + tail_of(out, 3000));
+  }
 }
 
 pid_t HaCluster::postmaster_pid(int node) const {

@@ -61,6 +61,8 @@ class HaCluster {
   std::string logs() const;
 
  private:
+  void script_or_throw(const std::string& args) const;
+
   Options options_;
   std::string dir_;
   int base_ = 0;
