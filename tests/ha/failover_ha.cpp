@@ -570,7 +570,7 @@ int runner_lock_holders(const std::string& url) {
 
 TEST_CASE(
     "fencing: a primary cut off from etcd is demoted, and nothing writes there, API or "
-    "background, until a leader is back; never two runners of one projection",
+    "background, until a leader is back, and never two runners of one projection",
     "[ha]") {
   HaCluster cluster;
   HaService s(cluster);
