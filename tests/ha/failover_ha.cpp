@@ -70,6 +70,14 @@ struct Instance {
   ServerProcess server;
 };
 
+// Files removed when it goes away, on every exit path (a failed REQUIRE included).
+struct TempFiles {
+  std::vector<std::string> paths;
+  ~TempFiles() {
+    for (const auto& p : paths) std::remove(p.c_str());
+  }
+};
+
 std::string temp_path(const std::string& name) {
   return "/tmp/mu-ha-" + std::to_string(::getpid()) + "-" + name;
 }
@@ -82,7 +90,10 @@ struct HaService {
     auto r = mu::testing::run_binary({"setup", "--org-name", "Org One", "--admin-user", "admin",
                                       "--token-file", token_file, "--seal-key", seal_key,
                                       "--database-url", url});
-    if (r.exit_code != 0) throw std::runtime_error("setup failed: " + r.err);
+    if (r.exit_code != 0) {
+      for (const auto& f : {seal_key, seal_key + ".pub", token_file}) std::remove(f.c_str());
+      throw std::runtime_error("setup failed: " + r.err);
+    }
     std::ifstream in(token_file);
     std::getline(in, token);
     std::remove(token_file.c_str());
@@ -319,6 +330,7 @@ void failover_under_load(Cut cut) {
   HaService s(cluster);
   std::vector<std::unique_ptr<Instance>> instances;
   const std::vector<std::string> logs = {temp_path("seals-0.jsonl"), temp_path("seals-1.jsonl")};
+  const TempFiles remove_logs{logs};
   for (const auto& log : logs) {
     std::remove(log.c_str());
     instances.push_back(std::make_unique<Instance>(s.url, s.seal_key, log));
@@ -359,7 +371,6 @@ void failover_under_load(Cut cut) {
     INFO(verify.out << verify.err);
     CHECK(verify.exit_code == 0);
     CHECK(verify.out.find(" 0 seals cover") == std::string::npos);  // seals were checked
-    std::remove(log.c_str());
   }
 }
 
@@ -574,7 +585,8 @@ TEST_CASE(
     "[ha]") {
   HaCluster cluster;
   HaService s(cluster);
-  std::vector<std::string> logs = {temp_path("fence-0.jsonl"), temp_path("fence-1.jsonl")};
+  const std::vector<std::string> logs = {temp_path("fence-0.jsonl"), temp_path("fence-1.jsonl")};
+  const TempFiles remove_logs{logs};
   std::vector<std::unique_ptr<ServerProcess>> instances;
   for (const auto& log : logs) {
     std::remove(log.c_str());
@@ -711,6 +723,5 @@ TEST_CASE(
     const auto verify = audit_verify(s, log);
     INFO(verify.out << verify.err);
     CHECK(verify.exit_code == 0);
-    std::remove(log.c_str());
   }
 }

@@ -60,7 +60,9 @@ HaCluster::~HaCluster() {
 }
 
 int HaCluster::script(const std::string& args, std::string* output) const {
-  const std::string out = dir_ + "/../" + std::filesystem::path(dir_).filename().string() + ".out";
+  // Beside the cluster's directory, not in it: `stop --purge` removes that.
+  const std::filesystem::path dir(dir_);
+  const std::string out = (dir.parent_path() / (dir.filename().string() + ".out")).string();
   const std::string command = "MU_HA_DIR='" + dir_ + "' MU_HA_PORT_BASE=" + std::to_string(base_) +
                               " '" MU_SOURCE_DIR "/scripts/ha-cluster' " + args + " >'" + out +
                               "' 2>&1";
