@@ -54,7 +54,9 @@ TransactionStatus settle_append(CommandContext& ctx, const eventstore::LostAppen
   return settle_until_known(ctx, [&] {
     // First the old session is ended, and only once it is gone is the absence of the event
     // final: in the other order it could commit between the two questions.
-    if (!ctx.store.backend_gone(lost.backend_pid)) return TransactionStatus::InProgress;
+    if (!ctx.store.backend_gone(lost.backend_pid, lost.server_run)) {
+      return TransactionStatus::InProgress;
+    }
     return ctx.store.event_stored(aggregate_type, aggregate_id, lost.hash)
                ? TransactionStatus::Committed
                : TransactionStatus::Aborted;

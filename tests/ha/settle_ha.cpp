@@ -84,6 +84,7 @@ TEST_CASE(
   REQUIRE(::kill(receiver, SIGSTOP) == 0);
   const auto lost = committed(old_store, "lost");    // on the old primary only
   const auto later = committed(old_store, "later");  // so is this, with a higher id
+  const std::string old_run = eventstore::server_run(old_session.connection());
   const std::uint64_t lost_id = lost.events.back().tx_id;
   REQUIRE(later.events.back().tx_id > lost_id);
 
@@ -125,4 +126,21 @@ TEST_CASE(
   CHECK(settle(url, lost) == TransactionStatus::Aborted);
   CHECK(settle(url, later) == TransactionStatus::Aborted);  // an id not handed out yet here
   CHECK(settle(url, kept) == TransactionStatus::Committed);
+
+  // A one-statement append lost on the old primary: its server process's pid may name an
+  // unrelated session on the new one, which settling must leave alone.
+  pqxx::connection bystander(cluster.node_url(standby, "mu"));
+  auto unknown_hash = *lost.last_hash;
+  unknown_hash[0] ^= 1;
+  const eventstore::LostAppend lost_append(bystander.backendpid(), 2, unknown_hash, old_run);
+  {
+    platform::DbSession session(url);
+    commands::PostgresCommandStore store(session);
+    commands::UserWriteModels users(4);
+    commands::AuthCache cache;
+    commands::SteadyCommandClock clock;
+    commands::CommandContext ctx{store, users, cache, clock};
+    CHECK(commands::settle_append(ctx, lost_append, "user", "lost") == TransactionStatus::Aborted);
+  }
+  CHECK_NOTHROW(pqxx::nontransaction(bystander).exec("SELECT 1"));
 }
