@@ -45,15 +45,21 @@ eventstore::Appended committed(commands::PostgresCommandStore& store, const std:
   return appended;
 }
 
-TransactionStatus settle(const std::string& url, const eventstore::Appended& a) {
-  platform::DbSession session(url);
-  commands::PostgresCommandStore store(session);
-  commands::UserWriteModels users(4);
+// The command core's context on a session of its own, as a worker has one.
+struct Settler {
+  explicit Settler(const std::string& url) : session(url), store(session) {}
+  platform::DbSession session;
+  commands::PostgresCommandStore store;
+  commands::UserWriteModels users{4};
   commands::AuthCache cache;
   commands::SteadyCommandClock clock;
   commands::CommandContext ctx{store, users, cache, clock};
+};
+
+TransactionStatus settle(const std::string& url, const eventstore::Appended& a) {
+  Settler s(url);
   const auto& last = a.events.back();
-  return commands::settle_commit(ctx, last.tx_id, last.aggregate_type, last.aggregate_id,
+  return commands::settle_commit(s.ctx, last.tx_id, last.aggregate_type, last.aggregate_id,
                                  a.last_hash);
 }
 
@@ -134,13 +140,9 @@ TEST_CASE(
   unknown_hash[0] ^= 1;
   const eventstore::LostAppend lost_append(bystander.backendpid(), 2, unknown_hash, old_run);
   {
-    platform::DbSession session(url);
-    commands::PostgresCommandStore store(session);
-    commands::UserWriteModels users(4);
-    commands::AuthCache cache;
-    commands::SteadyCommandClock clock;
-    commands::CommandContext ctx{store, users, cache, clock};
-    CHECK(commands::settle_append(ctx, lost_append, "user", "lost") == TransactionStatus::Aborted);
+    Settler s(url);
+    CHECK(commands::settle_append(s.ctx, lost_append, "user", "lost") ==
+          TransactionStatus::Aborted);
   }
   CHECK_NOTHROW(pqxx::nontransaction(bystander).exec("SELECT 1"));
 }
