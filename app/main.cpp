@@ -36,6 +36,7 @@
 #include "app/rest/rest_api.hpp"
 #include "domain/ids.hpp"
 #include "domain/seal.hpp"
+#include "eventstore/connection_options.hpp"
 #include "eventstore/migrations.hpp"
 #include "eventstore/node_ids.hpp"
 #include "eventstore/notifications.hpp"
@@ -121,8 +122,8 @@ int setup(const Invocation& inv) {
     // The key that signs issued tokens; serve reads it (and refuses a file that is no key).
     const bool created = mu::platform::create_signing_key(inv.setup.signing_key);
     (void)mu::platform::load_signing_keys(inv.setup.signing_key, {});
-    std::cout << "signing key " << inv.setup.signing_key
-              << (created ? " (created)" : " (exists)") << "\n";
+    std::cout << "signing key " << inv.setup.signing_key << (created ? " (created)" : " (exists)")
+              << "\n";
   }
   std::cout << "organization " << inv.setup.org_name << ": " << out->org_id
             << (out->org_created ? " (created)" : " (exists)") << "\n"
@@ -172,7 +173,8 @@ int serve(const ServeConfig& c) {
     sealer.emplace(c.database_url, std::move(seal_key), c.seal_log,
                    std::chrono::seconds(c.seal_interval_seconds));
   }
-  mu::platform::WorkerPool pool(c.database_url, c.db_connections, c.queue_capacity);
+  mu::platform::WorkerPool pool(c.database_url, c.db_connections, c.queue_capacity,
+                                c.read_database_url);
   auto& metrics = mu::platform::metrics();
   metrics.set_gauge("mu_worker_pool_busy", "Database workers running a call now.",
                     [&pool] { return static_cast<double>(pool.busy()); });
@@ -191,8 +193,8 @@ int serve(const ServeConfig& c) {
   // Without a signing key this instance issues no tokens: the OAuth endpoints are not served.
   std::optional<mu::oauth::OAuthEndpoints> oauth;
   if (signing_keys.signing()) {
-    oauth.emplace(mu::oauth::OAuthConfig{c.issuer, c.token_lifetime_seconds},
-                  signing_keys, pool, ids, auth_cache, user_write_models);
+    oauth.emplace(mu::oauth::OAuthConfig{c.issuer, c.token_lifetime_seconds}, signing_keys, pool,
+                  ids, auth_cache, user_write_models);
   }
   mu::rest::RestApi api(calls, pool, oauth ? &*oauth : nullptr);
   mu::grpc::GrpcCalls grpc_calls(calls);
@@ -243,6 +245,14 @@ int main(int argc, char** argv) {
     std::cerr << "machine-users: " << parsed.error().message << "\n";
     return 2;
   }
+  // Every connection made from here on (pool, listeners, runners, sealer, CLI) bounds its
+  // waits on a host that stops answering (eventstore/connection_options.hpp).
+  parsed->config.database_url =
+      mu::eventstore::with_connection_defaults(parsed->config.database_url);
+  if (!parsed->config.read_database_url.empty()) {
+    parsed->config.read_database_url =
+        mu::eventstore::with_connection_defaults(parsed->config.read_database_url);
+  }
   const Invocation& inv = *parsed;
   try {
     switch (inv.kind) {
@@ -260,7 +270,8 @@ int main(int argc, char** argv) {
         return mu::cli::run_projections_command(inv.projections_args, inv.config.database_url,
                                                 inv.config.async_projections);
       case Invocation::Kind::Audit:
-        return mu::cli::run_audit_command(inv.audit_args, inv.config.database_url);
+        return mu::cli::run_audit_command(inv.audit_args, inv.config.database_url,
+                                          inv.config.read_database_url);
     }
   } catch (const pqxx::broken_connection& e) {
     std::cerr << "machine-users: cannot reach the database: " << first_line(e.what()) << "\n";

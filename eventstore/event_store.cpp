@@ -503,6 +503,8 @@ Appended EventStore::append_one(pqxx::connection_base& conn, const AppendRequest
   const std::string name = "mu_es_one_" + shares.key;
   if (prepared_one_.insert(name).second) conn.prepare(name, one_statement_sql(shares));
   const int pid = conn.backendpid();
+  // Once per connection: which server run a lost statement would have to be settled on.
+  if (server_run_.empty()) server_run_ = server_run(conn);
   pqxx::result result;
   try {
     pqxx::nontransaction tx(conn);
@@ -512,7 +514,7 @@ Appended EventStore::append_one(pqxx::connection_base& conn, const AppendRequest
         in.revision, request.creator, request.snapshot.dump(), request.snapshot_revision,
         request.origin.rpc, request.origin.transport, request.origin.request_id);
   } catch (const pqxx::broken_connection&) {
-    throw LostAppend(pid, sequence, hash);
+    throw LostAppend(pid, sequence, hash, server_run_);
   } catch (const pqxx::unique_violation&) {
     throw ConcurrencyConflict("stream " + request.aggregate_type + "/" + request.aggregate_id +
                               " was written concurrently");
@@ -545,7 +547,13 @@ Appended EventStore::append_one(pqxx::connection_base& conn, const AppendRequest
   return out;
 }
 
-bool backend_gone(pqxx::connection_base& conn, int pid) {
+std::string server_run(pqxx::connection_base& conn) {
+  pqxx::nontransaction tx(conn);
+  return tx.exec1("SELECT pg_postmaster_start_time()::text")[0].as<std::string>();
+}
+
+bool backend_gone(pqxx::connection_base& conn, int pid, const std::string& run) {
+  if (!run.empty() && server_run(conn) != run) return true;
   pqxx::nontransaction tx(conn);
   // "Idle" is not enough: a backend still idle from its previous statement may not have read
   // the lost one yet (it sits in its socket) and runs it after we looked. Terminated, it

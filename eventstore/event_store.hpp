@@ -79,14 +79,16 @@ struct StatementShares {
 // The broken connection of a one-statement append: the statement may or may not have
 // committed. backend_gone() and event_stored() find out.
 struct LostAppend : std::runtime_error {
-  LostAppend(int pid, std::uint64_t seq, domain::Hash h)
+  LostAppend(int pid, std::uint64_t seq, domain::Hash h, std::string run = "")
       : std::runtime_error("the connection was lost during a one-statement append"),
         backend_pid(pid),
         sequence(seq),
-        hash(h) {}
+        hash(h),
+        server_run(std::move(run)) {}
   int backend_pid;         // the server process that ran it
   std::uint64_t sequence;  // the event's sequence
   domain::Hash hash;       // its hash: stored if and only if the statement committed
+  std::string server_run;  // server_run() of the server it ran on ("": unknown)
 };
 
 // The stream moved since expected_sequence: reload, decide again.
@@ -155,6 +157,7 @@ class EventStore {
 
  private:
   std::set<std::string> prepared_one_;  // the append_one statements prepared on the connection
+  std::string server_run_;              // server_run() of the connection, once asked
 };
 
 // What became of a LostAppend, asked on a new connection, in this order (the caller's
@@ -162,8 +165,14 @@ class EventStore {
 // (by hash) is stored. The absence of the event is final only once that process is gone.
 //
 // Whether server process `pid` is gone: ended first when it is still there and ours (it then
-// either ran its statement to the end, a commit holding interrupts off, or never will).
-bool backend_gone(pqxx::connection_base& conn, int pid);
+// either ran its statement to the end, a commit holding interrupts off, or never will). When
+// `run` (the server_run() the statement ran under) is not this server's, the process is on
+// another server or an earlier run of this one: gone from here, and the pid, which may name an
+// unrelated session here (after a failover, a restart), is left alone.
+bool backend_gone(pqxx::connection_base& conn, int pid, const std::string& run = "");
+// Which server run a connection reaches: the postmaster's start time, which differs between
+// the nodes of a cluster and between two runs of one node.
+std::string server_run(pqxx::connection_base& conn);
 // Whether the stream holds the event with this hash.
 bool event_stored(pqxx::connection_base& conn, const std::string& aggregate_type,
                   const std::string& aggregate_id, const domain::Hash& hash);

@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 #include <charconv>
+#include <chrono>
 #include <cstdint>
 #include <iostream>
 #include <map>
@@ -18,6 +19,7 @@
 #include "eventstore/audit_queries.hpp"
 #include "eventstore/copy_stream.hpp"
 #include "eventstore/event_store.hpp"
+#include "eventstore/read_your_writes.hpp"
 
 namespace mu::cli {
 
@@ -473,21 +475,27 @@ domain::Result<AuditCommand> parse_audit_command(const std::vector<std::string>&
   return parse_as_of(rest);
 }
 
-int run_audit_command(const std::vector<std::string>& args, const std::string& database_url) {
+int run_audit_command(const std::vector<std::string>& args, const std::string& database_url,
+                      const std::string& read_url) {
   auto parsed = parse_audit_command(args);
   if (!parsed.ok()) return fail(parsed.error().message, 2);
   const AuditCommand& c = *parsed;
+  const bool reads_only = c.kind != AuditCommand::Kind::Help &&
+                          (c.kind != AuditCommand::Kind::Integrity || c.integrity_sub == "verify");
+  const std::string url =
+      reads_only ? eventstore::caught_up_url(database_url, read_url, std::chrono::seconds(2))
+                 : database_url;
   switch (c.kind) {
     case AuditCommand::Kind::Help:
       std::cout << (c.help.empty() ? std::string(kAuditHelp) : c.help);
       return 0;
     case AuditCommand::Kind::Events:
     case AuditCommand::Kind::History:
-      return stream_events(c, database_url);
+      return stream_events(c, url);
     case AuditCommand::Kind::AsOf:
-      return as_of(c, database_url);
+      return as_of(c, url);
     case AuditCommand::Kind::Integrity:
-      return run_audit_integrity(c.integrity_sub, c.integrity_args, database_url);
+      return run_audit_integrity(c.integrity_sub, c.integrity_args, url);
   }
   return 2;
 }

@@ -67,6 +67,10 @@ const char* audit_help();
 
 // Runs `machine-users audit ARGS`. Returns the exit code: 0 done, 1 failed (no such user,
 // the database), 2 bad usage. Errors are one line on stderr; output goes to stdout.
-int run_audit_command(const std::vector<std::string>& args, const std::string& database_url);
+// `read_url` (MU_READ_DATABASE_URL): events, history, as-of and verify read on that standby
+// when it has replayed every write acknowledged before the command began (waiting up to 2 s),
+// else on `database_url`; seal always writes on `database_url`.
+int run_audit_command(const std::vector<std::string>& args, const std::string& database_url,
+                      const std::string& read_url = "");
 
 }  // namespace mu::cli

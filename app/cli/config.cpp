@@ -28,6 +28,7 @@ Usage:
 
 Environment:
   DATABASE_URL     libpq URI of the PostgreSQL database (required)
+  MU_READ_DATABASE_URL  a standby's URI for reads that may go there (serve --read-database-url)
   LISTEN_ADDRESS   host:port to serve on (default 127.0.0.1:8080)
 )";
 
@@ -235,6 +236,12 @@ domain::Result<std::optional<std::string>> parse_service_flags(const std::string
                            "a runner (env MU_ASYNC_PROJECTIONS; default none: all inline). Only "
                            "\"users\" may run async."))
         ->type_name("L");
+    app.add_option("--read-database-url", c.read_database_url,
+                   wrapped("a standby's libpq URI (e.g. target_session_attrs=prefer-standby): "
+                           "GetUserByID, ListUserChanges and ListEvents read there once it has "
+                           "replayed every acknowledged write, else on the primary (env "
+                           "MU_READ_DATABASE_URL; default none)"))
+        ->type_name("URL");
     app.add_option("--seal-key", c.seal_key,
                    wrapped("the Ed25519 key (PEM, made by setup) that signs the seals: this "
                            "instance runs a sealer (env MU_SEAL_KEY; default none: no seals)"))
@@ -380,6 +387,7 @@ domain::Result<Invocation> parse_command_line(const std::vector<std::string>& ar
 
   ServeConfig& c = inv.config;
   if (auto url = env("DATABASE_URL")) c.database_url = *url;
+  c.read_database_url = env("MU_READ_DATABASE_URL").value_or("");
   Settings s;
   s.async_list = env("MU_ASYNC_PROJECTIONS").value_or("");
   s.listen = env("LISTEN_ADDRESS").value_or("127.0.0.1:8080");
@@ -477,8 +485,10 @@ domain::Result<Invocation> parse_command_line(const std::vector<std::string>& ar
     c.token_lifetime_seconds = *n;
   }
   if (!c.issuer.empty() && !is_issuer(c.issuer)) {
-    return config_usage("--issuer takes an origin like https://id.example.com (no path, no "
-                        "trailing slash), not \"" + c.issuer + "\"");
+    return config_usage(
+        "--issuer takes an origin like https://id.example.com (no path, no "
+        "trailing slash), not \"" +
+        c.issuer + "\"");
   }
   if (inv.kind == Invocation::Kind::Setup) {
     for (auto [flag, value] : {std::pair{"--org-name", &inv.setup.org_name},

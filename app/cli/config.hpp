@@ -14,6 +14,9 @@ namespace mu::cli {
 
 struct ServeConfig {
   std::string database_url;
+  // A standby's URL: GetUserByID, ListUserChanges and ListEvents read there when it has
+  // replayed every acknowledged write (DbSession::reader); empty: all reads on database_url.
+  std::string read_database_url;
   std::string listen_host = "127.0.0.1";
   unsigned short listen_port = 8080;
   int db_connections = 8;             // worker threads, one connection each
@@ -45,7 +48,7 @@ struct SetupConfig {
   std::string org_name;
   std::string admin_user;
   std::string token_file;
-  std::string seal_key;  // created (mode 0600, and KEY.pub) unless there; empty: none
+  std::string seal_key;     // created (mode 0600, and KEY.pub) unless there; empty: none
   std::string signing_key;  // created (mode 0600) unless there; empty: none
 };
 

@@ -261,10 +261,10 @@ TEST_CASE("OAuth: signing and verification keys, issuer, token lifetime") {
   CHECK(inv->config.verification_keys == std::vector<std::string>{"/k/old1.pem", "/k/old2.pem"});
   CHECK(inv->config.issuer == "https://id.example.com");
   CHECK(inv->config.token_lifetime_seconds == 600);
-  inv = parse_command_line({"serve", "--signing-key", "/k/b.pem", "--verification-key", "/k/c.pem",
-                            "--verification-key", "/k/d.pem", "--issuer", "http://127.0.0.1:8080",
-                            "--token-lifetime", "60"},
-                           env);
+  inv = parse_command_line(
+      {"serve", "--signing-key", "/k/b.pem", "--verification-key", "/k/c.pem", "--verification-key",
+       "/k/d.pem", "--issuer", "http://127.0.0.1:8080", "--token-lifetime", "60"},
+      env);
   REQUIRE(inv.ok());
   CHECK(inv->config.signing_key == "/k/b.pem");
   CHECK(inv->config.verification_keys == std::vector<std::string>{"/k/c.pem", "/k/d.pem"});
@@ -301,4 +301,18 @@ TEST_CASE("OAuth: signing and verification keys, issuer, token lifetime") {
     INFO(flag);
     CHECK(help->help.find(flag) != std::string::npos);
   }
+}
+
+TEST_CASE("a standby's URL for reads: MU_READ_DATABASE_URL, --read-database-url overrides it") {
+  auto env = env_of({{"DATABASE_URL", "postgresql://a/b"},
+                     {"MU_READ_DATABASE_URL", "postgresql://s/b?target_session_attrs=standby"}});
+  auto inv = parse_command_line({"serve"}, env);
+  REQUIRE(inv.ok());
+  CHECK(inv->config.read_database_url == "postgresql://s/b?target_session_attrs=standby");
+  inv = parse_command_line({"serve", "--read-database-url", "postgresql://t/b"}, env);
+  REQUIRE(inv.ok());
+  CHECK(inv->config.read_database_url == "postgresql://t/b");
+  inv = parse_command_line({"serve"}, env_of({{"DATABASE_URL", "postgresql://a/b"}}));
+  REQUIRE(inv.ok());
+  CHECK(inv->config.read_database_url.empty());  // every read on the primary
 }

@@ -44,7 +44,9 @@ domain::Result<CommandOutcome> run_in_transactions(CommandContext& ctx, const st
     } catch (const CommitInDoubt&) {
       ++platform::metrics().in_doubt_commits;
       // The events may or may not be in. Answer the truth, not a guess.
-      switch (settle_commit(ctx, done.appended.events.back().tx_id)) {
+      const auto& last = done.appended.events.back();
+      switch (settle_commit(ctx, last.tx_id, last.aggregate_type, last.aggregate_id,
+                            done.appended.last_hash)) {
         case eventstore::TransactionStatus::Committed:
           break;  // as if COMMIT had answered
         case eventstore::TransactionStatus::Aborted:

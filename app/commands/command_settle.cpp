@@ -36,8 +36,16 @@ TransactionStatus settle_until_known(CommandContext& ctx,
 
 }  // namespace
 
-TransactionStatus settle_commit(CommandContext& ctx, std::uint64_t tx_id) {
-  return settle_until_known(ctx, [&] { return ctx.store.transaction_status(tx_id); });
+TransactionStatus settle_commit(CommandContext& ctx, std::uint64_t tx_id,
+                                const std::string& aggregate_type, const std::string& aggregate_id,
+                                const std::optional<domain::Hash>& last_hash) {
+  return settle_until_known(ctx, [&] {
+    const auto status = ctx.store.transaction_status(tx_id);
+    if (status != TransactionStatus::Committed || !last_hash) return status;
+    return ctx.store.event_stored(aggregate_type, aggregate_id, *last_hash)
+               ? TransactionStatus::Committed
+               : TransactionStatus::Aborted;
+  });
 }
 
 TransactionStatus settle_append(CommandContext& ctx, const eventstore::LostAppend& lost,
@@ -46,7 +54,9 @@ TransactionStatus settle_append(CommandContext& ctx, const eventstore::LostAppen
   return settle_until_known(ctx, [&] {
     // First the old session is ended, and only once it is gone is the absence of the event
     // final: in the other order it could commit between the two questions.
-    if (!ctx.store.backend_gone(lost.backend_pid)) return TransactionStatus::InProgress;
+    if (!ctx.store.backend_gone(lost.backend_pid, lost.server_run)) {
+      return TransactionStatus::InProgress;
+    }
     return ctx.store.event_stored(aggregate_type, aggregate_id, lost.hash)
                ? TransactionStatus::Committed
                : TransactionStatus::Aborted;

@@ -120,6 +120,22 @@ TEST_CASE("lost COMMIT settled by its transaction id", "[command]") {
   CHECK(b.store.reconnects == 1);
 }
 
+TEST_CASE("lost COMMIT whose id another history committed: run again, never a false success",
+          "[command]") {
+  // After a failover the server the new connection reaches may have given the id to a
+  // transaction of its own and say "committed": without the event, that is not this write.
+  FakeCommandBench b;
+  b.store.add_user("u1", "first");
+  b.store.lose_next_commit = Lost::BeforeWrite;
+  b.store.forced_status = eventstore::TransactionStatus::Committed;
+  const auto out =
+      run_user_command(b.ctx, user_ref("u1"), change_state("u1", domain::Lifecycle::Deactivate));
+  REQUIRE(out.ok());
+  CHECK(b.store.transactions == 2);  // the id's "committed" was not taken: run again
+  CHECK(b.store.commits == 1);
+  CHECK(b.store.event_count("u1") == 2);
+}
+
 TEST_CASE("lost COMMIT unknown until the deadline: 503 COMMAND-InDoubt", "[command]") {
   FakeCommandBench b;
   b.store.add_user("u1", "first");

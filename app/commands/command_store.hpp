@@ -87,7 +87,8 @@ class CommandStore {
   virtual void reconnect() = 0;
   virtual eventstore::TransactionStatus transaction_status(std::uint64_t tx_id) = 0;
   // Whether the server process that ran a lost statement is gone (ended first if not).
-  virtual bool backend_gone(int backend_pid) = 0;
+  // `server_run`: the LostAppend's; on another server run the pid is not looked up.
+  virtual bool backend_gone(int backend_pid, const std::string& server_run) = 0;
   // Whether the stream holds the event with this hash.
   virtual bool event_stored(const std::string& aggregate_type, const std::string& aggregate_id,
                             const domain::Hash& hash) = 0;

@@ -153,7 +153,7 @@ class FakeCommandStore final : public CommandStore {
                                      : eventstore::TransactionStatus::Aborted;
   }
 
-  bool backend_gone(int backend_pid) override {
+  bool backend_gone(int backend_pid, const std::string&) override {
     ++status_questions;
     if (backend_pid != kLostPid) throw std::logic_error("fake: asked about another process");
     return !backend_stays;

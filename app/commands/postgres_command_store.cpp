@@ -85,8 +85,8 @@ eventstore::TransactionStatus PostgresCommandStore::transaction_status(std::uint
   return eventstore::transaction_status(db_.connection(), tx_id);
 }
 
-bool PostgresCommandStore::backend_gone(int backend_pid) {
-  return eventstore::backend_gone(db_.connection(), backend_pid);
+bool PostgresCommandStore::backend_gone(int backend_pid, const std::string& server_run) {
+  return eventstore::backend_gone(db_.connection(), backend_pid, server_run);
 }
 
 bool PostgresCommandStore::event_stored(const std::string& aggregate_type,

@@ -27,7 +27,7 @@ class PostgresCommandStore final : public CommandStore {
 
   void reconnect() override;
   eventstore::TransactionStatus transaction_status(std::uint64_t tx_id) override;
-  bool backend_gone(int backend_pid) override;
+  bool backend_gone(int backend_pid, const std::string& server_run) override;
   bool event_stored(const std::string& aggregate_type, const std::string& aggregate_id,
                     const domain::Hash& hash) override;
 

@@ -3,12 +3,14 @@
 #include <poll.h>
 
 #include "app/platform/log.hpp"
+#include "app/platform/metrics.hpp"
 
 #include "eventstore/db_errors.hpp"
 
 namespace mu::platform {
 
-DbSession::DbSession(std::string url) : url_(std::move(url)) {}
+DbSession::DbSession(std::string url, std::string read_url)
+    : url_(std::move(url)), read_url_(std::move(read_url)) {}
 DbSession::~DbSession() = default;
 
 void DbSession::ensure_connected() {
@@ -88,6 +90,33 @@ void DbSession::reset() {
   idempotency_.reset();
   store_.reset();
   conn_.reset();
+}
+
+DbSession& DbSession::reader() {
+  if (read_url_.empty()) return *this;
+  // On the primary: a position every write acknowledged before this read lies before.
+  std::string lsn;
+  {
+    pqxx::nontransaction tx(connection());
+    lsn = tx.exec1("SELECT pg_current_wal_insert_lsn()::text")[0].as<std::string>();
+  }
+  if (!standby_) standby_ = std::make_unique<DbSession>(read_url_);
+  try {
+    pqxx::nontransaction tx(standby_->connection());
+    // On the primary itself (prefer-standby found no standby) the replay position is NULL:
+    // it has everything.
+    const bool caught_up =
+        tx.exec_params1("SELECT coalesce(pg_last_wal_replay_lsn() >= $1::pg_lsn, true)", lsn)[0]
+            .as<bool>();
+    if (caught_up) {
+      ++metrics().standby_reads;
+      return *standby_;
+    }
+  } catch (const std::exception&) {
+    standby_->reset();  // tried again at the next read
+  }
+  ++metrics().primary_reads;
+  return *this;
 }
 
 domain::Error DbSession::failure(const std::exception& e) {

@@ -21,7 +21,9 @@ namespace mu::platform {
 
 class DbSession {
  public:
-  explicit DbSession(std::string url);
+  // `read_url`: a standby's URL (e.g. target_session_attrs=prefer-standby) that reader() may
+  // send reads to; empty: every read goes to `url`.
+  explicit DbSession(std::string url, std::string read_url = "");
   ~DbSession();
 
   // Connects (and prepares) when not connected; throws pqxx::broken_connection.
@@ -45,6 +47,13 @@ class DbSession {
   // Forget the connection after an error that may have broken it.
   void reset();
 
+  // Where a read that must see every write acknowledged before it began runs: the standby
+  // session when it has replayed the primary's WAL up to the position the primary has reached
+  // now (asked first, on this session: every acknowledged COMMIT lies before it), else this
+  // session, the primary's. Without a read URL, or when the standby cannot be reached, this.
+  // The cost is the two small questions; docs/operations.md has the figures.
+  DbSession& reader();
+
   // Turns a database exception into the call's error: Unavailable (and a reset)
   // when the connection is gone, Internal otherwise (logged, never shown).
   domain::Error failure(const std::exception& e);
@@ -53,6 +62,8 @@ class DbSession {
   void ensure_connected();
 
   std::string url_;
+  std::string read_url_;
+  std::unique_ptr<DbSession> standby_;
   std::unique_ptr<pqxx::connection> conn_;
   std::unique_ptr<eventstore::EventStore> store_;
   std::unique_ptr<eventstore::IdempotencyStore> idempotency_;

@@ -70,6 +70,13 @@ std::string Metrics::render() const {
           "Commands that found their stream moved by another writer.", command_conflicts);
   counter(out, "mu_command_retries_total", "Commands decided again after a conflict.",
           command_retries);
+  counter(out, "mu_standby_reads_total",
+          "Reads with read-your-writes that a standby served (--read-database-url).",
+          standby_reads);
+  counter(out, "mu_primary_reads_total",
+          "Reads with read-your-writes sent to the primary: the standby had not replayed far "
+          "enough, or could not be reached.",
+          primary_reads);
   counter(out, "mu_in_doubt_commits_total", "COMMITs whose connection was lost under way.",
           in_doubt_commits);
   counter(out, "mu_one_statement_commands_total",

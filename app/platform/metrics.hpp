@@ -24,8 +24,10 @@ class Metrics {
   void observe_request(const std::string& rpc, int code, double seconds);
 
   std::atomic<std::uint64_t> events_appended{0};
-  std::atomic<std::uint64_t> command_conflicts{0};       // a stream moved under a command
-  std::atomic<std::uint64_t> command_retries{0};         // decisions made again after one
+  std::atomic<std::uint64_t> command_conflicts{0};  // a stream moved under a command
+  std::atomic<std::uint64_t> command_retries{0};    // decisions made again after one
+  std::atomic<std::uint64_t> standby_reads{0};      // reads a standby served (DbSession::reader)
+  std::atomic<std::uint64_t> primary_reads{0};  // reads sent to the primary: standby behind or gone
   std::atomic<std::uint64_t> in_doubt_commits{0};        // COMMITs whose connection was lost
   std::atomic<std::uint64_t> one_statement_commands{0};  // commands written in one statement
   std::atomic<std::uint64_t> idempotent_replays{0};

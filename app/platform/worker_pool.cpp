@@ -4,8 +4,9 @@
 
 namespace mu::platform {
 
-WorkerPool::WorkerPool(std::string database_url, int threads, std::size_t queue_capacity)
-    : url_(std::move(database_url)), capacity_(queue_capacity) {
+WorkerPool::WorkerPool(std::string database_url, int threads, std::size_t queue_capacity,
+                       std::string read_url)
+    : url_(std::move(database_url)), read_url_(std::move(read_url)), capacity_(queue_capacity) {
   threads_.reserve(static_cast<std::size_t>(threads));
   for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { work(); });
 }
@@ -41,7 +42,7 @@ void WorkerPool::stop() {
 }
 
 void WorkerPool::work() {
-  DbSession session(url_);  // connects on first use, reconnects after a loss
+  DbSession session(url_, read_url_);  // connects on first use, reconnects after a loss
   for (;;) {
     Job job;
     {

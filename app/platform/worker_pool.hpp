@@ -22,7 +22,9 @@ class WorkerPool {
  public:
   using Job = std::function<void(DbSession&)>;
 
-  WorkerPool(std::string database_url, int threads, std::size_t queue_capacity);
+  // `read_url`: each worker's sessions may read from that standby (DbSession::reader).
+  WorkerPool(std::string database_url, int threads, std::size_t queue_capacity,
+             std::string read_url = "");
   ~WorkerPool();
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
@@ -41,6 +43,7 @@ class WorkerPool {
   void work();
 
   std::string url_;
+  std::string read_url_;
   std::size_t capacity_;
   std::mutex mutex_;
   std::condition_variable ready_;

@@ -84,8 +84,9 @@ domain::Result<std::vector<domain::Membership>> memberships_of(DbSession& db,
 domain::Result<std::optional<MachineUserRead>> find_machine_user(DbSession& db,
                                                                  const std::string& id) {
   try {
-    pqxx::nontransaction read(db.connection());
-    auto found = db.users().find_with_secret(read, id);
+    auto& reader = db.reader();  // a standby that has every acknowledged write, or the primary
+    pqxx::nontransaction read(reader.connection());
+    auto found = reader.users().find_with_secret(read, id);
     if (!found) return std::optional<MachineUserRead>();
     return std::optional<MachineUserRead>(MachineUserRead{std::move(found->first), found->second});
   } catch (const std::exception& e) {
@@ -150,10 +151,11 @@ domain::Result<AuditPage<eventstore::ChangeRow>> user_changes(DbSession& db,
                                                               const domain::UserChangesQuery& q,
                                                               const std::string& org_id) {
   try {
-    pqxx::nontransaction read(db.connection());
+    auto& reader = db.reader();
+    pqxx::nontransaction read(reader.connection());
     AuditPage<eventstore::ChangeRow> page;
     page.rows = eventstore::user_changes(read, q, org_id);
-    page.editors = editors_of(db, read, page.rows);
+    page.editors = editors_of(reader, read, page.rows);
     return page;
   } catch (const std::exception& e) {
     return db.failure(e);
@@ -166,7 +168,8 @@ domain::Result<AuditPage<eventstore::EventRow>> events_page(DbSession& db,
                                                             std::uint32_t limit) {
   try {
     // Autocommit: the horizon's statement ends before the events' snapshot is taken.
-    pqxx::nontransaction read(db.connection());
+    auto& reader = db.reader();
+    pqxx::nontransaction read(reader.connection());
     const auto window = eventstore::events_window(read, q.after_position);
     if (!window) {
       return domain::invalid_argument("afterPosition " + std::to_string(q.after_position) +
@@ -175,7 +178,7 @@ domain::Result<AuditPage<eventstore::EventRow>> events_page(DbSession& db,
     AuditPage<eventstore::EventRow> page;
     page.rows = eventstore::list_events(
         read, eventstore::events_select(read, q, only_owner, *window, limit));
-    page.editors = editors_of(db, read, page.rows);
+    page.editors = editors_of(reader, read, page.rows);
     return page;
   } catch (const std::exception& e) {
     return db.failure(e);

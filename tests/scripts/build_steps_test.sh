@@ -6,14 +6,14 @@
 # queries it).
 #
 #   ./run                 configures build/ and builds only the target machine-users
-#   ./test                builds everything; ctest; no fuzzing (.ci/run's phase of its own)
+#   ./test                builds everything; ctest -LE ha; no fuzzing (.ci/run's phase of its own)
 #   ./test --sanitize     build-asan/, -DMU_SANITIZE=ON, builds only the server and the
-#                         three test binaries, -LE scripts, no fuzzing
+#                         test binaries, -LE 'scripts|ha', no fuzzing
 #   ./test --tsan         build-tsan/, -DMU_TSAN=ON, builds only the server and the store and
 #                         e2e test binaries, -L 'store|e2e', TSAN_OPTIONS; a report file left
 #                         by any process fails the run; no fuzzing; with ctest arguments, both
 #                         build every target
-#   .ci/run               ./test, `scripts/fuzz.sh smoke`, ./test --sanitize, ./test --tsan,
+#   .ci/run               ./test, ./test -L ha, `scripts/fuzz.sh smoke`, ./test --sanitize, ./test --tsan,
 #                         in that order; the first failure ends it
 set -euo pipefail
 repo="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)"
@@ -148,7 +148,7 @@ check "./run then migrates and serves" before 'machine-users migrate' 'machine-u
 run_copy test
 check "./test succeeds (stubs)" status_is 0
 check "./test builds every target of build/" only_build build
-check "./test runs every test" grep -qxF 'ctest --test-dir build --output-on-failure --no-tests=error -j 2' "$log"
+check "./test runs every test but the HA ones" grep -qxF 'ctest --test-dir build --output-on-failure --no-tests=error -j 2 -LE ha' "$log"
 check "./test's throwaway PostgreSQL answers (checkout under a 0700 directory)" ran 'ctest: database reachable'
 check "./test runs no fuzzing (.ci/run does, as a phase of its own)" not_ran fuzz.sh
 check "./test removes its throwaway cluster" cluster_removed
@@ -165,8 +165,8 @@ run_copy test --sanitize
 check "./test --sanitize succeeds (stubs)" status_is 0
 check "./test --sanitize configures build-asan/ with MU_SANITIZE" configured_with "-B build-asan .*-DMU_SANITIZE=ON"
 check "./test --sanitize builds only the server and the test binaries in build-asan/" \
-  only_build build-asan --target machine-users mu_unit_tests mu_store_tests mu_e2e_tests
-check "./test --sanitize leaves out the scripts' tests" grep -qxF 'ctest --test-dir build-asan --output-on-failure --no-tests=error -j 2 -LE scripts' "$log"
+  only_build build-asan --target machine-users mu_unit_tests mu_store_tests mu_e2e_tests mu_ha_tests
+check "./test --sanitize leaves out the scripts' and the HA tests" grep -qxF 'ctest --test-dir build-asan --output-on-failure --no-tests=error -j 2 -LE scripts\|ha' "$log"
 check "no fuzz smoke run with --sanitize" not_ran fuzz.sh
 
 run_copy test --tsan
@@ -197,8 +197,9 @@ phases() {
 }
 run_copy .ci/run
 check ".ci/run succeeds (stubs)" status_is 0
-check ".ci/run: ./test, the fuzz smoke run, ./test --sanitize, ./test --tsan, in that order" \
-  [ "$(phases | tr '\n' ,)" == "ctest --test-dir build,fuzz.sh smoke,ctest --test-dir build-asan,ctest --test-dir build-tsan," ]
+check ".ci/run: ./test, ./test -L ha, the fuzz smoke run, ./test --sanitize, ./test --tsan, in that order" \
+  [ "$(phases | tr '\n' ,)" == "ctest --test-dir build,ctest --test-dir build,fuzz.sh smoke,ctest --test-dir build-asan,ctest --test-dir build-tsan," ]
+check ".ci/run's second phase runs the HA tests" grep -qxF 'ctest --test-dir build --output-on-failure --no-tests=error -j 2 -L ha' "$log"
 check "... and prints their durations" grep -qE '^ +scripts/fuzz\.sh smoke +[0-9]+s +passed' "$work/out"
 
 STUB_FUZZ_STATUS=3 run_copy .ci/run

@@ -210,10 +210,16 @@ TEST_CASE("command store: the one-statement append and the questions that settle
   // Is the server process that ran it gone? Another session of ours is ended to make sure.
   pqxx::connection lost(db.url());
   const int lost_pid = lost.backendpid();
-  CHECK(store.backend_gone(lost_pid));
+  // A statement of another server run (a failover, a restart): its pid names no process of
+  // ours here, so nothing is ended and it is gone.
+  CHECK(store.backend_gone(lost_pid, "1999-01-01 00:00:00+00"));
+  CHECK_NOTHROW(pqxx::nontransaction(lost).exec("SELECT 1"));
+  // Of this run: ended, then gone.
+  const std::string run = eventstore::server_run(session.connection());
+  CHECK(store.backend_gone(lost_pid, run));
   CHECK_THROWS_AS(pqxx::nontransaction(lost).exec("SELECT 1"), pqxx::broken_connection);
   // The store's own session is not ended: it is there.
-  CHECK_FALSE(store.backend_gone(session.connection().backendpid()));
+  CHECK_FALSE(store.backend_gone(session.connection().backendpid(), run));
 
   // A new connection for the questions.
   const int before = session.connection().backendpid();

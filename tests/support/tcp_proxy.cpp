@@ -260,8 +260,25 @@ void TcpProxy::accept_loop() {
   }
 }
 
+// While the proxy stalls: waits, forwarding nothing; false when `fd` was shut down or closed
+// by its peer meanwhile (events 0: only hang-ups and errors are reported).
+static bool wait_out_stall(const std::atomic<bool>& stalling, int fd) {
+  while (stalling) {
+    pollfd p{fd, 0, 0};
+    if (::poll(&p, 1, 50) > 0 && p.revents != 0) return false;
+  }
+  return true;
+}
+
 void TcpProxy::serve(const std::shared_ptr<Connection>& c) {
   int client = c->client;  // this thread closes them; others only shut them down
+  if (!wait_out_stall(stalling_, client)) {
+    std::lock_guard lock(mutex_);
+    ::close(c->client);
+    c->client = -1;
+    c->done = true;
+    return;
+  }
   int server = connect_upstream(upstream_host_, upstream_port_);
   {
     std::lock_guard lock(mutex_);
@@ -379,8 +396,11 @@ void TcpProxy::serve(const std::shared_ptr<Connection>& c) {
   };
 
   for (;;) {
+    if (stalling_ && !(wait_out_stall(stalling_, client) && wait_out_stall(stalling_, server))) {
+      break;
+    }
     pollfd fds[2] = {{client, POLLIN, 0}, {server, POLLIN, 0}};
-    int ready = ::poll(fds, 2, 1000);
+    int ready = ::poll(fds, 2, stalling_ ? 0 : 200);
     if (ready < 0 && errno != EINTR) break;
     if (ready <= 0) continue;
     if (fds[0].revents != 0) {

@@ -32,6 +32,11 @@ class TcpProxy {
   void cut_all();
   // While true, new connections are accepted and closed at once, never forwarded.
   void refuse(bool on);
+  // While true, nothing is forwarded and nothing is closed: new connections are accepted and
+  // held without an upstream, open ones carry no byte either way, as to a host that stopped
+  // answering (the proxy's kernel still acknowledges what is sent to it). When it ends, held
+  // connections go on (new ones connect upstream then).
+  void stall(bool on) { stalling_ = on; }
   // Arms a one-shot cut: the next simple-query message ('Q') whose text is COMMIT
   // (case-insensitive, an optional trailing ';') on any connection is forwarded to
   // the server, then the client side is closed at once and the server's reply is
@@ -78,6 +83,7 @@ class TcpProxy {
   int wake_[2] = {-1, -1};  // a pipe: a byte wakes the accept loop to stop
 
   std::atomic<bool> refusing_{false};
+  std::atomic<bool> stalling_{false};
   std::atomic<bool> commit_armed_{false};
   std::atomic<bool> statement_armed_{false};
   std::string statement_prefix_;  // guarded by mutex_
