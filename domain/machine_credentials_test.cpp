@@ -4,12 +4,15 @@
 
 #include <catch2/catch.hpp>
 
+#include "domain/machine_key_fixtures_test.hpp"
+
 #include "domain/client_secret.hpp"
 #include "domain/sha256.hpp"
 
 using namespace mu::domain;
 // validate() is called qualified: the generated protos declare a namespace ::validate.
 using nlohmann::json;
+using namespace mu::domain::test_keys;
 
 namespace {
 
@@ -41,41 +44,6 @@ void cred_apply(MachineUser& u, const Result<std::vector<NewEvent>>& r) {
 }
 
 const Timestamp kCredNow = from_unix_micros(1'700'000'000'000'000LL);
-
-constexpr const char* kCredRsaPublicKey = R"(-----BEGIN PUBLIC KEY-----
-MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA3kldI+KLrSf0bWY0S5vK
-dPwokTRt+lSnSgmlDloCflrB448FAVrTYgtez6J75+7h9E+YGywiJHP5j6TOZ9Pm
-mRTOun5wWo/57UjiUkhQ+pigXHDk3g6EPHhEPrZKpnzuduffE0vC0041KoEF0L9i
-tzzXLnwKHV5BjVPd7gPdQohB7UiXIufxKH/IGSP/u5DAUoR1bkYCytqDSxO1wYHs
-AlP3pFr3KEps0ZAMs9r8DwrgKMRiBWwtIdHn79FDJLJhjrzuJzVQ08+2DVGa/Anm
-FXFQvU4mDTuNfA9u7osc3GqNIizsOP2zsxnfoI9MgWlPjFzHZgLO8+0xDmwR4u/A
-qwIDAQAB
------END PUBLIC KEY-----
-)";
-constexpr const char* kCredRsaPkcs1PublicKey = R"(-----BEGIN RSA PUBLIC KEY-----
-MIIBCgKCAQEA3kldI+KLrSf0bWY0S5vKdPwokTRt+lSnSgmlDloCflrB448FAVrT
-Ygtez6J75+7h9E+YGywiJHP5j6TOZ9PmmRTOun5wWo/57UjiUkhQ+pigXHDk3g6E
-PHhEPrZKpnzuduffE0vC0041KoEF0L9itzzXLnwKHV5BjVPd7gPdQohB7UiXIufx
-KH/IGSP/u5DAUoR1bkYCytqDSxO1wYHsAlP3pFr3KEps0ZAMs9r8DwrgKMRiBWwt
-IdHn79FDJLJhjrzuJzVQ08+2DVGa/AnmFXFQvU4mDTuNfA9u7osc3GqNIizsOP2z
-sxnfoI9MgWlPjFzHZgLO8+0xDmwR4u/AqwIDAQAB
------END RSA PUBLIC KEY-----
-)";
-constexpr const char* kCredEcPublicKey = R"(-----BEGIN PUBLIC KEY-----
-MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEe7jrczRhTN3jVrVuUvyrUcYkIQrf
-I02WUCv3oNHCba4EaFXfzOYtEArgM/hQCVqEnImI/S+tU+w7z7p8IVuiJQ==
------END PUBLIC KEY-----
-)";
-constexpr const char* kCredRsaPssPublicKey = R"(-----BEGIN PUBLIC KEY-----
-MIIBIDALBgkqhkiG9w0BAQoDggEPADCCAQoCggEBAMF0seDcbldSGywRbqMVtXRU
-wetAyYFYgNwWrqn4BAapod/2pwHgiCo5Qa5jpJXabd3otL9PXFzWgb1EiFQBS36i
-vA9vWngMyGHbMNc/RrwQIfzlAZk6YO+J+Ypcj+QmsKQoB9gYrVuFP+oaSKUBYFSt
-lxm529IkrZVnaJDNXvODDDP70fp/5antdRt1rShw44ViLXpM2BTq3YDg5OnDxchG
-a8GUMWL5wu1vMoRU/jXxUq7oMjQ4HrnGFwYpyx/A2CguSrhkOckpj3YROwlvuN0f
-2r11hNVcLmbmlsCwdmU0Iu3I/58dEp4NzpaFL5Ad8cxRkssNiqH7r574/pyPLVMC
-AwEAAQ==
------END PUBLIC KEY-----
-)";
 
 AddMachineKey cred_add_key(std::string key_id = "k1") {
   AddMachineKey c;
@@ -322,8 +290,15 @@ TEST_CASE("client secrets: a salted SHA-256, compared in constant time") {
 TEST_CASE("IssueToken: an active user with the credential that got it") {
   const auto now = from_unix_micros(1'700'000'000'000'000LL);
   auto u = cred_user();
-  IssueToken by_secret{"u1", "t1", AccessTokenType::Bearer, "ab12", now + std::chrono::hours(12),
-                       {"u1", "zitadel"}, {"openid"}, std::nullopt, now};
+  IssueToken by_secret{"u1",
+                       "t1",
+                       AccessTokenType::Bearer,
+                       "ab12",
+                       now + std::chrono::hours(12),
+                       {"u1", "zitadel"},
+                       {"openid"},
+                       std::nullopt,
+                       now};
   CHECK(cred_error(decide(u, by_secret)).message == "Errors.User.Machine.Secret.NotExisting");
   cred_apply(u, decide(u, GenerateMachineSecret{"u1", "org1", "sha256$x$y"}));
   auto issued = decide(u, by_secret);
@@ -343,8 +318,8 @@ TEST_CASE("IssueToken: an active user with the credential that got it") {
   by_key.type = AccessTokenType::Jwt;
   by_key.token_hash.reset();
   CHECK(cred_error(decide(u, by_key)).message == "Errors.User.Machine.Key.NotFound");
-  cred_apply(u, decide(u, AddMachineKey{"u1", "org1", "k1", 1, now + std::chrono::seconds(1),
-                                        "PEM", now}));
+  cred_apply(u, decide(u, AddMachineKey{"u1", "org1", "k1", 1, now + std::chrono::seconds(1), "PEM",
+                                        now}));
   auto jwt = decide(u, by_key);
   REQUIRE(jwt.ok());
   CHECK((*jwt)[0].payload["tokenType"] == "jwt");

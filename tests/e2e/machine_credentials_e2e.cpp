@@ -9,14 +9,17 @@
 #include <openssl/pem.h>
 
 #include <catch2/catch.hpp>
+
 #include <regex>
 
 #include "domain/base64url.hpp"
 #include "domain/client_secret.hpp"
+#include "domain/machine_key_fixtures_test.hpp"
 #include "domain/sha256.hpp"
 #include "tests/e2e/service_fixture.hpp"
 #include "zitadel/management.grpc.pb.h"
 
+using namespace mu::domain::test_keys;
 using mu::testing::Service;
 using nlohmann::json;
 
@@ -85,33 +88,6 @@ std::string cred_base64_body(std::string pem) {
   std::string body = pem.substr(first + 1, last - first - 1);
   return body.substr(0, body.find('\n'));
 }
-
-constexpr const char* kCredPkcs1PublicKey = R"(-----BEGIN RSA PUBLIC KEY-----
-MIIBCgKCAQEA3kldI+KLrSf0bWY0S5vKdPwokTRt+lSnSgmlDloCflrB448FAVrT
-Ygtez6J75+7h9E+YGywiJHP5j6TOZ9PmmRTOun5wWo/57UjiUkhQ+pigXHDk3g6E
-PHhEPrZKpnzuduffE0vC0041KoEF0L9itzzXLnwKHV5BjVPd7gPdQohB7UiXIufx
-KH/IGSP/u5DAUoR1bkYCytqDSxO1wYHsAlP3pFr3KEps0ZAMs9r8DwrgKMRiBWwt
-IdHn79FDJLJhjrzuJzVQ08+2DVGa/AnmFXFQvU4mDTuNfA9u7osc3GqNIizsOP2z
-sxnfoI9MgWlPjFzHZgLO8+0xDmwR4u/AqwIDAQAB
------END RSA PUBLIC KEY-----
-)";
-
-constexpr const char* kCredRsaPublicKey = R"(-----BEGIN PUBLIC KEY-----
-MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA3kldI+KLrSf0bWY0S5vK
-dPwokTRt+lSnSgmlDloCflrB448FAVrTYgtez6J75+7h9E+YGywiJHP5j6TOZ9Pm
-mRTOun5wWo/57UjiUkhQ+pigXHDk3g6EPHhEPrZKpnzuduffE0vC0041KoEF0L9i
-tzzXLnwKHV5BjVPd7gPdQohB7UiXIufxKH/IGSP/u5DAUoR1bkYCytqDSxO1wYHs
-AlP3pFr3KEps0ZAMs9r8DwrgKMRiBWwtIdHn79FDJLJhjrzuJzVQ08+2DVGa/Anm
-FXFQvU4mDTuNfA9u7osc3GqNIizsOP2zsxnfoI9MgWlPjFzHZgLO8+0xDmwR4u/A
-qwIDAQAB
------END PUBLIC KEY-----
-)";
-
-constexpr const char* kCredEcPublicKey = R"(-----BEGIN PUBLIC KEY-----
-MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEe7jrczRhTN3jVrVuUvyrUcYkIQrf
-I02WUCv3oNHCba4EaFXfzOYtEArgM/hQCVqEnImI/S+tU+w7z7p8IVuiJQ==
------END PUBLIC KEY-----
-)";
 
 }  // namespace
 
@@ -372,7 +348,7 @@ TEST_CASE("AddMachineKey: the contract's errors") {
   const std::string keys = "/management/v1/users/" + id + "/keys";
   const auto events = s.count_events(id);
 
-  for (const char* bad : {kCredPkcs1PublicKey, kCredEcPublicKey, "not a key"}) {
+  for (const char* bad : {kCredRsaPkcs1PublicKey, kCredEcPublicKey, "not a key"}) {
     INFO(bad);
     auto r = s.call("POST", keys, json{{"type", 1}, {"publicKey", mu::domain::base64_encode(bad)}});
     cred_check_error(r, 400, 3, "COMMAND-5F3h1");
