@@ -4,14 +4,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include <boost/asio/io_context.hpp>
 #include <pqxx/pqxx>
 
 #include "app/cli/audit_command.hpp"
@@ -27,6 +30,7 @@
 #include "app/jobs/sealer.hpp"
 #include "app/pipeline/call_pipeline.hpp"
 #include "app/pipeline/rpc_table.hpp"
+#include "app/platform/fiber_pool.hpp"
 #include "app/platform/log.hpp"
 #include "app/platform/metrics.hpp"
 #include "app/platform/seal_files.hpp"
@@ -173,14 +177,23 @@ int serve(const ServeConfig& c) {
     sealer.emplace(c.database_url, std::move(seal_key), c.seal_log,
                    std::chrono::seconds(c.seal_interval_seconds));
   }
-  mu::platform::WorkerPool pool(c.database_url, c.db_connections, c.queue_capacity,
-                                c.read_database_url);
+  // The I/O threads' context: the HTTP server's, and (by default) the database sessions'.
+  auto io = std::make_shared<boost::asio::io_context>(std::max(1, c.io_threads));
+  std::unique_ptr<mu::platform::DbJobs> db_jobs;
+  if (c.db_executor == "workers") {
+    db_jobs = std::make_unique<mu::platform::WorkerPool>(c.database_url, c.db_connections,
+                                                         c.queue_capacity, c.read_database_url);
+  } else {
+    db_jobs = std::make_unique<mu::platform::FiberPool>(
+        *io, c.database_url, c.db_connections, c.io_threads, c.queue_capacity, c.read_database_url);
+  }
+  auto& pool = *db_jobs;
   auto& metrics = mu::platform::metrics();
-  metrics.set_gauge("mu_worker_pool_busy", "Database workers running a call now.",
+  metrics.set_gauge("mu_worker_pool_busy", "Database sessions running a call now.",
                     [&pool] { return static_cast<double>(pool.busy()); });
-  metrics.set_gauge("mu_worker_pool_queued", "Calls waiting for a database worker.",
+  metrics.set_gauge("mu_worker_pool_queued", "Calls waiting for a database session.",
                     [&pool] { return static_cast<double>(pool.queued()); });
-  metrics.set_gauge("mu_worker_pool_size", "Database workers (one connection each).",
+  metrics.set_gauge("mu_worker_pool_size", "Database sessions (one connection each).",
                     [n = c.db_connections] { return static_cast<double>(n); });
   mu::commands::UserWriteModels user_write_models(c.write_cache_entries);
   metrics.set_gauge("mu_write_cache_entries",
@@ -208,6 +221,7 @@ int serve(const ServeConfig& c) {
   options.address = c.listen_host;
   options.port = c.listen_port;
   options.io_threads = c.io_threads;
+  options.io_context = io;
   options.read_timeout = std::chrono::seconds(c.read_timeout_seconds);
   options.log_error = [](const std::string& what, const std::string& detail) {
     mu::platform::log_error(what, detail);
@@ -223,9 +237,10 @@ int serve(const ServeConfig& c) {
       });
   server.start();
   const std::string url = "http://" + c.listen_host + ":" + std::to_string(server.port());
-  mu::platform::log_info(
-      "listening on " + url,
-      {{"address", url}, {"node_id", node_id}, {"db_connections", c.db_connections}});
+  mu::platform::log_info("listening on " + url, {{"address", url},
+                                                 {"node_id", node_id},
+                                                 {"db_connections", c.db_connections},
+                                                 {"db_executor", c.db_executor}});
   // Returns once the calls in flight, gRPC's too (its connections are the server's
   // sessions), are answered: they need the workers, which stop next.
   server.run_until_stopped();

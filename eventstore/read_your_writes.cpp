@@ -1,8 +1,8 @@
 #include "eventstore/read_your_writes.hpp"
 
-#include <thread>
-
 #include <pqxx/pqxx>
+
+#include "eventstore/cooperative_wait.hpp"
 
 namespace mu::eventstore {
 
@@ -25,7 +25,7 @@ std::string caught_up_url(const std::string& primary_url, const std::string& sta
         return standby_url;
       }
       if (std::chrono::steady_clock::now() >= until) return primary_url;
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      pause_for(std::chrono::milliseconds(20));
     }
   } catch (const pqxx::broken_connection&) {
     return primary_url;

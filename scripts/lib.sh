@@ -25,7 +25,7 @@ PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
 
 MU_PACKAGES=(
   cmake g++ ninja-build pkg-config
-  libboost1.81-dev libpqxx-dev nlohmann-json3-dev catch2 libssl-dev
+  libboost1.81-dev libboost-context1.81-dev libpqxx-dev nlohmann-json3-dev catch2 libssl-dev
   postgresql-15 curl
   protobuf-compiler libprotobuf-dev protobuf-compiler-grpc libgrpc++-dev
   libnghttp2-dev zlib1g-dev libcli11-dev

@@ -216,12 +216,18 @@ domain::Result<std::optional<std::string>> parse_service_flags(const std::string
                                     "127.0.0.1:8080; port 0 picks a free port)"))
                  ->type_name("HOST:PORT");
     app.add_option("--db-connections", s.db_connections,
-                   wrapped("database worker threads, one connection each (default 8)"))
+                   wrapped("database sessions, one connection each (default 8)"))
         ->type_name("N");
+    app.add_option("--db-executor", c.db_executor,
+                   wrapped("where the database sessions run: io (fibers on the I/O threads; "
+                           "default) or workers (a thread each, handing calls over)"))
+        ->check(CLI::IsMember({"io", "workers"}))
+        ->type_name("io|workers");
     app.add_option("--io-threads", s.io_threads, wrapped("HTTP I/O threads (default 2)"))
         ->type_name("N");
-    app.add_option("--queue", s.queue,
-                   wrapped("calls waiting for a worker before 429 is answered (default 1024)"))
+    app.add_option(
+           "--queue", s.queue,
+           wrapped("calls waiting for a database session before 429 is answered (default 1024)"))
         ->type_name("N");
     app.add_option("--write-cache", s.write_cache,
                    wrapped("users whose write models are kept in memory, so that a command on one "

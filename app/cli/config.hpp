@@ -19,9 +19,12 @@ struct ServeConfig {
   std::string read_database_url;
   std::string listen_host = "127.0.0.1";
   unsigned short listen_port = 8080;
-  int db_connections = 8;             // worker threads, one connection each
+  int db_connections = 8;             // database sessions, one connection each
   int io_threads = 2;                 // HTTP threads
-  std::size_t queue_capacity = 1024;  // calls waiting for a worker before 429
+  std::size_t queue_capacity = 1024;  // calls waiting for a session before 429
+  // Where the sessions run: "io" (fibers on the I/O threads, platform::FiberPool) or
+  // "workers" (a thread each, platform::WorkerPool).
+  std::string db_executor = "io";
   // Users whose write models (state, sequence, hash) are kept in memory for commands.
   std::size_t write_cache_entries = 20000;
   int read_timeout_seconds = 30;  // before every read, idle keep-alive included

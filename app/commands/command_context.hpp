@@ -5,12 +5,12 @@
 #pragma once
 
 #include <chrono>
-#include <thread>
 
 #include "app/commands/auth_cache.hpp"
 #include "app/commands/backend.hpp"
 #include "app/commands/command_runner.hpp"
 #include "app/commands/command_store.hpp"
+#include "eventstore/cooperative_wait.hpp"
 
 namespace mu::commands {
 
@@ -22,11 +22,12 @@ class CommandClock {
   virtual void sleep(std::chrono::microseconds duration) = 0;
 };
 
-// The real one: std::chrono::steady_clock and this thread's sleep.
+// The real one: std::chrono::steady_clock, and a sleep of the thread or, on a database
+// fiber, of the fiber alone (eventstore/cooperative_wait.hpp).
 class SteadyCommandClock final : public CommandClock {
  public:
   std::chrono::steady_clock::time_point now() override { return std::chrono::steady_clock::now(); }
-  void sleep(std::chrono::microseconds duration) override { std::this_thread::sleep_for(duration); }
+  void sleep(std::chrono::microseconds duration) override { eventstore::pause_for(duration); }
 };
 
 struct CommandContext {

@@ -1,9 +1,9 @@
 #include "app/commands/idempotency.hpp"
 
 #include <chrono>
-#include <thread>
 
 #include "domain/sha256.hpp"
+#include "eventstore/cooperative_wait.hpp"
 
 namespace mu::commands {
 
@@ -65,7 +65,7 @@ domain::Result<std::optional<std::string>> earlier_response(Backend& b,
                                  " at sequence " + std::to_string(record->sequence) +
                                  ") but its response was not recorded; read the object"};
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      eventstore::pause_for(std::chrono::milliseconds(10));
     }
   } catch (const std::exception& e) {
     return b.db.failure(e);

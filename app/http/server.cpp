@@ -89,7 +89,10 @@ struct Core : std::enable_shared_from_this<Core> {
   Core(ServerOptions o, RequestHandler h)
       : options(std::move(o)),
         handler(std::move(h)),
-        ioc(std::max(1, options.io_threads)),
+        ioc_owner(options.io_context
+                      ? options.io_context
+                      : std::make_shared<asio::io_context>(std::max(1, options.io_threads))),
+        ioc(*ioc_owner),
         control(asio::make_strand(ioc)),
         acceptor(control),
         signals(control),
@@ -116,7 +119,8 @@ struct Core : std::enable_shared_from_this<Core> {
   unsigned short bound_port = 0;
 
   // Declared before the I/O objects so that it is destroyed after them.
-  asio::io_context ioc;
+  std::shared_ptr<asio::io_context> ioc_owner;
+  asio::io_context& ioc;
   asio::strand<asio::io_context::executor_type> control;
   tcp::acceptor acceptor;
   asio::signal_set signals;

@@ -12,7 +12,7 @@
 #include "app/commands/backend.hpp"
 #include "app/http/http_types.hpp"
 #include "app/platform/signing_keys.hpp"
-#include "app/platform/worker_pool.hpp"
+#include "app/platform/db_jobs.hpp"
 
 namespace mu::oauth {
 
@@ -37,7 +37,7 @@ class OAuthEndpoints {
   // The token endpoint runs commands: it needs what a handler's Backend holds beside the
   // worker's database session.
   // `keys` (one of them signing) must outlive this.
-  OAuthEndpoints(OAuthConfig config, const platform::SigningKeys& keys, platform::WorkerPool& pool,
+  OAuthEndpoints(OAuthConfig config, const platform::SigningKeys& keys, platform::DbJobs& pool,
                  domain::IdGenerator& ids, commands::AuthCache& auth_cache,
                  commands::UserWriteModels& users)
       : config_(std::move(config)),
@@ -68,7 +68,7 @@ class OAuthEndpoints {
 
   OAuthConfig config_;
   const platform::SigningKeys& keys_;
-  platform::WorkerPool& pool_;
+  platform::DbJobs& pool_;
   domain::IdGenerator& ids_;
   commands::AuthCache& auth_cache_;
   commands::UserWriteModels& users_;

@@ -19,7 +19,7 @@
 #include "app/commands/backend.hpp"
 #include "app/pipeline/authorization.hpp"
 #include "app/pipeline/rpc_table.hpp"
-#include "app/platform/worker_pool.hpp"
+#include "app/platform/db_jobs.hpp"
 #include "domain/ids.hpp"
 #include "domain/result.hpp"
 
@@ -64,7 +64,7 @@ using CanonicalJson = std::function<domain::Result<std::string>(const google::pr
 class CallPipeline {
  public:
   // `token_keys` (null: none) verify the JWTs the OAuth endpoints issued.
-  CallPipeline(platform::WorkerPool& pool, domain::IdGenerator& ids, commands::AuthCache& cache,
+  CallPipeline(platform::DbJobs& pool, domain::IdGenerator& ids, commands::AuthCache& cache,
                commands::UserWriteModels& users, CanonicalJson canonical,
                const platform::SigningKeys* token_keys = nullptr)
       : pool_(pool),
@@ -82,7 +82,7 @@ class CallPipeline {
   Outcome run(platform::DbSession& db, const CallInput& in, const Decoder& decode);
 
  private:
-  platform::WorkerPool& pool_;
+  platform::DbJobs& pool_;
   domain::IdGenerator& ids_;
   commands::AuthCache& cache_;
   commands::UserWriteModels& users_;

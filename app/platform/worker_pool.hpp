@@ -1,7 +1,8 @@
 // Database work off the I/O threads: a fixed set of worker threads, each owning
 // one DbSession (connection + prepared statements), taking jobs from a bounded
 // queue. A full queue refuses new jobs at once, so that overload is answered
-// quickly instead of piling up.
+// quickly instead of piling up. The service runs FiberPool instead unless told
+// --db-executor workers; this one needs no I/O context (the CLI's tests use it).
 #pragma once
 
 #include <atomic>
@@ -14,14 +15,13 @@
 #include <thread>
 #include <vector>
 
+#include "app/platform/db_jobs.hpp"
 #include "app/platform/db_session.hpp"
 
 namespace mu::platform {
 
-class WorkerPool {
+class WorkerPool final : public DbJobs {
  public:
-  using Job = std::function<void(DbSession&)>;
-
   // `read_url`: each worker's sessions may read from that standby (DbSession::reader).
   WorkerPool(std::string database_url, int threads, std::size_t queue_capacity,
              std::string read_url = "");
@@ -29,15 +29,11 @@ class WorkerPool {
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
 
-  // False when the queue is full or the pool is stopping; the job did not run.
-  bool try_submit(Job job);
-
-  // Jobs running now, and jobs waiting for a worker.
-  std::size_t busy() const { return busy_; }
-  std::size_t queued();
-
-  // Runs what is queued, then joins the threads. Idempotent.
-  void stop();
+  bool try_submit(Job job) override;
+  std::size_t busy() const override { return busy_; }
+  std::size_t queued() override;
+  // Runs what is queued, then joins the threads.
+  void stop() override;
 
  private:
   void work();

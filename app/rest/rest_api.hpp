@@ -11,7 +11,7 @@
 #include "app/http/http_types.hpp"
 #include "app/oauth/oauth_endpoints.hpp"
 #include "app/pipeline/call_pipeline.hpp"
-#include "app/platform/worker_pool.hpp"
+#include "app/platform/db_jobs.hpp"
 
 namespace mu::rest {
 
@@ -21,7 +21,7 @@ class RestApi {
  public:
   // The pool serves /readyz, which is no call.
   // `oauth` (null: not served) answers the OAuth/OIDC endpoints.
-  RestApi(pipeline::CallPipeline& pipeline, platform::WorkerPool& pool,
+  RestApi(pipeline::CallPipeline& pipeline, platform::DbJobs& pool,
           oauth::OAuthEndpoints* oauth = nullptr)
       : pipeline_(pipeline), pool_(pool), oauth_(oauth) {}
 
@@ -33,7 +33,7 @@ class RestApi {
                            const std::function<void(http::HttpResponse)>& answer);
 
   pipeline::CallPipeline& pipeline_;
-  platform::WorkerPool& pool_;
+  platform::DbJobs& pool_;
   oauth::OAuthEndpoints* oauth_;
 };
 

@@ -1,0 +1,280 @@
+#include "app/platform/fiber_pool.hpp"
+
+#include <poll.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cxxabi.h>
+#include <cerrno>
+#include <chrono>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <utility>
+
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/context/fiber.hpp>
+#include <boost/context/protected_fixedsize_stack.hpp>
+
+#include "app/platform/log.hpp"
+#include "eventstore/cooperative_wait.hpp"
+
+namespace mu::platform {
+
+namespace asio = boost::asio;
+namespace bctx = boost::context;
+
+namespace {
+
+// libpqxx, protobuf and our own frames stay well under this; a guard page below it turns an
+// overflow into a crash instead of a silent overwrite. Pages never touched cost no memory.
+constexpr std::size_t kFiberStack = 256 * 1024;
+
+using Strand = asio::strand<asio::io_context::executor_type>;
+
+// The C++ runtime's exception state is per thread (the Itanium ABI's __cxa_eh_globals: the
+// exceptions being handled, and the count of those in flight). A fiber may wait for
+// PostgreSQL inside a catch block, or in a destructor during unwinding (libpqxx rolls back
+// there), while another fiber on the thread throws and catches: each fiber keeps its own
+// state, swapped in and out around every switch, as userver's coroutines do.
+struct EhGlobals {
+  void* caught_exceptions = nullptr;
+  unsigned int uncaught_exceptions = 0;
+};
+
+// This thread's: cxxabi.h declares the type without its fields, which the ABI fixes.
+EhGlobals& thread_eh_globals() {
+  return *reinterpret_cast<EhGlobals*>(abi::__cxa_get_globals());
+}
+
+}  // namespace
+
+struct FiberPool::Shard {
+  Shard(asio::io_context& io, std::size_t cap) : strand(asio::make_strand(io)), capacity(cap) {}
+
+  Strand strand;
+  const std::size_t capacity;
+  std::mutex mutex;  // queue, idle, stopping
+  std::deque<Job> queue;
+  std::vector<Fiber*> idle;  // suspended with nothing to do; resumed by whoever takes one out
+  bool stopping = false;
+  std::vector<std::unique_ptr<Fiber>> fibers;
+};
+
+struct FiberPool::Fiber final : eventstore::Waiter {
+  Fiber(FiberPool& p, Shard& s, std::string u, std::string r)
+      : pool(p), shard(s), url(std::move(u)), read_url(std::move(r)), timer(s.strand) {
+    self = bctx::fiber(std::allocator_arg, bctx::protected_fixedsize_stack(kFiberStack),
+                       [this](bctx::fiber&& caller) {
+                         back = std::move(caller);
+                         body();
+                         return std::move(back);
+                       });
+  }
+
+  // On the shard's strand: runs the fiber until it waits, idles or ends.
+  void resume() {
+    eventstore::Waiter* before = eventstore::exchange_waiter(this);
+    EhGlobals& thread_eh = thread_eh_globals();
+    std::swap(thread_eh, eh);
+    self = std::move(self).resume();
+    std::swap(thread_eh, eh);
+    eventstore::exchange_waiter(before);
+    if (!self) --pool.live_;
+  }
+
+  // In the fiber: back to whoever resumed it. Whatever resumes it later must have been
+  // arranged before (a handler bound to the strand, or the fiber put on the idle list); the
+  // strand keeps that from running before this returns.
+  void suspend() { back = std::move(back).resume(); }
+
+  void body() {
+    DbSession session(url, read_url);  // connects on first use, reconnects after a loss
+    for (;;) {
+      Job job;
+      {
+        std::unique_lock lock(shard.mutex);
+        while (shard.queue.empty()) {
+          if (shard.stopping) return;
+          shard.idle.push_back(this);
+          lock.unlock();
+          suspend();
+          lock.lock();
+        }
+        job = std::move(shard.queue.front());
+        shard.queue.pop_front();
+        ++pool.busy_;
+      }
+      try {
+        session.drop_if_closed_by_server();
+        job(session);
+      } catch (const std::exception& e) {
+        // Jobs answer their own errors; this is a last line of defence.
+        log_error("database job failed", e.what());
+      }
+      --pool.busy_;
+    }
+  }
+
+  // libpq's wait for its socket. The socket is watched through a duplicate of its
+  // descriptor, registered with the I/O context once per connection: libpq closes its own
+  // descriptor when a connection ends, and the number may then come back for another
+  // socket, which the inode tells apart.
+  int wait_fd(int fd, short events, int timeout_ms) override {
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) return -1;
+    if (!watched || watched_fd != fd || watched_inode != st.st_ino) {
+      watched.reset();
+      const int copy = ::dup(fd);
+      if (copy < 0) return -1;
+      boost::system::error_code ec;
+      watched.emplace(shard.strand);
+      watched->assign(copy, ec);
+      if (ec) {
+        watched.reset();
+        ::close(copy);
+        errno = ec.value();
+        return -1;
+      }
+      watched_fd = fd;
+      watched_inode = st.st_ino;
+    }
+
+    struct Wait {
+      int pending = 0;
+      short got = 0;
+    } wait;
+    // Each handler runs on the strand; the first to see the socket ready (or the timer
+    // expire) cancels the rest, and the last one resumes the fiber.
+    auto handler = [this, &wait](short bit) {
+      return asio::bind_executor(shard.strand, [this, &wait, bit](boost::system::error_code ec) {
+        --wait.pending;
+        if (ec != asio::error::operation_aborted) {
+          // An error on the socket is for libpq to find by reading it.
+          wait.got |= ec ? static_cast<short>(POLLERR) : bit;
+          if (wait.pending > 0) {
+            boost::system::error_code ignored;
+            watched->cancel(ignored);
+            timer.cancel();
+          }
+        }
+        if (wait.pending == 0) resume();
+      });
+    };
+    if (events & POLLIN) {
+      ++wait.pending;
+      watched->async_wait(asio::posix::descriptor_base::wait_read, handler(POLLIN));
+    }
+    if (events & POLLOUT) {
+      ++wait.pending;
+      watched->async_wait(asio::posix::descriptor_base::wait_write, handler(POLLOUT));
+    }
+    if (wait.pending == 0) return 0;
+    if (timeout_ms >= 0) {
+      ++wait.pending;
+      timer.expires_after(std::chrono::milliseconds(timeout_ms));
+      timer.async_wait(handler(0));
+    }
+    suspend();
+    return wait.got;
+  }
+
+  void sleep(std::chrono::microseconds duration) override {
+    timer.expires_after(duration);
+    timer.async_wait(
+        asio::bind_executor(shard.strand, [this](boost::system::error_code) { resume(); }));
+    suspend();
+  }
+
+  FiberPool& pool;
+  Shard& shard;
+  const std::string url;
+  const std::string read_url;
+  bctx::fiber self;  // the fiber, while it is suspended
+  bctx::fiber back;  // who resumed it, while it runs
+  EhGlobals eh;      // its exception state, while it is suspended
+  std::optional<asio::posix::stream_descriptor> watched;
+  int watched_fd = -1;
+  ino_t watched_inode = 0;
+  asio::steady_timer timer;
+};
+
+FiberPool::FiberPool(asio::io_context& io, std::string database_url, int sessions, int shards,
+                     std::size_t queue_capacity, std::string read_url)
+    : io_(io) {
+  const int shard_count = std::max(1, std::min(shards, std::max(1, sessions)));
+  const std::size_t per_shard =
+      (queue_capacity + static_cast<std::size_t>(shard_count) - 1) / shard_count;
+  for (int i = 0; i < shard_count; ++i) {
+    shards_.push_back(std::make_unique<Shard>(io, per_shard));
+  }
+  for (int i = 0; i < std::max(1, sessions); ++i) {
+    Shard& shard = *shards_[static_cast<std::size_t>(i % shard_count)];
+    shard.fibers.push_back(std::make_unique<Fiber>(*this, shard, database_url, read_url));
+    ++live_;
+    // The fiber's first run puts it on the idle list.
+    asio::post(shard.strand, [fiber = shard.fibers.back().get()] { fiber->resume(); });
+  }
+}
+
+FiberPool::~FiberPool() {
+  stop();
+}
+
+bool FiberPool::try_submit(Job job) {
+  const std::size_t n = shards_.size();
+  const std::size_t first = next_.fetch_add(1, std::memory_order_relaxed);
+  for (std::size_t i = 0; i < n; ++i) {
+    Shard& shard = *shards_[(first + i) % n];
+    Fiber* wake = nullptr;
+    {
+      std::lock_guard lock(shard.mutex);
+      if (shard.stopping) return false;
+      if (shard.queue.size() >= shard.capacity) continue;
+      shard.queue.push_back(std::move(job));
+      if (!shard.idle.empty()) {
+        wake = shard.idle.back();
+        shard.idle.pop_back();
+      }
+    }
+    if (wake) asio::post(shard.strand, [wake] { wake->resume(); });
+    return true;
+  }
+  return false;
+}
+
+std::size_t FiberPool::queued() {
+  std::size_t total = 0;
+  for (auto& shard : shards_) {
+    std::lock_guard lock(shard->mutex);
+    total += shard->queue.size();
+  }
+  return total;
+}
+
+void FiberPool::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  for (auto& shard : shards_) {
+    std::vector<Fiber*> idle;
+    {
+      std::lock_guard lock(shard->mutex);
+      shard->stopping = true;
+      idle.swap(shard->idle);
+    }
+    for (Fiber* fiber : idle) asio::post(shard->strand, [fiber] { fiber->resume(); });
+  }
+  // Fibers still at work end when the queue is empty; they need the I/O context to get
+  // there. When its threads have returned, this thread runs it.
+  while (live_ > 0) {
+    if (io_.stopped()) io_.restart();
+    io_.run_one_for(std::chrono::milliseconds(50));
+  }
+}
+
+}  // namespace mu::platform
