@@ -177,15 +177,21 @@ int serve(const ServeConfig& c) {
     sealer.emplace(c.database_url, std::move(seal_key), c.seal_log,
                    std::chrono::seconds(c.seal_interval_seconds));
   }
-  // The I/O threads' context: the HTTP server's, and (by default) the database sessions'.
-  auto io = std::make_shared<boost::asio::io_context>(std::max(1, c.io_threads));
+  // The I/O threads' contexts, one each: the HTTP server's, and (by default) the database
+  // sessions'.
+  std::vector<std::shared_ptr<boost::asio::io_context>> io_contexts;
+  std::vector<boost::asio::io_context*> io_context_list;
+  for (int i = 0; i < std::max(1, c.io_threads); ++i) {
+    io_contexts.push_back(std::make_shared<boost::asio::io_context>(1));
+    io_context_list.push_back(io_contexts.back().get());
+  }
   std::unique_ptr<mu::platform::DbJobs> db_jobs;
   if (c.db_executor == "workers") {
     db_jobs = std::make_unique<mu::platform::WorkerPool>(c.database_url, c.db_connections,
                                                          c.queue_capacity, c.read_database_url);
   } else {
     db_jobs = std::make_unique<mu::platform::FiberPool>(
-        *io, c.database_url, c.db_connections, c.io_threads, c.queue_capacity, c.read_database_url);
+        io_context_list, c.database_url, c.db_connections, c.queue_capacity, c.read_database_url);
   }
   auto& pool = *db_jobs;
   auto& metrics = mu::platform::metrics();
@@ -221,7 +227,7 @@ int serve(const ServeConfig& c) {
   options.address = c.listen_host;
   options.port = c.listen_port;
   options.io_threads = c.io_threads;
-  options.io_context = io;
+  options.io_contexts = io_contexts;
   options.read_timeout = std::chrono::seconds(c.read_timeout_seconds);
   options.log_error = [](const std::string& what, const std::string& detail) {
     mu::platform::log_error(what, detail);

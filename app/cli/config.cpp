@@ -5,12 +5,17 @@
 #include <cctype>
 #include <charconv>
 #include <functional>
+#include <thread>
 #include <tuple>
 
 #include "app/cli/audit_command.hpp"
 #include "projections/registry.hpp"
 
 namespace mu::cli {
+
+int default_io_threads() {
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency() / 2));
+}
 
 namespace {
 
@@ -223,7 +228,10 @@ domain::Result<std::optional<std::string>> parse_service_flags(const std::string
                            "default) or workers (a thread each, handing calls over)"))
         ->check(CLI::IsMember({"io", "workers"}))
         ->type_name("io|workers");
-    app.add_option("--io-threads", s.io_threads, wrapped("HTTP I/O threads (default 2)"))
+    app.add_option(
+           "--io-threads", s.io_threads,
+           wrapped(
+               "I/O threads: HTTP and the database sessions (default: half the cores, at least 1)"))
         ->type_name("N");
     app.add_option(
            "--queue", s.queue,

@@ -12,6 +12,8 @@
 
 namespace mu::cli {
 
+int default_io_threads();
+
 struct ServeConfig {
   std::string database_url;
   // A standby's URL: GetUserByID, ListUserChanges and ListEvents read there when it has
@@ -19,8 +21,10 @@ struct ServeConfig {
   std::string read_database_url;
   std::string listen_host = "127.0.0.1";
   unsigned short listen_port = 8080;
-  int db_connections = 8;             // database sessions, one connection each
-  int io_threads = 2;                 // HTTP threads
+  int db_connections = 8;  // database sessions, one connection each
+  // I/O threads (HTTP, and the database sessions' fibers): half the cores, at least one,
+  // leaving the rest to PostgreSQL and to the load when they share the machine.
+  int io_threads = default_io_threads();
   std::size_t queue_capacity = 1024;  // calls waiting for a session before 429
   // Where the sessions run: "io" (fibers on the I/O threads, platform::FiberPool) or
   // "workers" (a thread each, platform::WorkerPool).

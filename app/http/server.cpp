@@ -82,6 +82,34 @@ void run_io(asio::io_context& ioc) {
 
 class Session;
 
+std::vector<std::shared_ptr<asio::io_context>> make_contexts(const ServerOptions& options) {
+  if (!options.io_contexts.empty()) return options.io_contexts;
+  std::vector<std::shared_ptr<asio::io_context>> made;
+  for (int i = 0; i < std::max(1, options.io_threads); ++i) {
+    made.push_back(std::make_shared<asio::io_context>(1));
+  }
+  return made;
+}
+
+// Runs every context on this thread until none has work left. A context's handlers may post
+// to another's, so the round is repeated until one finds nothing to do.
+void run_all_here(const std::vector<std::shared_ptr<asio::io_context>>& contexts) {
+  for (bool ran = true; ran;) {
+    ran = false;
+    for (const auto& c : contexts) {
+      c->restart();
+      for (;;) {
+        try {
+          if (c->run() > 0) ran = true;
+          break;
+        } catch (const std::exception& e) {
+          std::cerr << "http: unexpected exception while closing: " << e.what() << "\n";
+        }
+      }
+    }
+  }
+}
+
 // What sessions and posted handlers share. Reference-counted rather than owned by
 // the Server because a handler may hold a Responder (and so a Session, whose
 // socket belongs to `ioc`) after the Server is gone.
@@ -89,10 +117,8 @@ struct Core : std::enable_shared_from_this<Core> {
   Core(ServerOptions o, RequestHandler h)
       : options(std::move(o)),
         handler(std::move(h)),
-        ioc_owner(options.io_context
-                      ? options.io_context
-                      : std::make_shared<asio::io_context>(std::max(1, options.io_threads))),
-        ioc(*ioc_owner),
+        contexts(make_contexts(options)),
+        ioc(*contexts.front()),
         control(asio::make_strand(ioc)),
         acceptor(control),
         signals(control),
@@ -118,9 +144,13 @@ struct Core : std::enable_shared_from_this<Core> {
   std::chrono::seconds drain_timeout{10};
   unsigned short bound_port = 0;
 
-  // Declared before the I/O objects so that it is destroyed after them.
-  std::shared_ptr<asio::io_context> ioc_owner;
+  // Declared before the I/O objects so that they are destroyed after them. Thread i runs
+  // contexts[i]; the first also holds the acceptor, the signals and the drain timer.
+  std::vector<std::shared_ptr<asio::io_context>> contexts;
   asio::io_context& ioc;
+  std::atomic<std::size_t> next_context{0};  // where the next connection goes
+  // Keeps the contexts without a listener running while the server serves.
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> serving;
   asio::strand<asio::io_context::executor_type> control;
   tcp::acceptor acceptor;
   asio::signal_set signals;
@@ -481,7 +511,8 @@ void Core::listen() {
 }
 
 void Core::accept() {
-  acceptor.async_accept(asio::make_strand(ioc),
+  auto& context = *contexts[next_context++ % contexts.size()];
+  acceptor.async_accept(asio::make_strand(context),
                         beast::bind_front_handler(&Core::on_accept, shared_from_this()));
 }
 
@@ -537,6 +568,7 @@ void Core::begin_shutdown() {
   accept_retry.cancel();
   signals.cancel(ignored);
   signals.clear(ignored);  // a second signal gets the default action again
+  serving.clear();         // each thread returns once its connections are gone
 
   std::vector<std::shared_ptr<Session>> live;
   {
@@ -548,7 +580,8 @@ void Core::begin_shutdown() {
   for (auto& s : live) asio::post(s->executor(), [s] { s->close_if_idle(); });
   drain_timer.expires_after(drain_timeout);
   drain_timer.async_wait([self = shared_from_this()](error_code ec) {
-    if (!ec) self->ioc.stop();  // close_all() then closes what is left
+    if (ec) return;
+    for (auto& c : self->contexts) c->stop();  // close_all() then closes what is left
   });
 }
 
@@ -579,8 +612,8 @@ void Core::close_all() {
   for (auto& s : live) s->force_close();
   live.clear();
   // Complete the cancelled operations so that their handlers release the sessions.
-  ioc.restart();
-  run_io(ioc);
+  serving.clear();
+  run_all_here(contexts);
 }
 
 }  // namespace
@@ -616,9 +649,12 @@ void Server::run_until_stopped(std::chrono::seconds drain_timeout) {
   core.drain_timeout = drain_timeout;
   core.listen_for_signals();
   core.accept();
+  for (std::size_t i = 1; i < core.contexts.size(); ++i) {
+    core.serving.push_back(asio::make_work_guard(*core.contexts[i]));
+  }
   std::vector<std::thread> threads;
-  for (int i = 1; i < core.options.io_threads; ++i) {
-    threads.emplace_back([&core] { run_io(core.ioc); });
+  for (std::size_t i = 1; i < core.contexts.size(); ++i) {
+    threads.emplace_back([&core, i] { run_io(*core.contexts[i]); });
   }
   run_io(core.ioc);
   for (auto& t : threads) t.join();

@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "app/http/h2_types.hpp"
 #include "app/http/http_types.hpp"
@@ -21,10 +22,12 @@ namespace mu::http {
 struct ServerOptions {
   std::string address = "127.0.0.1";
   unsigned short port = 8080;  // 0: any free port
+  // Each I/O thread runs an I/O context of its own (its own epoll reactor), and each
+  // connection stays on one of them: a call's handlers never pass between threads.
   int io_threads = 2;
-  // The I/O context the threads run; null: the server makes its own. Shared with what
-  // else runs on the I/O threads (the database fibers, app/platform/fiber_pool.hpp).
-  std::shared_ptr<boost::asio::io_context> io_context;
+  // The threads' contexts, one each; empty: the server makes io_threads of its own. Shared
+  // with what else runs on the I/O threads (the database fibers, app/platform/fiber_pool.hpp).
+  std::vector<std::shared_ptr<boost::asio::io_context>> io_contexts;
   std::size_t body_limit = 1024 * 1024;   // larger bodies: 413 in the error shape
   std::chrono::seconds read_timeout{30};  // before every read, idle keep-alive too
   // When set, a connection that opens with the HTTP/2 preface (h2c with prior

@@ -10,6 +10,8 @@
 #include <deque>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
+#include <thread>
 #include <utility>
 
 #include <boost/asio/bind_executor.hpp>
@@ -55,8 +57,10 @@ EhGlobals& thread_eh_globals() {
 }  // namespace
 
 struct FiberPool::Shard {
-  Shard(asio::io_context& io, std::size_t cap) : strand(asio::make_strand(io)), capacity(cap) {}
+  Shard(asio::io_context& io, std::size_t cap)
+      : context(io), strand(asio::make_strand(io)), capacity(cap) {}
 
+  asio::io_context& context;
   Strand strand;
   const std::size_t capacity;
   std::mutex mutex;  // queue, idle, stopping
@@ -204,17 +208,16 @@ struct FiberPool::Fiber final : eventstore::Waiter {
   asio::steady_timer timer;
 };
 
-FiberPool::FiberPool(asio::io_context& io, std::string database_url, int sessions, int shards,
-                     std::size_t queue_capacity, std::string read_url)
-    : io_(io) {
-  const int shard_count = std::max(1, std::min(shards, std::max(1, sessions)));
-  const std::size_t per_shard =
-      (queue_capacity + static_cast<std::size_t>(shard_count) - 1) / shard_count;
-  for (int i = 0; i < shard_count; ++i) {
-    shards_.push_back(std::make_unique<Shard>(io, per_shard));
-  }
-  for (int i = 0; i < std::max(1, sessions); ++i) {
-    Shard& shard = *shards_[static_cast<std::size_t>(i % shard_count)];
+FiberPool::FiberPool(std::vector<asio::io_context*> contexts, std::string database_url,
+                     int sessions, std::size_t queue_capacity, std::string read_url) {
+  if (contexts.empty()) throw std::invalid_argument("FiberPool: no I/O context");
+  sessions = std::max(1, sessions);
+  // No shard without a session of its own.
+  contexts.resize(std::min(contexts.size(), static_cast<std::size_t>(sessions)));
+  const std::size_t per_shard = (queue_capacity + contexts.size() - 1) / contexts.size();
+  for (auto* context : contexts) shards_.push_back(std::make_unique<Shard>(*context, per_shard));
+  for (int i = 0; i < sessions; ++i) {
+    Shard& shard = *shards_[static_cast<std::size_t>(i) % shards_.size()];
     shard.fibers.push_back(std::make_unique<Fiber>(*this, shard, database_url, read_url));
     ++live_;
     // The fiber's first run puts it on the idle list.
@@ -228,7 +231,13 @@ FiberPool::~FiberPool() {
 
 bool FiberPool::try_submit(Job job) {
   const std::size_t n = shards_.size();
-  const std::size_t first = next_.fetch_add(1, std::memory_order_relaxed);
+  // The submitting thread's own shard first (the one whose context it is running), so that
+  // the call does not change threads; else (a thread outside the pool) round robin.
+  std::size_t first = n;
+  for (std::size_t i = 0; i < n && first == n; ++i) {
+    if (shards_[i]->context.get_executor().running_in_this_thread()) first = i;
+  }
+  if (first == n) first = next_.fetch_add(1, std::memory_order_relaxed);
   for (std::size_t i = 0; i < n; ++i) {
     Shard& shard = *shards_[(first + i) % n];
     Fiber* wake = nullptr;
@@ -269,11 +278,15 @@ void FiberPool::stop() {
     }
     for (Fiber* fiber : idle) asio::post(shard->strand, [fiber] { fiber->resume(); });
   }
-  // Fibers still at work end when the queue is empty; they need the I/O context to get
-  // there. When its threads have returned, this thread runs it.
+  // Fibers still at work end when the queue is empty; they need their I/O contexts to get
+  // there. When the contexts' threads have returned, this thread runs them.
   while (live_ > 0) {
-    if (io_.stopped()) io_.restart();
-    io_.run_one_for(std::chrono::milliseconds(50));
+    std::size_t ran = 0;
+    for (auto& shard : shards_) {
+      if (shard->context.stopped()) shard->context.restart();
+      ran += shard->context.poll();
+    }
+    if (ran == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
 }
 

@@ -6,9 +6,11 @@
 // PostgreSQL holds neither a thread nor the calls behind it, and as many calls wait for
 // PostgreSQL at once as there are sessions: their commits can share a WAL flush.
 //
-// The fibers are spread over shards, one strand each: a shard's fibers take turns, the
-// shards run side by side on the I/O threads. Jobs wait in a bounded queue per shard; a
-// job no shard can take is refused at once (the caller answers 429 / RESOURCE_EXHAUSTED).
+// The fibers are spread over shards, one per I/O thread's context (and one strand each): a
+// shard's fibers take turns, the shards run side by side. A job goes to the shard of the
+// thread that submits it, so a call stays on the thread that read it; when that shard's
+// bounded queue is full the others are tried, and a job no shard can take is refused at once
+// (the caller answers 429 / RESOURCE_EXHAUSTED).
 #pragma once
 
 #include <atomic>
@@ -27,10 +29,15 @@ namespace mu::platform {
 
 class FiberPool final : public DbJobs {
  public:
-  // `sessions` fibers (one connection each) over `shards` strands of `io`; `read_url` as for
-  // DbSession. Nothing runs until `io` does.
-  FiberPool(boost::asio::io_context& io, std::string database_url, int sessions, int shards,
+  // `sessions` fibers (one connection each) spread over one shard per context; `read_url` as
+  // for DbSession. Nothing runs until the contexts do.
+  FiberPool(std::vector<boost::asio::io_context*> contexts, std::string database_url, int sessions,
             std::size_t queue_capacity, std::string read_url = "");
+  // `shards` shards on the one context `io` (tests).
+  FiberPool(boost::asio::io_context& io, std::string database_url, int sessions, int shards,
+            std::size_t queue_capacity, std::string read_url = "")
+      : FiberPool(std::vector<boost::asio::io_context*>(static_cast<std::size_t>(shards), &io),
+                  std::move(database_url), sessions, queue_capacity, std::move(read_url)) {}
   ~FiberPool() override;
   FiberPool(const FiberPool&) = delete;
   FiberPool& operator=(const FiberPool&) = delete;
@@ -38,16 +45,15 @@ class FiberPool final : public DbJobs {
   bool try_submit(Job job) override;
   std::size_t busy() const override { return busy_; }
   std::size_t queued() override;
-  // Lets the queued jobs run, then ends the fibers (closing their connections). Runs `io`
-  // on the calling thread while that is needed, so it may be called after the I/O threads
-  // have returned.
+  // Lets the queued jobs run, then ends the fibers (closing their connections). Runs the
+  // contexts on the calling thread while that is needed, so it may be called after the I/O
+  // threads have returned.
   void stop() override;
 
   struct Shard;
   struct Fiber;
 
  private:
-  boost::asio::io_context& io_;
   std::vector<std::unique_ptr<Shard>> shards_;
   std::atomic<std::size_t> busy_{0};
   std::atomic<unsigned> next_{0};
