@@ -18,6 +18,10 @@ Waiter* exchange_waiter(Waiter* waiter) {
   return before;
 }
 
+bool waits_cooperatively() {
+  return current_waiter != nullptr;
+}
+
 void pause_for(std::chrono::microseconds duration) {
   if (current_waiter) return current_waiter->sleep(duration);
   std::this_thread::sleep_for(duration);
@@ -32,7 +36,8 @@ void pause_for(std::chrono::microseconds duration) {
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 extern "C" [[gnu::noinline]] int poll(struct pollfd* fds, nfds_t count, int timeout_ms) {
   using mu::eventstore::current_waiter;
-  if (current_waiter && count == 1) {
+  // A zero timeout only asks whether the descriptor is ready now: the system answers that.
+  if (current_waiter && count == 1 && timeout_ms != 0) {
     fds[0].revents = 0;
     const int got = current_waiter->wait_fd(fds[0].fd, fds[0].events, timeout_ms);
     if (got > 0) {

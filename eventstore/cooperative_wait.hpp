@@ -23,6 +23,9 @@ class Waiter {
 // The thread's waiter now (nullptr: the thread itself waits); returns the one before.
 Waiter* exchange_waiter(Waiter* waiter);
 
+// Whether this thread's waits are a fiber's (a waiter is installed).
+bool waits_cooperatively();
+
 // Sleeps the current fiber when a waiter is installed, else the thread.
 void pause_for(std::chrono::microseconds duration);
 

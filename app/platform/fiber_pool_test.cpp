@@ -13,6 +13,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include "app/platform/off_io_thread.hpp"
 #include "eventstore/cooperative_wait.hpp"
 
 using mu::platform::DbSession;
@@ -205,4 +206,51 @@ TEST_CASE("sessions may wait inside catch blocks, each keeping its own exception
   pool.stop();
   CHECK(first_rethrew == "first");
   CHECK(second_rethrew == "second");
+}
+
+TEST_CASE("work sent off the I/O thread runs while the thread serves other sessions") {
+  IoThread io;  // one thread: had the work run on it, the other session could not set the flag
+  FiberPool pool(io.io, kNoDatabase, 2, 1, 8);
+  std::atomic<bool> other_ran{false};
+  std::atomic<int> done{0};
+  int result = 0;
+  bool saw_other = false;
+  REQUIRE(pool.try_submit([&](DbSession&) {
+    result = mu::platform::off_io_thread([&] {
+      for (int i = 0; i < 10000 && !other_ran; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+      saw_other = other_ran;
+      return 42;
+    });
+    ++done;
+  }));
+  REQUIRE(pool.try_submit([&](DbSession&) {
+    other_ran = true;
+    ++done;
+  }));
+  while (done < 2) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  pool.stop();
+  CHECK(result == 42);
+  CHECK(saw_other);
+}
+
+TEST_CASE("work sent off the I/O thread passes its exception back") {
+  IoThread io;
+  FiberPool pool(io.io, kNoDatabase, 1, 1, 8);
+  std::atomic<int> done{0};
+  std::string message;
+  REQUIRE(pool.try_submit([&](DbSession&) {
+    try {
+      mu::platform::run_off_io_thread([] { throw std::runtime_error("no key today"); });
+    } catch (const std::runtime_error& e) {
+      message = e.what();
+    }
+    ++done;
+  }));
+  while (done < 1) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  pool.stop();
+  CHECK(message == "no key today");
+  // Outside a fiber it simply runs here.
+  CHECK(mu::platform::off_io_thread([] { return 7; }) == 7);
 }

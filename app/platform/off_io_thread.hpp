@@ -1,0 +1,22 @@
+// CPU work too long for an I/O thread, such as making an RSA key pair (tens to hundreds of
+// milliseconds). On a database fiber it runs on a thread of its own while the fiber waits, so
+// that the I/O thread goes on serving its other connections; anywhere else it runs here.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <utility>
+
+namespace mu::platform {
+
+// Runs `work` (off the I/O thread when called on a fiber) and rethrows what it threw.
+void run_off_io_thread(const std::function<void()>& work);
+
+template <class F>
+auto off_io_thread(F work) -> decltype(work()) {
+  std::optional<decltype(work())> out;
+  run_off_io_thread([&] { out.emplace(work()); });
+  return std::move(*out);
+}
+
+}  // namespace mu::platform
