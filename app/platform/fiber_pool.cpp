@@ -23,6 +23,13 @@
 #include <boost/context/fiber.hpp>
 #include <boost/context/protected_fixedsize_stack.hpp>
 
+#if MU_FIBER_ASAN
+#include <sanitizer/common_interface_defs.h>
+#endif
+#if MU_FIBER_TSAN
+#include <sanitizer/tsan_interface.h>
+#endif
+
 #include "app/platform/log.hpp"
 #include "eventstore/cooperative_wait.hpp"
 
@@ -54,6 +61,84 @@ EhGlobals& thread_eh_globals() {
   return *reinterpret_cast<EhGlobals*>(abi::__cxa_get_globals());
 }
 
+// The fiber's stack, as Boost.Context's guarded allocator makes it, with its bounds noted for
+// the sanitizers (FiberSwitch below).
+struct NotedStack {
+  bctx::stack_context* noted;
+  bctx::protected_fixedsize_stack inner{kFiberStack};
+  bctx::stack_context allocate() {
+    *noted = inner.allocate();
+    return *noted;
+  }
+  void deallocate(bctx::stack_context& stack) noexcept { inner.deallocate(stack); }
+};
+
+// What the sanitizers must be told at each stack switch (none in the plain build): ASan which
+// stack the thread is on now (else it takes the fiber's frames for a stack overflow or misses
+// its use-after-return checks), TSan which fiber runs (else the fibers' accesses on one thread
+// look like one thread's). The scheduler side is Fiber::resume; the fiber side arrives (first
+// thing on entry and after every suspension) and leaves (before suspending and at its end).
+class FiberSwitch {
+ public:
+  FiberSwitch() {
+#if MU_FIBER_TSAN
+    fiber_ = __tsan_create_fiber(0);
+#endif
+  }
+  ~FiberSwitch() {
+#if MU_FIBER_TSAN
+    __tsan_destroy_fiber(fiber_);
+#endif
+  }
+  FiberSwitch(const FiberSwitch&) = delete;
+  FiberSwitch& operator=(const FiberSwitch&) = delete;
+
+  bctx::stack_context stack;  // noted by NotedStack
+
+  // On the scheduler's side, around the switch into the fiber and back.
+  void entering([[maybe_unused]] void** scheduler_fake_stack) {
+#if MU_FIBER_ASAN
+    __sanitizer_start_switch_fiber(scheduler_fake_stack, static_cast<char*>(stack.sp) - stack.size,
+                                   stack.size);
+#endif
+#if MU_FIBER_TSAN
+    caller_ = __tsan_get_current_fiber();
+    __tsan_switch_to_fiber(fiber_, 0);
+#endif
+  }
+  void returned([[maybe_unused]] void* scheduler_fake_stack) {
+#if MU_FIBER_ASAN
+    __sanitizer_finish_switch_fiber(scheduler_fake_stack, nullptr, nullptr);
+#endif
+  }
+
+  // On the fiber's side.
+  void arrived() {
+#if MU_FIBER_ASAN
+    __sanitizer_finish_switch_fiber(fake_stack_, &caller_bottom_, &caller_size_);
+#endif
+  }
+  void leaving([[maybe_unused]] bool for_good) {
+#if MU_FIBER_ASAN
+    __sanitizer_start_switch_fiber(for_good ? nullptr : &fake_stack_, caller_bottom_, caller_size_);
+#endif
+#if MU_FIBER_TSAN
+    __tsan_switch_to_fiber(caller_, 0);
+#endif
+  }
+
+ private:
+#if MU_FIBER_ASAN
+  void* fake_stack_ = nullptr;
+  const void* caller_bottom_ = nullptr;
+  std::size_t caller_size_ = 0;
+#endif
+#if MU_FIBER_TSAN
+  void* fiber_ = nullptr;
+  void* caller_ = nullptr;
+#endif
+};
+
 }  // namespace
 
 struct FiberPool::Shard {
@@ -73,12 +158,14 @@ struct FiberPool::Shard {
 struct FiberPool::Fiber final : eventstore::Waiter {
   Fiber(FiberPool& p, Shard& s, std::string u, std::string r)
       : pool(p), shard(s), url(std::move(u)), read_url(std::move(r)), timer(s.strand) {
-    self = bctx::fiber(std::allocator_arg, bctx::protected_fixedsize_stack(kFiberStack),
-                       [this](bctx::fiber&& caller) {
-                         back = std::move(caller);
-                         body();
-                         return std::move(back);
-                       });
+    self =
+        bctx::fiber(std::allocator_arg, NotedStack{&switches.stack}, [this](bctx::fiber&& caller) {
+          switches.arrived();
+          back = std::move(caller);
+          body();
+          switches.leaving(/*for_good=*/true);
+          return std::move(back);
+        });
   }
 
   // On the shard's strand: runs the fiber until it waits, idles or ends.
@@ -86,7 +173,10 @@ struct FiberPool::Fiber final : eventstore::Waiter {
     eventstore::Waiter* before = eventstore::exchange_waiter(this);
     EhGlobals& thread_eh = thread_eh_globals();
     std::swap(thread_eh, eh);
+    void* scheduler_fake_stack = nullptr;
+    switches.entering(&scheduler_fake_stack);
     self = std::move(self).resume();
+    switches.returned(scheduler_fake_stack);
     std::swap(thread_eh, eh);
     eventstore::exchange_waiter(before);
     if (!self) --pool.live_;
@@ -95,7 +185,11 @@ struct FiberPool::Fiber final : eventstore::Waiter {
   // In the fiber: back to whoever resumed it. Whatever resumes it later must have been
   // arranged before (a handler bound to the strand, or the fiber put on the idle list); the
   // strand keeps that from running before this returns.
-  void suspend() { back = std::move(back).resume(); }
+  void suspend() {
+    switches.leaving(/*for_good=*/false);
+    back = std::move(back).resume();
+    switches.arrived();
+  }
 
   void body() {
     DbSession session(url, read_url);  // connects on first use, reconnects after a loss
@@ -199,9 +293,10 @@ struct FiberPool::Fiber final : eventstore::Waiter {
   Shard& shard;
   const std::string url;
   const std::string read_url;
-  bctx::fiber self;  // the fiber, while it is suspended
-  bctx::fiber back;  // who resumed it, while it runs
-  EhGlobals eh;      // its exception state, while it is suspended
+  FiberSwitch switches;  // before the fiber: its stack is noted there
+  bctx::fiber self;      // the fiber, while it is suspended
+  bctx::fiber back;      // who resumed it, while it runs
+  EhGlobals eh;          // its exception state, while it is suspended
   std::optional<asio::posix::stream_descriptor> watched;
   int watched_fd = -1;
   ino_t watched_inode = 0;
