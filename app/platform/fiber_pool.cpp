@@ -5,8 +5,10 @@
 #include <unistd.h>
 
 #include <cxxabi.h>
+#include <array>
 #include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <deque>
 #include <mutex>
 #include <optional>
@@ -222,26 +224,35 @@ struct FiberPool::Fiber final : eventstore::Waiter {
   // libpq's wait for its socket. The socket is watched through a duplicate of its
   // descriptor, registered with the I/O context once per connection: libpq closes its own
   // descriptor when a connection ends, and the number may then come back for another
-  // socket, which the inode tells apart.
+  // socket, which the inode tells apart. Two are kept: a session reading from a standby
+  // (DbSession::reader) alternates between two connections.
   int wait_fd(int fd, short events, int timeout_ms) override {
     struct stat st {};
     if (::fstat(fd, &st) != 0) return -1;
-    if (!watched || watched_fd != fd || watched_inode != st.st_ino) {
-      watched.reset();
+    Watched* found = nullptr;
+    for (auto& w : watched) {
+      if (w.descriptor && w.fd == fd && w.inode == st.st_ino) found = &w;
+    }
+    if (!found) {
+      // The one not used last makes way.
+      found = &watched[watched[0].last_use <= watched[1].last_use ? 0 : 1];
+      found->descriptor.reset();
       const int copy = ::dup(fd);
       if (copy < 0) return -1;
       boost::system::error_code ec;
-      watched.emplace(shard.strand);
-      watched->assign(copy, ec);
+      found->descriptor.emplace(shard.strand);
+      found->descriptor->assign(copy, ec);
       if (ec) {
-        watched.reset();
+        found->descriptor.reset();
         ::close(copy);
         errno = ec.value();
         return -1;
       }
-      watched_fd = fd;
-      watched_inode = st.st_ino;
+      found->fd = fd;
+      found->inode = st.st_ino;
     }
+    found->last_use = ++waits;
+    auto& descriptor = *found->descriptor;
 
     struct Wait {
       int pending = 0;
@@ -249,28 +260,29 @@ struct FiberPool::Fiber final : eventstore::Waiter {
     } wait;
     // Each handler runs on the strand; the first to see the socket ready (or the timer
     // expire) cancels the rest, and the last one resumes the fiber.
-    auto handler = [this, &wait](short bit) {
-      return asio::bind_executor(shard.strand, [this, &wait, bit](boost::system::error_code ec) {
-        --wait.pending;
-        if (ec != asio::error::operation_aborted) {
-          // An error on the socket is for libpq to find by reading it.
-          wait.got |= ec ? static_cast<short>(POLLERR) : bit;
-          if (wait.pending > 0) {
-            boost::system::error_code ignored;
-            watched->cancel(ignored);
-            timer.cancel();
-          }
-        }
-        if (wait.pending == 0) resume();
-      });
+    auto handler = [this, &wait, &descriptor](short bit) {
+      return asio::bind_executor(shard.strand,
+                                 [this, &wait, &descriptor, bit](boost::system::error_code ec) {
+                                   --wait.pending;
+                                   if (ec != asio::error::operation_aborted) {
+                                     // An error on the socket is for libpq to find by reading it.
+                                     wait.got |= ec ? static_cast<short>(POLLERR) : bit;
+                                     if (wait.pending > 0) {
+                                       boost::system::error_code ignored;
+                                       descriptor.cancel(ignored);
+                                       timer.cancel();
+                                     }
+                                   }
+                                   if (wait.pending == 0) resume();
+                                 });
     };
     if (events & POLLIN) {
       ++wait.pending;
-      watched->async_wait(asio::posix::descriptor_base::wait_read, handler(POLLIN));
+      descriptor.async_wait(asio::posix::descriptor_base::wait_read, handler(POLLIN));
     }
     if (events & POLLOUT) {
       ++wait.pending;
-      watched->async_wait(asio::posix::descriptor_base::wait_write, handler(POLLOUT));
+      descriptor.async_wait(asio::posix::descriptor_base::wait_write, handler(POLLOUT));
     }
     if (wait.pending == 0) return 0;
     if (timeout_ms >= 0) {
@@ -297,9 +309,14 @@ struct FiberPool::Fiber final : eventstore::Waiter {
   bctx::fiber self;      // the fiber, while it is suspended
   bctx::fiber back;      // who resumed it, while it runs
   EhGlobals eh;          // its exception state, while it is suspended
-  std::optional<asio::posix::stream_descriptor> watched;
-  int watched_fd = -1;
-  ino_t watched_inode = 0;
+  struct Watched {
+    std::optional<asio::posix::stream_descriptor> descriptor;
+    int fd = -1;
+    ino_t inode = 0;
+    std::uint64_t last_use = 0;
+  };
+  std::array<Watched, 2> watched;
+  std::uint64_t waits = 0;
   asio::steady_timer timer;
 };
 
