@@ -6,6 +6,7 @@
 #include "app/oauth/oauth_endpoints.hpp"
 #include "app/oauth/public_key_cache.hpp"
 #include "app/platform/clock.hpp"
+#include "app/platform/off_io_thread.hpp"
 #include "app/platform/random_token.hpp"
 #include "app/queries/read_models.hpp"
 #include "domain/assertion_claims.hpp"
@@ -129,8 +130,10 @@ http::HttpResponse issue_token(commands::Backend& b, const TokenContext& ctx,
                                 {"jti", token_id},
                                 {"client_id", client->client_id},
                                 {"scope", scope}};
-          auto signed_token = domain::sign_rs256(
-              nlohmann::json{{"typ", "JWT"}, {"kid", ctx.signing->kid}}, claims, ctx.signing->key);
+          auto signed_token = platform::off_io_thread([&] {
+            return domain::sign_rs256(nlohmann::json{{"typ", "JWT"}, {"kid", ctx.signing->kid}},
+                                      claims, ctx.signing->key);
+          });
           if (!signed_token.ok()) {
             return domain::Error{domain::Code::Internal, "OIDC-sign",
                                  "the token could not be signed"};
@@ -159,8 +162,10 @@ http::HttpResponse issue_token(commands::Backend& b, const TokenContext& ctx,
                            {"aud", nlohmann::json::array({client->client_id})},
                            {"exp", unix_seconds(expires_at)},
                            {"iat", unix_seconds(issued_at)}};
-  auto id_token = domain::sign_rs256(nlohmann::json{{"typ", "JWT"}, {"kid", ctx.signing->kid}},
-                                     id_claims, ctx.signing->key);
+  auto id_token = platform::off_io_thread([&] {
+    return domain::sign_rs256(nlohmann::json{{"typ", "JWT"}, {"kid", ctx.signing->kid}}, id_claims,
+                              ctx.signing->key);
+  });
   if (!id_token.ok()) return oauth_error(500, "server_error", "the id token could not be signed");
   body["id_token"] = std::move(*id_token);
   body["scope"] = scope;

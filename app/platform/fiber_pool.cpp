@@ -224,14 +224,14 @@ struct FiberPool::Fiber final : eventstore::Waiter {
   // libpq's wait for its socket. The socket is watched through a duplicate of its
   // descriptor, registered with the I/O context once per connection: libpq closes its own
   // descriptor when a connection ends, and the number may then come back for another
-  // socket, which the inode tells apart. Two are kept: a session reading from a standby
-  // (DbSession::reader) alternates between two connections.
+  // socket, which the inode tells apart (sockets and pipes have one each). Two are kept: a
+  // session reading from a standby (DbSession::reader) alternates between two connections.
   int wait_fd(int fd, short events, int timeout_ms) override {
     struct stat st {};
     if (::fstat(fd, &st) != 0) return -1;
     Watched* found = nullptr;
     for (auto& w : watched) {
-      if (w.descriptor && w.fd == fd && w.inode == st.st_ino) found = &w;
+      if (w.descriptor && w.fd == fd && w.inode == st.st_ino && w.device == st.st_dev) found = &w;
     }
     if (!found) {
       // The one not used last makes way.
@@ -250,6 +250,7 @@ struct FiberPool::Fiber final : eventstore::Waiter {
       }
       found->fd = fd;
       found->inode = st.st_ino;
+      found->device = st.st_dev;
     }
     found->last_use = ++waits;
     auto& descriptor = *found->descriptor;
@@ -313,6 +314,7 @@ struct FiberPool::Fiber final : eventstore::Waiter {
     std::optional<asio::posix::stream_descriptor> descriptor;
     int fd = -1;
     ino_t inode = 0;
+    dev_t device = 0;
     std::uint64_t last_use = 0;
   };
   std::array<Watched, 2> watched;

@@ -1,6 +1,8 @@
-// CPU work too long for an I/O thread, such as making an RSA key pair (tens to hundreds of
-// milliseconds). On a database fiber it runs on a thread of its own while the fiber waits, so
-// that the I/O thread goes on serving its other connections; anywhere else it runs here.
+// CPU work too long for an I/O thread: making an RSA key pair (tens to hundreds of
+// milliseconds), an RS256 signature (about 250 µs here). On a database fiber it runs on a
+// pool of CPU threads (one per core) while the fiber waits, so that the I/O thread goes on
+// serving its other connections and the other cores share the work; anywhere else it runs
+// here.
 #pragma once
 
 #include <functional>
