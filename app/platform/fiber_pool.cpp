@@ -1,11 +1,9 @@
 #include "app/platform/fiber_pool.hpp"
 
 #include <poll.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cxxabi.h>
-#include <array>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
@@ -221,39 +219,23 @@ struct FiberPool::Fiber final : eventstore::Waiter {
     }
   }
 
-  // libpq's wait for its socket. The socket is watched through a duplicate of its
-  // descriptor, registered with the I/O context once per connection: libpq closes its own
-  // descriptor when a connection ends, and the number may then come back for another
-  // socket, which the inode tells apart (sockets and pipes have one each). Two are kept: a
-  // session reading from a standby (DbSession::reader) alternates between two connections.
+  // libpq's wait for its socket: registered with the I/O context for this one wait, and let
+  // go (not closed: it stays libpq's) before libpq has it back. libpq closes its socket
+  // when it gives a connection up; a registration kept across waits would then hold a
+  // duplicate open (keeping a connection to an abandoned host alive) or name a number
+  // that another socket may have taken since. One registration more per wait is the price.
   int wait_fd(int fd, short events, int timeout_ms) override {
-    struct stat st {};
-    if (::fstat(fd, &st) != 0) return -1;
-    Watched* found = nullptr;
-    for (auto& w : watched) {
-      if (w.descriptor && w.fd == fd && w.inode == st.st_ino && w.device == st.st_dev) found = &w;
+    asio::posix::stream_descriptor descriptor(shard.strand);
+    boost::system::error_code ec;
+    descriptor.assign(fd, ec);
+    if (ec) {
+      errno = ec.value();
+      return -1;
     }
-    if (!found) {
-      // The one not used last makes way.
-      found = &watched[watched[0].last_use <= watched[1].last_use ? 0 : 1];
-      found->descriptor.reset();
-      const int copy = ::dup(fd);
-      if (copy < 0) return -1;
-      boost::system::error_code ec;
-      found->descriptor.emplace(shard.strand);
-      found->descriptor->assign(copy, ec);
-      if (ec) {
-        found->descriptor.reset();
-        ::close(copy);
-        errno = ec.value();
-        return -1;
-      }
-      found->fd = fd;
-      found->inode = st.st_ino;
-      found->device = st.st_dev;
-    }
-    found->last_use = ++waits;
-    auto& descriptor = *found->descriptor;
+    struct Released {
+      asio::posix::stream_descriptor& d;
+      ~Released() { d.release(); }
+    } released{descriptor};
 
     struct Wait {
       int pending = 0;
@@ -310,15 +292,6 @@ struct FiberPool::Fiber final : eventstore::Waiter {
   bctx::fiber self;      // the fiber, while it is suspended
   bctx::fiber back;      // who resumed it, while it runs
   EhGlobals eh;          // its exception state, while it is suspended
-  struct Watched {
-    std::optional<asio::posix::stream_descriptor> descriptor;
-    int fd = -1;
-    ino_t inode = 0;
-    dev_t device = 0;
-    std::uint64_t last_use = 0;
-  };
-  std::array<Watched, 2> watched;
-  std::uint64_t waits = 0;
   asio::steady_timer timer;
 };
 

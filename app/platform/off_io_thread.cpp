@@ -1,12 +1,13 @@
 #include "app/platform/off_io_thread.hpp"
 
-#include <fcntl.h>
 #include <poll.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <exception>
 #include <mutex>
@@ -77,28 +78,26 @@ class CpuThreads {
 
 void run_off_io_thread(const std::function<void()>& work) {
   if (!eventstore::waits_cooperatively()) return work();
-  // A pipe, not an eventfd: the fiber's wait tells descriptors apart by inode, and every
-  // eventfd shares one.
-  int done[2];
-  if (::pipe2(done, O_CLOEXEC | O_NONBLOCK) != 0) return work();  // better here than failed
+  const int done = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (done < 0) return work();  // out of descriptors: better on this thread than failed
   std::exception_ptr error;
-  CpuThreads::instance().run([&work, &error, signal = done[1]] {
+  CpuThreads::instance().run([&work, &error, done] {
     try {
       work();
     } catch (...) {
       error = std::current_exception();
     }
-    while (::write(signal, "x", 1) < 0 && errno == EINTR) {
+    const std::uint64_t one = 1;
+    while (::write(done, &one, sizeof one) < 0 && errno == EINTR) {
     }
   });
   // The fiber's wait (eventstore/cooperative_wait.hpp): the thread serves others meanwhile.
-  // The pipe is written last by the task, so once it is readable nothing of this frame is
+  // The eventfd is written last by the task, so once it is readable nothing of this frame is
   // used any more.
-  pollfd ready{done[0], POLLIN, 0};
+  pollfd ready{done, POLLIN, 0};
   while (::poll(&ready, 1, -1) < 0 && errno == EINTR) {
   }
-  ::close(done[0]);
-  ::close(done[1]);
+  ::close(done);
   if (error) std::rethrow_exception(error);
 }
 

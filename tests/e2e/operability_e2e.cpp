@@ -11,6 +11,8 @@
 #include <thread>
 #include <vector>
 
+#include <pqxx/pqxx>
+
 #include "domain/sha256.hpp"
 #include "tests/e2e/service_fixture.hpp"
 
@@ -181,6 +183,67 @@ TEST_CASE("healthz, readyz and metrics need no token, and readyz follows the dat
     tx.exec("ALTER DATABASE " + tx.quote_name(s.database().name()) + " ALLOW_CONNECTIONS true");
   }
   CHECK(s.call_as("", "GET", "/readyz").status == 200);
+}
+
+TEST_CASE("a call waiting for PostgreSQL holds up no other, and a full queue answers 429 at once") {
+  // One I/O thread, two database sessions, one place in the queue.
+  Service s({"--io-threads", "1", "--db-connections", "2", "--queue", "1"});
+  const auto held = s.add_user("held");
+  const auto free_user = s.add_user("free");
+  REQUIRE(s.call("GET", "/management/v1/users/" + free_user).status == 200);
+
+  // The test holds the row lock of one user's stream head: a write to that user waits in
+  // PostgreSQL, in a session, until the test lets go.
+  pqxx::connection locker(s.database().url());
+  pqxx::work lock(locker);
+  lock.exec("SELECT 1 FROM streams WHERE aggregate_type = 'user' AND aggregate_id = " +
+            lock.quote(held) + " FOR UPDATE");
+  auto lock_waits = [&] {
+    pqxx::connection watch(mu::testing::server_url());
+    pqxx::nontransaction tx(watch);
+    return tx
+        .exec1(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND "
+            "datname = " +
+            tx.quote(s.database().name()))[0]
+        .as<int>();
+  };
+  auto wait_until = [](auto done) {
+    for (int i = 0; i < 1000 && !done(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return done();
+  };
+
+  std::vector<int> statuses(3, 0);
+  std::vector<std::thread> writers;
+  auto write = [&](int i) {
+    writers.emplace_back([&, i] {
+      mu::testing::HttpClient client("127.0.0.1", s.server().port());
+      statuses[static_cast<std::size_t>(i)] =
+          put_machine(client, s.admin_token(), held, "held " + std::to_string(i), "").status;
+    });
+  };
+  write(0);
+  REQUIRE(wait_until([&] { return lock_waits() == 1; }));
+  // One session waits for PostgreSQL; the thread and the other session serve meanwhile.
+  CHECK(s.call("GET", "/management/v1/users/" + free_user).status == 200);
+
+  write(1);
+  REQUIRE(wait_until([&] { return lock_waits() == 2; }));
+  write(2);  // no session left: it waits in the queue
+  REQUIRE(wait_until([&] {
+    return metric(s.http().request("GET", "/metrics").body, "mu_worker_pool_queued") == 1;
+  }));
+  // Both sessions busy, the queue full: refused at once, in the contract's shape.
+  auto refused = s.call("GET", "/management/v1/users/" + free_user);
+  CHECK(refused.status == 429);
+  CHECK(refused.body["code"] == 8);
+
+  lock.commit();  // every waiting write now goes through, none lost
+  for (auto& t : writers) t.join();
+  CHECK(statuses == std::vector<int>{200, 200, 200});
+  CHECK(s.call("GET", "/management/v1/users/" + free_user).status == 200);
 }
 
 TEST_CASE("every response carries a request id, and every call is one JSON log line") {
