@@ -316,41 +316,16 @@ using ReadOnlySnapshot = pqxx::transaction<pqxx::repeatable_read, pqxx::read_onl
 
 }  // namespace
 
-VerifyReport verify_store(const std::string& database_url, const VerifyOptions& options) {
-  VerifyReport report;
-  // One snapshot for every pass, shared by two connections: events appended meanwhile
-  // are simply not seen. The seals' walk runs beside the chains' on a connection of its
-  // own: each pass is PostgreSQL producing rows, and two cores produce them faster.
-  pqxx::connection conn(database_url);
-  ReadOnlySnapshot tx(conn);
-  // created_at as text, read back here: cheaper for the server than extract(epoch).
-  tx.exec("SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO'");
-  const auto snapshot = tx.exec1("SELECT pg_export_snapshot()")[0].as<std::string>();
-  const auto seals = read_seals(tx);
-  if (auto bad = check_seals(seals, options, report)) {
-    report.failure = std::move(bad);
-    return report;
-  }
-  SealWalk walk;
-  std::exception_ptr walk_error;
-  std::thread walker([&] {
-    try {
-      pqxx::connection conn2(database_url);
-      ReadOnlySnapshot tx2(conn2);
-      tx2.exec("SET TRANSACTION SNAPSHOT " + tx2.quote(snapshot));
-      walk = walk_seals(tx2, seals);
-    } catch (...) {
-      walk_error = std::current_exception();
-    }
-  });
-  struct Join {
-    std::thread& t;
-    ~Join() {
-      if (t.joinable()) t.join();
-    }
-  } join{walker};
+// What one pass over the chains found: events checked, and the first failure.
+struct ChainPass {
+  std::uint64_t events = 0;
+  std::optional<std::string> failure;
+};
 
-  // (1) Each stream in sequence order: contiguous from 1, every hash recomputed.
+// Each stream in `range` (a WHERE clause on aggregate_type, aggregate_id: whole streams) in
+// sequence order: contiguous from 1, every hash recomputed.
+ChainPass verify_chains(pqxx::transaction_base& tx, const std::string& range) {
+  ChainPass report;
   domain::Sha256 sha;
   std::string type, id;
   std::uint64_t expected = 1;
@@ -359,7 +334,8 @@ VerifyReport verify_store(const std::string& database_url, const VerifyOptions& 
       tx,
       "SELECT aggregate_type, aggregate_id, sequence, event_type, revision, payload::text, "
       "creator, owner, created_at, rpc, transport, request_id, encode(hash, 'hex'), position "
-      "FROM events ORDER BY aggregate_type, aggregate_id, sequence",
+      "FROM events " +
+          range + " ORDER BY aggregate_type, aggregate_id, sequence",
       14, [&](const std::vector<std::string>& f) {
         if (f[0] != type || f[1] != id) {
           type = f[0];
@@ -405,6 +381,89 @@ VerifyReport verify_store(const std::string& database_url, const VerifyOptions& 
         ++report.events;
         return true;
       });
+  return report;
+}
+
+VerifyReport verify_store(const std::string& database_url, const VerifyOptions& options) {
+  VerifyReport report;
+  // One snapshot for every pass, shared by two connections: events appended meanwhile
+  // are simply not seen. The seals' walk runs beside the chains' on a connection of its
+  // own: each pass is PostgreSQL producing rows, and two cores produce them faster.
+  pqxx::connection conn(database_url);
+  ReadOnlySnapshot tx(conn);
+  // created_at as text, read back here: cheaper for the server than extract(epoch).
+  tx.exec("SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO'");
+  const auto snapshot = tx.exec1("SELECT pg_export_snapshot()")[0].as<std::string>();
+  const auto seals = read_seals(tx);
+  if (auto bad = check_seals(seals, options, report)) {
+    report.failure = std::move(bad);
+    return report;
+  }
+  SealWalk walk;
+  std::exception_ptr walk_error;
+  std::thread walker([&] {
+    try {
+      pqxx::connection conn2(database_url);
+      ReadOnlySnapshot tx2(conn2);
+      tx2.exec("SET TRANSACTION SNAPSHOT " + tx2.quote(snapshot));
+      walk = walk_seals(tx2, seals);
+    } catch (...) {
+      walk_error = std::current_exception();
+    }
+  });
+  struct Join {
+    std::thread& t;
+    ~Join() {
+      if (t.joinable()) t.join();
+    }
+  } join{walker};
+
+  // (1) The chains, in two passes over disjoint halves of the streams, split at the middle
+  // stream, the second on a connection of its own in the same snapshot: each pass is mostly
+  // PostgreSQL producing rows, and two backends produce them on two cores.
+  std::string lower, upper;
+  {
+    const auto streams = tx.exec1("SELECT count(*) FROM streams")[0].as<std::uint64_t>();
+    const auto middle = streams < 2
+                            ? pqxx::result{}
+                            : tx.exec(
+                                  "SELECT aggregate_type, aggregate_id FROM streams ORDER BY "
+                                  "aggregate_type, aggregate_id OFFSET " +
+                                  std::to_string(streams / 2) + " LIMIT 1");
+    if (!middle.empty()) {
+      const std::string at = "(" + tx.quote(middle[0][0].as<std::string>()) + ", " +
+                             tx.quote(middle[0][1].as<std::string>()) + ")";
+      lower = "WHERE (aggregate_type, aggregate_id) < " + at;
+      upper = "WHERE (aggregate_type, aggregate_id) >= " + at;
+    }
+  }
+  ChainPass second;
+  std::exception_ptr second_error;
+  std::thread second_half;
+  if (!upper.empty()) {
+    second_half = std::thread([&] {
+      try {
+        pqxx::connection conn3(database_url);
+        ReadOnlySnapshot tx3(conn3);
+        tx3.exec("SET TRANSACTION SNAPSHOT " + tx3.quote(snapshot));
+        tx3.exec("SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO'");
+        second = verify_chains(tx3, upper);
+      } catch (...) {
+        second_error = std::current_exception();
+      }
+    });
+  }
+  struct JoinSecond {
+    std::thread& t;
+    ~JoinSecond() {
+      if (t.joinable()) t.join();
+    }
+  } join_second{second_half};
+  const ChainPass first = verify_chains(tx, lower);
+  if (second_half.joinable()) second_half.join();
+  if (second_error) std::rethrow_exception(second_error);
+  report.events = first.events + second.events;
+  report.failure = first.failure ? first.failure : second.failure;
 
   // (2) Each head against its stream's last event: a deleted last event, or events
   // without a head, show here.

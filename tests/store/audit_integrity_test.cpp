@@ -163,6 +163,41 @@ TEST_CASE("the append chains each event's hash to the one before, and verify rec
   CHECK(report.unsealed_events == 4);
 }
 
+TEST_CASE("verify checks the streams in two halves, and a change in either half is named",
+          "[audit]") {
+  testing::TestDatabase db;
+  pqxx::connection conn(db.url());
+  // Four streams: verify splits them at the middle one (u3), each half on its own connection.
+  for (const std::string id : {"u1", "u2", "u3", "u4"}) {
+    testing::append_committed(
+        conn, testing::user_append(id, 0,
+                                   {testing::new_event("user.machine.added", {{"name", id}}),
+                                    testing::new_event("user.locked")}));
+  }
+  auto clean = eventstore::verify_store(db.url(), {});
+  CHECK_FALSE(clean.failure);
+  CHECK(clean.events == 8);  // both halves counted
+  CHECK(clean.streams == 4);
+
+  auto tamper = [&](const std::string& id, const std::string& name) {
+    pqxx::work tx(conn);
+    tx.exec("SET LOCAL session_replication_role = replica");  // past the append-only trigger
+    tx.exec("UPDATE events SET payload = jsonb_build_object('name', " + tx.quote(name) +
+            ") WHERE aggregate_id = " + tx.quote(id) + " AND sequence = 1");
+    tx.commit();
+  };
+  tamper("u4", "changed");  // the upper half
+  auto upper = eventstore::verify_store(db.url(), {});
+  REQUIRE(upper.failure);
+  CHECK(upper.failure->find("u4") != std::string::npos);
+  tamper("u4", "u4");
+  CHECK_FALSE(eventstore::verify_store(db.url(), {}).failure);
+  tamper("u1", "changed");  // the lower half
+  auto lower = eventstore::verify_store(db.url(), {});
+  REQUIRE(lower.failure);
+  CHECK(lower.failure->find("u1") != std::string::npos);
+}
+
 TEST_CASE("concurrent writers on one stream keep one unbroken chain", "[audit]") {
   testing::TestDatabase db;
   {
