@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <functional>
 #include <thread>
 
 #include "eventstore/audit_queries.hpp"
@@ -384,6 +385,32 @@ ChainPass verify_chains(pqxx::transaction_base& tx, const std::string& range) {
   return report;
 }
 
+// Runs `work` on a thread of its own, on a new connection reading `snapshot` (times as the
+// passes read them: UTC, ISO); what it throws is kept in `error`.
+std::thread in_snapshot(const std::string& database_url, const std::string& snapshot,
+                        std::exception_ptr& error,
+                        std::function<void(pqxx::transaction_base&)> work) {
+  return std::thread([&database_url, &snapshot, &error, work = std::move(work)] {
+    try {
+      pqxx::connection conn(database_url);
+      ReadOnlySnapshot tx(conn);
+      tx.exec("SET TRANSACTION SNAPSHOT " + tx.quote(snapshot));
+      tx.exec("SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO'");
+      work(tx);
+    } catch (...) {
+      error = std::current_exception();
+    }
+  });
+}
+
+// Joins a thread when the scope ends, whichever way.
+struct JoinOnExit {
+  std::thread& thread;
+  ~JoinOnExit() {
+    if (thread.joinable()) thread.join();
+  }
+};
+
 VerifyReport verify_store(const std::string& database_url, const VerifyOptions& options) {
   VerifyReport report;
   // One snapshot for every pass, shared by two connections: events appended meanwhile
@@ -401,22 +428,9 @@ VerifyReport verify_store(const std::string& database_url, const VerifyOptions& 
   }
   SealWalk walk;
   std::exception_ptr walk_error;
-  std::thread walker([&] {
-    try {
-      pqxx::connection conn2(database_url);
-      ReadOnlySnapshot tx2(conn2);
-      tx2.exec("SET TRANSACTION SNAPSHOT " + tx2.quote(snapshot));
-      walk = walk_seals(tx2, seals);
-    } catch (...) {
-      walk_error = std::current_exception();
-    }
-  });
-  struct Join {
-    std::thread& t;
-    ~Join() {
-      if (t.joinable()) t.join();
-    }
-  } join{walker};
+  std::thread walker = in_snapshot(database_url, snapshot, walk_error,
+                                   [&](pqxx::transaction_base& t) { walk = walk_seals(t, seals); });
+  JoinOnExit join_walker{walker};
 
   // (1) The chains, in two passes over disjoint halves of the streams, split at the middle
   // stream, the second on a connection of its own in the same snapshot: each pass is mostly
@@ -441,24 +455,10 @@ VerifyReport verify_store(const std::string& database_url, const VerifyOptions& 
   std::exception_ptr second_error;
   std::thread second_half;
   if (!upper.empty()) {
-    second_half = std::thread([&] {
-      try {
-        pqxx::connection conn3(database_url);
-        ReadOnlySnapshot tx3(conn3);
-        tx3.exec("SET TRANSACTION SNAPSHOT " + tx3.quote(snapshot));
-        tx3.exec("SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO'");
-        second = verify_chains(tx3, upper);
-      } catch (...) {
-        second_error = std::current_exception();
-      }
-    });
+    second_half = in_snapshot(database_url, snapshot, second_error,
+                              [&](pqxx::transaction_base& t) { second = verify_chains(t, upper); });
   }
-  struct JoinSecond {
-    std::thread& t;
-    ~JoinSecond() {
-      if (t.joinable()) t.join();
-    }
-  } join_second{second_half};
+  JoinOnExit join_second{second_half};
   const ChainPass first = verify_chains(tx, lower);
   if (second_half.joinable()) second_half.join();
   if (second_error) std::rethrow_exception(second_error);
