@@ -1,7 +1,9 @@
 #include "app/cli/config.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <map>
+#include <thread>
 
 using namespace mu::cli;
 
@@ -37,6 +39,25 @@ TEST_CASE("serve takes its settings from the environment, flags override") {
   CHECK(inv->config.db_connections == 4);
   CHECK(inv->config.read_timeout_seconds == 5);
   CHECK(inv->config.write_cache_entries == 100);
+}
+
+TEST_CASE("database sessions: fibers on the I/O threads unless told workers; half the cores") {
+  const auto env = env_of({{"DATABASE_URL", "postgresql://a/b"}});
+  auto inv = parse_command_line({"serve"}, env);
+  REQUIRE(inv.ok());
+  CHECK(inv->config.db_executor == "io");
+  CHECK(inv->config.io_threads ==
+        std::max(1, static_cast<int>(std::thread::hardware_concurrency() / 2)));
+  CHECK(inv->config.io_threads >= 1);
+
+  inv = parse_command_line({"serve", "--db-executor", "workers", "--io-threads", "3"}, env);
+  REQUIRE(inv.ok());
+  CHECK(inv->config.db_executor == "workers");
+  CHECK(inv->config.io_threads == 3);
+
+  auto bad = parse_command_line({"serve", "--db-executor", "threads"}, env);
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().message == "--db-executor: threads not in {io,workers} (try serve --help)");
 }
 
 TEST_CASE("bad command lines are one clear line") {
