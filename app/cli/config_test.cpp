@@ -41,7 +41,7 @@ TEST_CASE("serve takes its settings from the environment, flags override") {
   CHECK(inv->config.write_cache_entries == 100);
 }
 
-TEST_CASE("database sessions: fibers on the I/O threads unless told workers; half the cores") {
+TEST_CASE("database sessions are fibers on the I/O threads unless told workers, on half the cores") {
   const auto env = env_of({{"DATABASE_URL", "postgresql://a/b"}});
   auto inv = parse_command_line({"serve"}, env);
   REQUIRE(inv.ok());
