@@ -385,12 +385,12 @@ ChainPass verify_chains(pqxx::transaction_base& tx, const std::string& range) {
   return report;
 }
 
-// Runs `work` on a thread of its own, on a new connection reading `snapshot` (times as the
-// passes read them: UTC, ISO); what it throws is kept in `error`.
-std::thread in_snapshot(const std::string& database_url, const std::string& snapshot,
-                        std::exception_ptr& error,
-                        std::function<void(pqxx::transaction_base&)> work) {
-  return std::thread([&database_url, &snapshot, &error, work = std::move(work)] {
+// Runs `work` on a thread of its own (joined when the handle goes), on a new connection reading
+// `snapshot` (times as the passes read them: UTC, ISO); what it throws is kept in `error`.
+std::jthread in_snapshot(const std::string& database_url, const std::string& snapshot,
+                         std::exception_ptr& error,
+                         std::function<void(pqxx::transaction_base&)> work) {
+  return std::jthread([&database_url, &snapshot, &error, work = std::move(work)] {
     try {
       pqxx::connection conn(database_url);
       ReadOnlySnapshot tx(conn);
@@ -402,14 +402,6 @@ std::thread in_snapshot(const std::string& database_url, const std::string& snap
     }
   });
 }
-
-// Joins a thread when the scope ends, whichever way.
-struct JoinOnExit {
-  std::thread& thread;
-  ~JoinOnExit() {
-    if (thread.joinable()) thread.join();
-  }
-};
 
 VerifyReport verify_store(const std::string& database_url, const VerifyOptions& options) {
   VerifyReport report;
@@ -428,9 +420,9 @@ VerifyReport verify_store(const std::string& database_url, const VerifyOptions& 
   }
   SealWalk walk;
   std::exception_ptr walk_error;
-  std::thread walker = in_snapshot(database_url, snapshot, walk_error,
-                                   [&](pqxx::transaction_base& t) { walk = walk_seals(t, seals); });
-  JoinOnExit join_walker{walker};
+  std::jthread walker =
+      in_snapshot(database_url, snapshot, walk_error,
+                  [&](pqxx::transaction_base& t) { walk = walk_seals(t, seals); });
 
   // (1) The chains, in two passes over disjoint halves of the streams, split at the middle
   // stream, the second on a connection of its own in the same snapshot: each pass is mostly
@@ -453,12 +445,11 @@ VerifyReport verify_store(const std::string& database_url, const VerifyOptions& 
   }
   ChainPass second;
   std::exception_ptr second_error;
-  std::thread second_half;
+  std::jthread second_half;  // joins when the scope ends, whichever way
   if (!upper.empty()) {
     second_half = in_snapshot(database_url, snapshot, second_error,
                               [&](pqxx::transaction_base& t) { second = verify_chains(t, upper); });
   }
-  JoinOnExit join_second{second_half};
   const ChainPass first = verify_chains(tx, lower);
   if (second_half.joinable()) second_half.join();
   if (second_error) std::rethrow_exception(second_error);

@@ -46,6 +46,15 @@ struct Pipe {
   }
 };
 
+// Waits (at most 10 s) until `done` holds: a pool that loses a job fails the test, not hangs it.
+template <class Pred>
+bool eventually(Pred done) {
+  for (int i = 0; i < 10000 && !done(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return done();
+}
+
 }  // namespace
 
 TEST_CASE("a session waiting in poll() frees its thread for the other sessions") {
@@ -70,7 +79,7 @@ TEST_CASE("a session waiting in poll() frees its thread for the other sessions")
     wrote = ::write(pipe.fds[1], "x", 1);
     ++done;
   }));
-  while (done < 2) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  REQUIRE(eventually([&] { return done >= 2; }));
   pool.stop();
   io.finish();
   CHECK(wrote == 1);
@@ -99,7 +108,7 @@ TEST_CASE("a session's poll() times out as poll() does, and pause_for sleeps the
     ran_while_asleep = !slept;
     ++done;
   }));
-  while (done < 2) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  REQUIRE(eventually([&] { return done >= 2; }));
   pool.stop();
   CHECK(waited == 0);
   CHECK(ran_while_asleep);
@@ -125,7 +134,7 @@ TEST_CASE("a full fiber pool refuses at once, and queued jobs still run at stop"
     pollfd p{gate.fds[0], POLLIN, 0};
     (void)::poll(&p, 1, 10000);  // the one session is busy until the gate opens
   }));
-  while (!started) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  REQUIRE(eventually([&] { return started.load(); }));
 
   std::atomic<int> ran{0};
   CHECK(pool.try_submit([&](DbSession&) { ++ran; }));
@@ -145,7 +154,7 @@ TEST_CASE("a fiber pool stops after its I/O thread has returned") {
   FiberPool pool(io->io, kNoDatabase, 3, 2, 8);
   std::atomic<int> ran{0};
   REQUIRE(pool.try_submit([&](DbSession&) { ++ran; }));
-  while (ran < 1) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  REQUIRE(eventually([&] { return ran >= 1; }));
   io->finish();  // the context's thread is gone, as after the server's drain
   REQUIRE(pool.try_submit([&](DbSession&) { ++ran; }));
   pool.stop();  // runs the context itself until the job ran and every fiber ended
@@ -202,7 +211,7 @@ TEST_CASE("sessions may wait inside catch blocks, each keeping its own exception
     }
     ++done;
   }));
-  while (done < 2) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  REQUIRE(eventually([&] { return done >= 2; }));
   pool.stop();
   CHECK(first_rethrew == "first");
   CHECK(second_rethrew == "second");
@@ -229,7 +238,7 @@ TEST_CASE("work sent off the I/O thread runs while the thread serves other sessi
     other_ran = true;
     ++done;
   }));
-  while (done < 2) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  REQUIRE(eventually([&] { return done >= 2; }));
   pool.stop();
   CHECK(result == 42);
   CHECK(saw_other);
@@ -248,7 +257,7 @@ TEST_CASE("work sent off the I/O thread passes its exception back") {
     }
     ++done;
   }));
-  while (done < 1) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  REQUIRE(eventually([&] { return done >= 1; }));
   pool.stop();
   CHECK(message == "no key today");
   // Outside a fiber it simply runs here.
