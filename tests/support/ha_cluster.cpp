@@ -37,12 +37,14 @@ HaCluster::HaCluster(Options options) : options_(options) {
   dir_ = tmpl;
   std::string args = "start --throwaway --nodes " + std::to_string(options_.nodes);
   if (!options_.synchronous) args += " --async";
-  // Ports of 57000-57999, 30 of them per cluster: a base taken (the range is also the kernel's
-  // ephemeral one) is given up for another.
+  // Ports of 21000-30999, 30 of them per cluster: below Linux's ephemeral range (32768-60999 by
+  // default), so no outgoing connection of the tests or of another cluster can hold one between
+  // the script's check and the bind. A base held by a listener (another test's cluster) is given
+  // up for another.
   std::mt19937 rng{std::random_device{}()};
   std::string output;
-  for (int attempt = 0; attempt < 5; ++attempt) {
-    base_ = 57000 + 30 * std::uniform_int_distribution<int>(0, 32)(rng);
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    base_ = 21000 + 30 * std::uniform_int_distribution<int>(0, 332)(rng);
     if (script(args, &output) == 0) return;
     script("stop --purge");
     std::filesystem::create_directories(dir_);
