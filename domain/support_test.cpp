@@ -15,6 +15,16 @@ TEST_CASE("timestamps print as protojson does") {
   CHECK(to_rfc3339(from_unix_micros(1722428578000000)) == "2024-07-31T12:22:58Z");
   CHECK(to_rfc3339(from_unix_micros(1722428578702001)) == "2024-07-31T12:22:58.702001Z");
   CHECK(to_rfc3339(from_unix_micros(0)) == "1970-01-01T00:00:00Z");
+  // Before the epoch the fraction still counts up from the whole second before.
+  CHECK(to_rfc3339(from_unix_micros(-1)) == "1969-12-31T23:59:59.999999Z");
+  CHECK(to_rfc3339(from_unix_micros(-1'000)) == "1969-12-31T23:59:59.999Z");
+  CHECK(to_rfc3339(from_unix_micros(253402300799000000)) == "9999-12-31T23:59:59Z");
+  CHECK(to_rfc3339(from_unix_micros(-62135596800000000)) == "0001-01-01T00:00:00Z");
+  // Years outside 0-9999 (no token or event has one) print as printf's %04d would.
+  CHECK(to_rfc3339(from_unix_micros(253402300800000000)) == "10000-01-01T00:00:00Z");
+  char buf[kRfc3339MaxBytes];
+  const auto n = write_rfc3339(from_unix_micros(1722428578702001), buf);
+  CHECK(std::string_view(buf, n) == "2024-07-31T12:22:58.702001Z");
 }
 
 TEST_CASE("RFC 3339 parsing") {

@@ -5,27 +5,54 @@
 
 namespace mu::domain {
 
-std::string to_rfc3339(Timestamp t) {
+namespace {
+
+// `width` decimal digits of v (v < 10^width), zero-padded.
+char* put_digits(char* out, long long v, int width) {
+  for (int i = width - 1; i >= 0; --i) {
+    out[i] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  }
+  return out + width;
+}
+
+}  // namespace
+
+std::size_t write_rfc3339(Timestamp t, char* out) {
   using namespace std::chrono;
   const auto day = floor<days>(t);
   const year_month_day ymd{day};
   const hh_mm_ss hms{t - day};
   const long long micros = hms.subseconds().count();
-
-  char buf[48];
-  int n = std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d", int(ymd.year()),
-                        unsigned(ymd.month()), unsigned(ymd.day()), int(hms.hours().count()),
-                        int(hms.minutes().count()), int(hms.seconds().count()));
+  const int year = int(ymd.year());
+  char* p = out;
+  if (year >= 0 && year <= 9999) {
+    p = put_digits(p, year, 4);
+  } else {
+    p += std::snprintf(p, kRfc3339MaxBytes, "%04d", year);  // outside what tokens and events use
+  }
+  *p++ = '-';
+  p = put_digits(p, unsigned(ymd.month()), 2);
+  *p++ = '-';
+  p = put_digits(p, unsigned(ymd.day()), 2);
+  *p++ = 'T';
+  p = put_digits(p, hms.hours().count(), 2);
+  *p++ = ':';
+  p = put_digits(p, hms.minutes().count(), 2);
+  *p++ = ':';
+  p = put_digits(p, hms.seconds().count(), 2);
   // protojson prints 0, 3, 6 or 9 digits: the fewest that lose nothing.
   if (micros != 0) {
-    if (micros % 1000 == 0) {
-      n += std::snprintf(buf + n, sizeof buf - n, ".%03lld", micros / 1000);
-    } else {
-      n += std::snprintf(buf + n, sizeof buf - n, ".%06lld", micros);
-    }
+    *p++ = '.';
+    p = micros % 1000 == 0 ? put_digits(p, micros / 1000, 3) : put_digits(p, micros, 6);
   }
-  std::snprintf(buf + n, sizeof buf - n, "Z");
-  return buf;
+  *p++ = 'Z';
+  return static_cast<std::size_t>(p - out);
+}
+
+std::string to_rfc3339(Timestamp t) {
+  char buf[kRfc3339MaxBytes];
+  return std::string(buf, write_rfc3339(t, buf));
 }
 
 namespace {

@@ -95,7 +95,7 @@ void GrpcCalls::operator()(GrpcCall call, std::function<void(GrpcReply)> done) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - record->call.started)
             .count();
     const int code = static_cast<int>(reply.status.code);
-    platform::metrics().observe_request(record->rpc.empty() ? "none" : record->rpc, code, seconds);
+    platform::metrics().observe_request(record->rpc, code, seconds);
     platform::log_request({record->request_id, "POST", record->call.path, record->rpc,
                            record->caller, 200, code, seconds * 1000.0, record->bytes_in,
                            reply.message.size()});

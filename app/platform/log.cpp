@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <charconv>
+#include <cmath>
 #include <condition_variable>
 #include <cstdio>
 #include <mutex>
@@ -23,7 +25,7 @@ constexpr auto kFlushInterval = std::chrono::milliseconds(20);
 constexpr std::size_t kFlushBytes = 64 * 1024;
 constexpr std::size_t kMaxPending = 8 * 1024 * 1024;
 
-void write_all(const std::string& text) {
+void write_all(std::string_view text) {
   std::size_t done = 0;
   while (done < text.size()) {
     const ssize_t n = ::write(STDOUT_FILENO, text.data() + done, text.size() - done);
@@ -56,7 +58,7 @@ struct Writer {
     }
   }
 
-  void put(std::string&& line) {
+  void put(std::string_view line) {
     {
       std::lock_guard lock(mutex);
       if (running && !stopping) {
@@ -133,14 +135,33 @@ void log_line(std::string_view level, std::string_view msg, const nlohmann::json
   writer().put(line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
 }
 
-std::string format_request_line(const RequestLine& r) {
-  // Written by hand: one per call, and a JSON document per line cost more than the call's
-  // own encoding.
-  std::string line;
-  line.reserve(256);
-  line += "{\"time\":";
-  append_string(line, domain::to_rfc3339(platform::now()));
-  line += ",\"level\":\"info\",\"msg\":\"request\",\"request_id\":";
+namespace {
+
+template <class Int>
+void append_int(std::string& out, Int v) {
+  char digits[24];
+  const auto end = std::to_chars(digits, digits + sizeof digits, v).ptr;
+  out.append(digits, end);
+}
+
+// A duration in milliseconds with three decimals, as "%.3f" prints it.
+void append_millis(std::string& out, double ms) {
+  const auto micros = std::isfinite(ms) && ms > 0 ? std::llround(ms * 1000) : 0LL;
+  append_int(out, micros / 1000);
+  const auto fraction = micros % 1000;
+  const char tail[4] = {'.', static_cast<char>('0' + fraction / 100),
+                        static_cast<char>('0' + fraction / 10 % 10),
+                        static_cast<char>('0' + fraction % 10)};
+  out.append(tail, sizeof tail);
+}
+
+// One call's line, appended to `line`. Written by hand, into a buffer the thread keeps: one
+// per call, and neither a JSON document nor an allocation per line.
+void append_request_line(std::string& line, const RequestLine& r) {
+  char time[domain::kRfc3339MaxBytes];
+  line += "{\"time\":\"";
+  line.append(time, domain::write_rfc3339(platform::now(), time));
+  line += "\",\"level\":\"info\",\"msg\":\"request\",\"request_id\":";
   append_string(line, r.request_id);
   line += ",\"method\":";
   append_string(line, r.method);
@@ -148,20 +169,34 @@ std::string format_request_line(const RequestLine& r) {
   append_string(line, r.path);
   line += ",\"rpc\":";
   append_string(line, r.rpc);
-  char numbers[160];
-  std::snprintf(
-      numbers, sizeof numbers,
-      ",\"status\":%d,\"code\":%d,\"duration_ms\":%.3f,\"bytes_in\":%zu,\"bytes_out\":%zu",
-      r.status, r.code, r.duration_ms, r.bytes_in, r.bytes_out);
-  line += numbers;
+  line += ",\"status\":";
+  append_int(line, r.status);
+  line += ",\"code\":";
+  append_int(line, r.code);
+  line += ",\"duration_ms\":";
+  append_millis(line, r.duration_ms);
+  line += ",\"bytes_in\":";
+  append_int(line, r.bytes_in);
+  line += ",\"bytes_out\":";
+  append_int(line, r.bytes_out);
   line += ",\"caller\":";
   append_string(line, r.caller);
   line += "}\n";
+}
+
+}  // namespace
+
+std::string format_request_line(const RequestLine& r) {
+  std::string line;
+  append_request_line(line, r);
   return line;
 }
 
 void log_request(const RequestLine& r) {
-  writer().put(format_request_line(r));
+  thread_local std::string line;
+  line.clear();
+  append_request_line(line, r);
+  writer().put(line);
 }
 
 }  // namespace mu::platform

@@ -35,3 +35,16 @@ TEST_CASE("a request line keeps text that is UTF-8 as it is") {
   CHECK(line["path"] == "/users/ünïcödé");
   CHECK(line["caller"] == "");
 }
+
+TEST_CASE("a request line's duration has three decimals, as printf's %.3f") {
+  const auto duration_of = [](double ms) {
+    const auto text = format_request_line({"r", "GET", "/", "", "", 200, 0, ms, 0, 0});
+    const auto at = text.find("\"duration_ms\":") + 14;
+    return text.substr(at, text.find(',', at) - at);
+  };
+  CHECK(duration_of(1.25) == "1.250");
+  CHECK(duration_of(0.0004) == "0.000");
+  CHECK(duration_of(0.0006) == "0.001");
+  CHECK(duration_of(12345.6789) == "12345.679");
+  CHECK(duration_of(0) == "0.000");
+}

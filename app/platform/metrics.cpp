@@ -21,12 +21,15 @@ void counter(std::ostringstream& out, const char* name, const char* help, std::u
 
 }  // namespace
 
-void Metrics::observe_request(const std::string& rpc, int code, double seconds) {
+void Metrics::observe_request(std::string_view rpc, int code, double seconds) {
   const auto bucket = static_cast<std::size_t>(
       std::lower_bound(kBuckets.begin(), kBuckets.end(), seconds) - kBuckets.begin());
+  if (rpc.empty()) rpc = "none";
   std::lock_guard lock(mutex_);
-  ++requests_[{rpc, code}];
-  auto& h = latency_[rpc];
+  auto it = by_rpc_.find(rpc);
+  if (it == by_rpc_.end()) it = by_rpc_.emplace(std::string(rpc), PerRpc{}).first;
+  ++it->second.by_code[code];
+  auto& h = it->second.latency;
   if (bucket < h.buckets.size()) ++h.buckets[bucket];
   ++h.count;
   h.sum += seconds;
@@ -47,13 +50,15 @@ std::string Metrics::render() const {
   std::lock_guard lock(mutex_);
   out << "# HELP mu_requests_total Calls answered, by RPC and gRPC status code.\n"
          "# TYPE mu_requests_total counter\n";
-  for (const auto& [key, n] : requests_) {
-    out << "mu_requests_total{rpc=\"" << key.first << "\",code=\"" << key.second << "\"} " << n
-        << '\n';
+  for (const auto& [rpc, per] : by_rpc_) {
+    for (const auto& [code, n] : per.by_code) {
+      out << "mu_requests_total{rpc=\"" << rpc << "\",code=\"" << code << "\"} " << n << '\n';
+    }
   }
   out << "# HELP mu_request_duration_seconds Time from a call's arrival to its answer.\n"
          "# TYPE mu_request_duration_seconds histogram\n";
-  for (const auto& [rpc, h] : latency_) {
+  for (const auto& [rpc, per] : by_rpc_) {
+    const auto& h = per.latency;
     std::uint64_t cumulative = 0;
     for (std::size_t i = 0; i < kBuckets.size(); ++i) {
       cumulative += h.buckets[i];

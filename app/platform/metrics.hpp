@@ -10,6 +10,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <utility>
 
 namespace mu::platform {
@@ -20,8 +21,8 @@ class Metrics {
   static constexpr std::array<double, 13> kBuckets = {
       0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0};
 
-  // One answered call: its RPC (or route name), gRPC code and duration.
-  void observe_request(const std::string& rpc, int code, double seconds);
+  // One answered call: its RPC (or route name; empty counts as "none"), gRPC code and duration.
+  void observe_request(std::string_view rpc, int code, double seconds);
 
   std::atomic<std::uint64_t> events_appended{0};
   std::atomic<std::uint64_t> command_conflicts{0};  // a stream moved under a command
@@ -48,9 +49,14 @@ class Metrics {
     std::uint64_t count = 0;
     double sum = 0;
   };
+  // A call's counts by gRPC code and its latency. Found by the RPC's name without a copy of it
+  // (std::less<>): a call allocates nothing here after its RPC's first call.
+  struct PerRpc {
+    std::map<int, std::uint64_t> by_code;
+    Histogram latency;
+  };
   mutable std::mutex mutex_;
-  std::map<std::pair<std::string, int>, std::uint64_t> requests_;  // (rpc, code)
-  std::map<std::string, Histogram> latency_;                       // by rpc
+  std::map<std::string, PerRpc, std::less<>> by_rpc_;
   std::map<std::string, std::pair<std::string, Gauge>> gauges_;
 };
 
