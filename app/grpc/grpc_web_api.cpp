@@ -6,9 +6,8 @@ namespace mu::grpc {
 
 namespace {
 
-std::string header_or_empty(const http::HttpRequest& req, const char* name) {
-  const std::string* v = req.header(name);
-  return v ? *v : std::string();
+std::string header_or_empty(const http::HttpRequest& req, std::string_view name) {
+  return std::string(req.header(name).value_or(std::string_view()));
 }
 
 }  // namespace
@@ -34,11 +33,11 @@ void GrpcWebApi::operator()(http::HttpRequest req, http::Responder respond) {
     res.headers["allow"] = "POST, OPTIONS";
     return respond(std::move(res));
   }
-  const std::string* type = req.header("content-type");
+  const auto type = req.header("content-type");
   const auto encoding = type ? grpc_web_encoding(*type) : std::nullopt;
   if (!encoding) {
-    return respond(http::text_response(
-        415, "invalid gRPC request content-type \"" + (type ? *type : "") + "\"\n"));
+    return respond(http::text_response(415, "invalid gRPC request content-type \"" +
+                                                 std::string(type.value_or("")) + "\"\n"));
   }
 
   GrpcCall call;
@@ -46,7 +45,7 @@ void GrpcWebApi::operator()(http::HttpRequest req, http::Responder respond) {
   call.transport = "grpc-web";
   for (const char* name :
        {"authorization", "x-zitadel-orgid", "x-request-id", "if-match", "idempotency-key"}) {
-    if (const std::string* v = req.header(name)) call.metadata[name] = *v;
+    if (const auto v = req.header(name)) call.metadata[name] = *v;
   }
   auto message = read_grpc_web_request(req.body, *encoding, header_or_empty(req, "grpc-encoding"));
   if (message.ok()) {

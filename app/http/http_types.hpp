@@ -3,19 +3,28 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
+
+#include "app/http/header_list.hpp"
 
 namespace mu::http {
 
 struct HttpRequest {
-  std::string method;                          // "GET", "PUT", ...
-  std::string target;                          // path and query, as received
-  std::map<std::string, std::string> headers;  // names lower-cased
+  std::string method;  // "GET", "PUT", ...
+  std::string target;  // path and query, as received
+  HeaderList headers;  // names lower-cased
   std::string body;
 
-  const std::string* header(const std::string& lower_name) const {
-    auto it = headers.find(lower_name);
-    return it == headers.end() ? nullptr : &it->second;
+  // The field's value; the view lasts as long as the request is not moved.
+  std::optional<std::string_view> header(std::string_view lower_name) const {
+    return headers.find(lower_name);
+  }
+  // A copy, for what outlives the request.
+  std::optional<std::string> header_copy(std::string_view lower_name) const {
+    auto v = headers.find(lower_name);
+    return v ? std::optional<std::string>(*v) : std::nullopt;
   }
 };
 

@@ -3,6 +3,7 @@
 // session per connection on its own strand with one request in flight.
 #include "app/http/server.hpp"
 
+#include "app/http/beast_request.hpp"
 #include "app/http/h2_connection.hpp"
 
 #include <boost/asio.hpp>
@@ -33,18 +34,6 @@ namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 using error_code = boost::system::error_code;
 
-std::string to_string(beast::string_view s) {
-  return std::string(s.data(), s.size());
-}
-
-std::string lower(beast::string_view s) {
-  std::string out = to_string(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
 // The grpc-gateway error shape of the contract; messages here are fixed ASCII.
 HttpResponse error_response(int status, int code, const std::string& message) {
   HttpResponse r;
@@ -52,20 +41,6 @@ HttpResponse error_response(int status, int code, const std::string& message) {
   r.body =
       R"({"code":)" + std::to_string(code) + R"(,"message":")" + message + R"(","details":[]})";
   return r;
-}
-
-HttpRequest to_request(bhttp::request<bhttp::string_body>&& req) {
-  HttpRequest out;
-  out.method = to_string(req.method_string());
-  out.target = to_string(req.target());
-  for (const auto& field : req) {
-    auto [it, inserted] =
-        out.headers.try_emplace(lower(field.name_string()), to_string(field.value()));
-    // Repeated fields are equivalent to one comma-joined field (RFC 9110 5.3).
-    if (!inserted) (it->second += ", ") += to_string(field.value());
-  }
-  out.body = std::move(req.body());
-  return out;
 }
 
 // A stray exception must not take an I/O thread (and with it the server) down.

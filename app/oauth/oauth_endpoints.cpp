@@ -27,7 +27,7 @@ http::HttpResponse json_answer(const nlohmann::json& body) {
 }
 
 // A Host header value: host or host:port, an IPv6 literal in brackets; at most 255 bytes.
-bool plausible_host(const std::string& host) {
+bool plausible_host(std::string_view host) {
   if (host.empty() || host.size() > 255) return false;
   for (char ch : host) {
     const auto u = static_cast<unsigned char>(ch);
@@ -55,9 +55,9 @@ http::HttpResponse oauth_error(int status, std::string_view error, std::string_v
 
 std::optional<std::string> issuer_for(const OAuthConfig& config, const http::HttpRequest& req) {
   if (!config.issuer.empty()) return config.issuer;
-  const std::string* host = req.header("host");
+  const auto host = req.header("host");
   if (!host || !plausible_host(*host)) return std::nullopt;
-  return "http://" + *host;
+  return "http://" + std::string(*host);
 }
 
 nlohmann::json discovery_document(const std::string& issuer) {
@@ -119,8 +119,8 @@ namespace {
 
 // The form's media type, lower case, without parameters.
 std::string media_type(const http::HttpRequest& req) {
-  const std::string* type = req.header("content-type");
-  std::string media = type ? type->substr(0, type->find(';')) : "";
+  const auto type = req.header("content-type");
+  std::string media(type ? type->substr(0, type->find(';')) : "");
   while (!media.empty() && (media.back() == ' ' || media.back() == '\t')) media.pop_back();
   for (auto& ch : media) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   return media;
@@ -137,9 +137,7 @@ void OAuthEndpoints::introspection(const http::HttpRequest& req, std::string_vie
   }
   auto issuer = issuer_for(config_, req);
   if (!issuer) return respond(oauth_error(400, "invalid_request", "no usable Host header"));
-  const std::string* authorization = req.header("authorization");
-  IntrospectionRequest request{
-      authorization ? std::optional<std::string>(*authorization) : std::nullopt, req.body};
+  IntrospectionRequest request{req.header_copy("authorization"), req.body};
   auto job = [this, revocation = path == kRevoke, request_id, issuer = std::move(*issuer),
               request = std::move(request), respond](platform::DbSession& db) {
     commands::Backend b{db, ids_, auth_cache_, users_};
@@ -158,9 +156,7 @@ void OAuthEndpoints::token(const http::HttpRequest& req, const std::string& requ
     return respond(oauth_error(400, "invalid_request",
                                "the body must be application/x-www-form-urlencoded"));
   }
-  const std::string* authorization = req.header("authorization");
-  auto request = read_token_request(
-      authorization ? std::optional<std::string>(*authorization) : std::nullopt, req.body);
+  auto request = read_token_request(req.header_copy("authorization"), req.body);
   if (!request.ok()) {
     return respond(oauth_error(request.error().status, request.error().error,
                                request.error().description));

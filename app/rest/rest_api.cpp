@@ -44,11 +44,6 @@ http::HttpResponse json_response(const json& body) {
   return res;
 }
 
-std::optional<std::string> header(const http::HttpRequest& req, const char* name) {
-  const std::string* v = req.header(name);
-  return v ? std::optional<std::string>(*v) : std::nullopt;
-}
-
 // The sequence a response reports, which is the ETag of the object it is about: its
 // details' (zitadel.v1.ObjectDetails), or those of the one object it holds (a user, an org).
 std::optional<std::uint64_t> sequence_of(const google::protobuf::Message& m, int depth = 0) {
@@ -108,9 +103,9 @@ using Answer = std::function<void(http::HttpResponse)>;
 // another encoding (gRPC-Web, protobuf, multipart, XML...) is 415 instead of
 // "invalid JSON", so that a client on the wrong route learns why.
 std::optional<Error> unsupported_content_type(const http::HttpRequest& req) {
-  const std::string* header = req.header("content-type");
+  const auto header = req.header("content-type");
   if (!header) return std::nullopt;
-  std::string type = header->substr(0, header->find(';'));
+  std::string type(header->substr(0, header->find(';')));
   while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.pop_back();
   while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.erase(0, 1);
   for (auto& ch : type) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
@@ -201,7 +196,7 @@ void RestApi::operator()(http::HttpRequest req, http::Responder respond) {
     respond(std::move(res));
   };
 
-  auto request_id = platform::resolve_request_id(header(req, "x-request-id"));
+  auto request_id = platform::resolve_request_id(req.header_copy("x-request-id"));
   if (!request_id.ok()) {
     record->request_id = "-";
     return answer(failure(*record, request_id.error()));
@@ -222,9 +217,9 @@ void RestApi::operator()(http::HttpRequest req, http::Responder respond) {
   pipeline::CallInput in{route->rpc,
                          "rest",
                          record->request_id,
-                         {header(req, "authorization"), header(req, "x-zitadel-orgid")},
-                         header(req, "if-match"),
-                         header(req, "idempotency-key"),
+                         {req.header_copy("authorization"), req.header_copy("x-zitadel-orgid")},
+                         req.header_copy("if-match"),
+                         req.header_copy("idempotency-key"),
                          route->params,
                          std::move(req.body)};
   auto decode = [m = std::move(*route)](const pipeline::CallInput& in) {
