@@ -9,14 +9,18 @@
 //   0 AddMachineUser     1 UpdateMachine (path id)     2 AddPersonalAccessToken (path id)
 //   3 AddOrg             4 AddOrgMember                5 UpdateOrgMember (path id)
 //   6 AddIAMMember       7 UpdateIAMMember (path id)   8 If-Match header
-//   9 parse_message and fill_message alone, into every RPC's request message
+//   9 parse_message and fill_message alone, into every RPC's request message, against
+//     fill_message_direct (the one pass must agree with them)
 //   a ListUserChanges (path id)                        b ListEvents
 // The RPCs come from the RPC table (the protos), as the router would give them.
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <google/protobuf/util/message_differencer.h>
 
 #include "app/pipeline/preconditions.hpp"
 #include "app/rest/protojson.hpp"
@@ -40,18 +44,38 @@ void call(std::string_view rpc_name, std::string_view body) {
 // that each kind of field (strings, enums, integers, booleans, repeated fields,
 // nested messages, timestamps, oneofs) reads whatever the body holds.
 void readers(std::string_view body) {
+  // The one-pass reader must decline whatever the two steps refuse, and make what they make.
+  const auto& table = pipeline::rpc_table();
+  std::vector<bool> direct_took(table.size());
+  std::vector<std::unique_ptr<google::protobuf::Message>> direct(table.size());
+  for (std::size_t i = 0; i < table.size(); ++i) {
+    direct[i] = table[i].new_request();
+    direct_took[i] = rest::fill_message_direct(body, *direct[i]);
+    if (!direct_took[i] && direct[i]->ByteSizeLong() != 0) {
+      fuzz::finding("fill_message_direct declined but left fields set", body);
+    }
+  }
   auto object = rest::parse_message(body);
-  if (!object.ok()) return fuzz::check_error(object.error());
+  if (!object.ok()) {
+    for (bool took : direct_took) {
+      if (took) fuzz::finding("fill_message_direct took a body parse_message refuses", body);
+    }
+    return fuzz::check_error(object.error());
+  }
   if (!object->is_object()) fuzz::finding("parse_message accepted a non-object", body);
   fuzz::accepted_body(body);
-  for (const auto& rpc : pipeline::rpc_table()) {
-    auto message = rpc.new_request();
+  for (std::size_t i = 0; i < table.size(); ++i) {
+    auto message = table[i].new_request();
     if (auto e = rest::fill_message(*object, *message)) {
+      if (direct_took[i]) fuzz::finding("fill_message_direct took a body fill_message refuses", body);
       if (e->code == domain::Code::Internal) {
         fuzz::finding("a body made fill_message answer Internal", e->message);
       }
       fuzz::check_error(*e);
       continue;
+    }
+    if (direct_took[i] && !google::protobuf::util::MessageDifferencer::Equals(*direct[i], *message)) {
+      fuzz::finding("fill_message_direct made another message than fill_message", body);
     }
     fuzz::accepted_timestamps(*message);
   }

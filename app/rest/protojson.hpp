@@ -28,6 +28,14 @@ domain::Result<nlohmann::json> parse_message(std::string_view body);
 std::optional<domain::Error> fill_message(const nlohmann::json& object,
                                           google::protobuf::Message& out);
 
+// The common case of the two above in one pass, with no JSON document in between: the body
+// into `out` when it is plainly valid (whitespace only, or a JSON object whose keys all name
+// fields of the message, each once, with values of their types, and at most one member per
+// oneof). Then `out` is what parse_message and fill_message would make of it, and true is
+// returned. Anything else (an unknown key, a wrong value, bad JSON) returns false with `out`
+// cleared: the two above read it then, and name what is wrong in the order they always have.
+bool fill_message_direct(std::string_view body, google::protobuf::Message& out);
+
 // The message as protojson; the same message is always the same bytes.
 domain::Result<std::string> print_message(const google::protobuf::Message& message);
 

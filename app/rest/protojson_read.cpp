@@ -1,6 +1,8 @@
 // protojson.hpp's reading half: a JSON object into a generated message, by reflection.
 #include <cmath>
+#include <cstdint>
 #include <limits>
+#include <vector>
 
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/reflection.h>
@@ -305,6 +307,180 @@ std::optional<domain::Error> fill_message(const json& object, pb::Message& out) 
     if (auto e = put_field(**found, f, out)) return e;
   }
   return std::nullopt;
+}
+
+namespace {
+
+// fill_message_direct's SAX consumer (nlohmann's interface). Each value goes into the message
+// as soon as it is read, through the same conversions fill_message uses (put_number,
+// put_value). Whatever fill_message would refuse, or whatever this does not handle, stops the
+// parse ("declines"); fill_message_direct then clears the message.
+class DirectFiller {
+ public:
+  using number_integer_t = json::number_integer_t;
+  using number_unsigned_t = json::number_unsigned_t;
+  using number_float_t = json::number_float_t;
+  using string_t = json::string_t;
+  using binary_t = json::binary_t;
+
+  explicit DirectFiller(pb::Message& root) : root_(root) { stack_.reserve(4); }
+
+  bool null() {
+    if (stack_.empty() || stack_.back().array) return false;  // a null element is refused
+    stack_.back().field = nullptr;                              // null is "not set"
+    return true;
+  }
+  bool boolean(bool v) { return scalar(json(v)); }
+  bool number_integer(number_integer_t v) { return scalar(json(v)); }
+  bool number_unsigned(number_unsigned_t v) { return scalar(json(v)); }
+  bool number_float(number_float_t v, const string_t&) {
+    return std::isfinite(v) && scalar(json(v));
+  }
+  bool string(string_t& v) {
+    if (v.find('\0') != string_t::npos) return false;
+    const FD* f = target();
+    if (!f) return false;
+    // A plain string field takes the parser's string as it is: no JSON value, no copy.
+    if (f->type() == FD::TYPE_STRING) {
+      auto& frame = stack_.back();
+      const auto* r = frame.message->GetReflection();
+      if (frame.array) {
+        r->AddString(frame.message, f, std::move(v));
+        return true;
+      }
+      if (f->is_repeated() || !set_once(*f)) return false;
+      r->SetString(frame.message, f, std::move(v));
+      frame.field = nullptr;
+      return true;
+    }
+    return scalar(json(std::move(v)));
+  }
+  bool binary(binary_t&) { return false; }
+
+  bool start_object(std::size_t) {
+    if (stack_.empty()) {
+      stack_.push_back({&root_});
+      return true;
+    }
+    if (stack_.size() >= kMaxJsonDepth) return false;
+    const FD* f = target();
+    if (!f || f->cpp_type() != FD::CPPTYPE_MESSAGE || is_timestamp(*f)) return false;
+    auto& frame = stack_.back();
+    const auto* r = frame.message->GetReflection();
+    pb::Message* child = nullptr;
+    if (frame.array) {
+      child = r->AddMessage(frame.message, f);
+    } else {
+      if (!set_once(*f)) return false;
+      child = r->MutableMessage(frame.message, f);
+      frame.field = nullptr;
+    }
+    stack_.push_back({child});
+    return true;
+  }
+  bool end_object() {
+    stack_.pop_back();
+    return true;
+  }
+  bool start_array(std::size_t) {
+    if (stack_.empty() || stack_.back().array || !stack_.back().field) return false;
+    if (stack_.size() >= kMaxJsonDepth) return false;
+    const FD* f = stack_.back().field;
+    if (!f->is_repeated()) return false;
+    stack_.back().field = nullptr;
+    stack_.push_back({stack_.back().message, f, /*array=*/true});
+    return true;
+  }
+  bool end_array() {
+    stack_.pop_back();
+    return true;
+  }
+
+  bool key(string_t& k) {
+    auto& frame = stack_.back();
+    const auto* type = frame.message->GetDescriptor();
+    const FD* f = field_named(*type, k);
+    // Unknown keys (and their duplicates), maps and very wide messages: fill_message's.
+    if (!f || f->is_map() || f->index() >= 64) return false;
+    const auto bit = std::uint64_t{1} << f->index();
+    if (frame.named & bit) return false;  // named twice, or in both spellings
+    frame.named |= bit;
+    frame.field = f;
+    return true;
+  }
+
+  bool parse_error(std::size_t, const std::string&, const json::exception&) { return false; }
+
+ private:
+  struct Frame {
+    pb::Message* message;
+    const FD* field = nullptr;  // an object's field whose value comes next; an array's field
+    bool array = false;
+    std::uint64_t named = 0;   // an object's fields named so far, by index
+    std::uint64_t oneofs = 0;  // an object's oneofs with a member set, by index
+  };
+
+  // The field a key names: its lowerCamel JSON name or its proto name, as lookup() reads them.
+  // A scan: the messages have a handful of fields, and protobuf has no index by JSON name.
+  static const FD* field_named(const pb::Descriptor& type, std::string_view key) {
+    for (int i = 0; i < type.field_count(); ++i) {
+      const FD* f = type.field(i);
+      if (f->json_name() == key || f->name() == key) return f;
+    }
+    return nullptr;
+  }
+
+  // The field the next value is for: the pending key's, or the array's element.
+  const FD* target() const {
+    if (stack_.empty()) return nullptr;
+    return stack_.back().field;
+  }
+
+  // A oneof takes one member: the second one set declines.
+  bool set_once(const FD& f) {
+    const auto* oneof = f.real_containing_oneof();
+    if (!oneof || oneof->index() >= 64) return !oneof;
+    auto& frame = stack_.back();
+    const auto bit = std::uint64_t{1} << oneof->index();
+    if (frame.oneofs & bit) return false;
+    frame.oneofs |= bit;
+    return true;
+  }
+
+  bool scalar(const json& v) {
+    const FD* f = target();
+    if (!f) return false;
+    auto& frame = stack_.back();
+    if (!frame.array) {
+      // A scalar for a repeated field or a message (not a timestamp) is refused.
+      if (f->is_repeated()) return false;
+      if (f->cpp_type() == FD::CPPTYPE_MESSAGE && !is_timestamp(*f)) return false;
+      if (!set_once(*f)) return false;
+      frame.field = nullptr;
+    }
+    const bool numeric = f->cpp_type() != FD::CPPTYPE_STRING &&
+                         f->cpp_type() != FD::CPPTYPE_BOOL && f->cpp_type() != FD::CPPTYPE_MESSAGE;
+    if (numeric) return !put_number(v, *f, *frame.message, v);
+    if (!scalar_fits(v, *f) && f->cpp_type() != FD::CPPTYPE_MESSAGE) return false;
+    return !put_value(v, *f, *frame.message);
+  }
+
+  pb::Message& root_;
+  std::vector<Frame> stack_;
+};
+
+}  // namespace
+
+bool fill_message_direct(std::string_view body, pb::Message& out) {
+  const auto first = body.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return true;
+  // A byte-order mark (which nlohmann would skip) or no object: parse_message's refusals.
+  if (body[first] != '{') return false;
+  DirectFiller filler(out);
+  const bool ok = json::sax_parse(body.begin(), body.end(), &filler, json::input_format_t::json,
+                                  /*strict=*/true, /*ignore_comments=*/false);
+  if (!ok) out.Clear();
+  return ok;
 }
 
 }  // namespace mu::rest

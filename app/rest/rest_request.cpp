@@ -12,7 +12,8 @@ domain::Result<pipeline::DecodedRequest> decode_request(const RouteMatch& route,
   auto& message = *out.message;
   // Without a body mapping the body is not read (GET and DELETE routes).
   nlohmann::json object = nlohmann::json::object();
-  if (rpc.http.body == "*") {
+  if (rpc.http.body == "*" && !fill_message_direct(body, message)) {
+    // Unknown fields (ListEvents' afterPosition is one), and every refusal with its message.
     auto parsed = parse_message(body);
     if (!parsed.ok()) return parsed.error();
     object = std::move(*parsed);
