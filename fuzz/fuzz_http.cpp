@@ -107,7 +107,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (head.version() >= 11 && head.count(bhttp::field::host) != 1) return 0;
     auto req = parser.release();
     const bool keep_alive = req.keep_alive();
-    handle(to_request(std::move(req)));
+    handle(http::to_request(std::move(req)));
     if (!keep_alive) return 0;
   }
   return 0;
