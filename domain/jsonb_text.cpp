@@ -1,5 +1,7 @@
 #include "domain/jsonb_text.hpp"
 
+#include "domain/json_text.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <string_view>
@@ -8,47 +10,11 @@
 namespace mu::domain {
 namespace {
 
-// PostgreSQL's escape_json (src/backend/utils/adt/json.c): the two-character escapes,
-// \u00xx (lower-case hex) for other control characters, everything else as it is.
+// PostgreSQL's escape_json (src/backend/utils/adt/json.c) escapes as append_json_string does;
+// U+0000 it refuses.
 bool put_string(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      default:
-        if (c == 0) return false;  // jsonb cannot hold U+0000
-        if (c < 0x20) {
-          out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 0xf];
-        } else {
-          out += ch;
-        }
-    }
-  }
-  out += '"';
+  if (s.find('\0') != std::string_view::npos) return false;  // jsonb cannot hold U+0000
+  append_json_string(out, s);
   return true;
 }
 

@@ -1,5 +1,7 @@
 #include "domain/machine_user.hpp"
 
+#include "domain/json_text.hpp"
+
 #include <algorithm>
 
 #include "domain/unicode.hpp"
@@ -107,22 +109,28 @@ MachineUser reduce(const std::vector<StoredEvent>& events) {
 
 // ---- Snapshot ----------------------------------------------------------------
 
-nlohmann::json to_snapshot(const MachineUser& u) {
-  nlohmann::json tokens = nlohmann::json::object();
-  for (const auto& [id, expiration] : u.tokens) tokens[id] = to_unix_micros(expiration);
-  nlohmann::json keys = nlohmann::json::object();
-  for (const auto& [id, expiration] : u.keys) keys[id] = to_unix_micros(expiration);
-  return {{"id", u.id},
-          {"owner", u.owner},
-          {"userName", u.user_name},
-          {"name", u.name},
-          {"description", u.description},
-          {"accessTokenType", static_cast<int>(u.access_token_type)},
-          {"state", static_cast<int>(u.state)},
-          {"sequence", u.sequence},
-          {"tokens", tokens},
-          {"hasSecret", u.has_secret},
-          {"keys", keys}};
+std::string to_snapshot(const MachineUser& u) {
+  std::string out;
+  out.reserve(160 + u.id.size() + u.owner.size() + u.user_name.size() + u.name.size() +
+              u.description.size() + 40 * (u.tokens.size() + u.keys.size()));
+  JsonObjectText snapshot(out);
+  snapshot.string("id", u.id)
+      .string("owner", u.owner)
+      .string("userName", u.user_name)
+      .string("name", u.name)
+      .string("description", u.description)
+      .integer("accessTokenType", static_cast<int>(u.access_token_type))
+      .integer("state", static_cast<int>(u.state))
+      .unsigned_integer("sequence", u.sequence);
+  auto tokens = snapshot.object("tokens");
+  for (const auto& [id, expiration] : u.tokens) tokens.integer(id, to_unix_micros(expiration));
+  tokens.close();
+  snapshot.boolean("hasSecret", u.has_secret);
+  auto keys = snapshot.object("keys");
+  for (const auto& [id, expiration] : u.keys) keys.integer(id, to_unix_micros(expiration));
+  keys.close();
+  snapshot.close();
+  return out;
 }
 
 std::optional<MachineUser> from_snapshot(const nlohmann::json& s, int revision) {

@@ -94,9 +94,10 @@ MachineUser reduce(const std::vector<StoredEvent>& events);
 
 // The write model as stored beside the stream head (the snapshot), so that a
 // command loads its state with one read. A snapshot of another revision is
-// ignored and the stream replayed instead.
+// ignored and the stream replayed instead. Written as JSON text (every write stores one);
+// read back from the JSON document the stream head holds.
 inline constexpr int kMachineUserSnapshotRevision = 3;  // 2: with tokens; 3: secret, keys
-nlohmann::json to_snapshot(const MachineUser& user);
+std::string to_snapshot(const MachineUser& user);
 std::optional<MachineUser> from_snapshot(const nlohmann::json& snapshot, int revision);
 
 // ---- Commands ---------------------------------------------------------------

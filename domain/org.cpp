@@ -1,5 +1,7 @@
 #include "domain/org.hpp"
 
+#include "domain/json_text.hpp"
+
 #include <algorithm>
 
 #include "domain/unicode.hpp"
@@ -81,17 +83,19 @@ void apply(MemberScope& s, const StoredEvent& e) {
   s.sequence = e.sequence;
 }
 
-nlohmann::json to_snapshot(const MemberScope& s) {
-  nlohmann::json members = nlohmann::json::object();
+std::string to_snapshot(const MemberScope& s) {
+  std::string out;
+  out.reserve(96 + s.id.size() + s.name.size() + 48 * s.members.size());
+  JsonObjectText snapshot(out);
+  snapshot.string("id", s.id).string("name", s.name).boolean("exists", s.exists);
+  auto members = snapshot.object("members");
   for (const auto& [user, roles] : s.members) {
-    auto& list = members[user] = nlohmann::json::array();
-    for (Role r : roles) list.push_back(to_string(r));
+    members.strings(user, roles, [](Role r) { return to_string(r); });
   }
-  return {{"id", s.id},
-          {"name", s.name},
-          {"exists", s.exists},
-          {"members", members},
-          {"sequence", s.sequence}};
+  members.close();
+  snapshot.unsigned_integer("sequence", s.sequence);
+  snapshot.close();
+  return out;
 }
 
 std::optional<MemberScope> from_snapshot_scope(const nlohmann::json& j, int revision) {

@@ -46,7 +46,7 @@ struct MemberScope {
 void apply(MemberScope& scope, const StoredEvent& event);
 
 inline constexpr int kMemberScopeSnapshotRevision = 1;
-nlohmann::json to_snapshot(const MemberScope& scope);
+std::string to_snapshot(const MemberScope& scope);  // JSON text
 std::optional<MemberScope> from_snapshot_scope(const nlohmann::json& snapshot, int revision);
 
 struct AddOrg {

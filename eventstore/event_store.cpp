@@ -17,6 +17,12 @@ constexpr const char* kLoadHeadLocked = "mu_es_load_head_locked";
 constexpr const char* kReadStream = "mu_es_read_stream";
 constexpr const char* kReadAfter = "mu_es_read_after";
 constexpr const char* kUniqueHolder = "mu_es_unique_holder";
+// The snapshot parameter ($7 of an append, $12 of append_one): JSON null for none.
+const std::string& snapshot_param(const AppendRequest& request) {
+  static const std::string kNone = "null";
+  return request.snapshot.empty() ? kNone : request.snapshot;
+}
+
 constexpr const char* kAppendNew = "mu_es_append_new";
 constexpr const char* kAppendExisting = "mu_es_append_existing";
 constexpr const char* kAppendOneNew = "mu_es_append_one_new";
@@ -351,7 +357,7 @@ Appended EventStore::append(pqxx::transaction_base& tx, const AppendRequest& req
             ? (request.expected_sequence == 0 ? kAppendOneNew : kAppendOneExisting)
             : (request.expected_sequence == 0 ? kAppendNew : kAppendExisting),
         request.aggregate_type, request.aggregate_id, expected, request.owner, request.creator,
-        events.dump(), request.snapshot.dump(), request.snapshot_revision, key_list(release),
+        events.dump(), snapshot_param(request), request.snapshot_revision, key_list(release),
         key_list(claim), request.origin.rpc, request.origin.transport, request.origin.request_id);
   } catch (const pqxx::unique_violation& e) {
     // Not expected (the statement avoids them), but if a constraint still fires the
@@ -511,7 +517,7 @@ Appended EventStore::append_one(pqxx::connection_base& conn, const AppendRequest
     result = tx.exec_prepared(
         name, request.aggregate_type, request.aggregate_id, static_cast<std::int64_t>(sequence),
         payload, created_us, owner, bytea_param(*head.last_hash), bytea_param(hash), in.type,
-        in.revision, request.creator, request.snapshot.dump(), request.snapshot_revision,
+        in.revision, request.creator, snapshot_param(request), request.snapshot_revision,
         request.origin.rpc, request.origin.transport, request.origin.request_id);
   } catch (const pqxx::broken_connection&) {
     throw LostAppend(pid, sequence, hash, server_run_);

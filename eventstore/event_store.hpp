@@ -48,8 +48,8 @@ struct AppendRequest {
   // The stream's sequence the decision was made on; 0 for a new stream.
   std::uint64_t expected_sequence = 0;
   std::vector<domain::NewEvent> events;  // at least one
-  // The write model after the events, stored in the stream head.
-  nlohmann::json snapshot;
+  // The write model after the events, as JSON text, stored in the stream head; empty: none.
+  std::string snapshot;
   int snapshot_revision = 0;
   std::vector<UniqueKey> claim;    // inserted; a taken key is UniqueKeyTaken
   std::vector<UniqueKey> release;  // deleted

@@ -96,7 +96,7 @@ void commit(Model model, std::string_view aggregate_type, const std::string& id,
     se.created_at = kNow;
     domain::apply(model, se);
   }
-  const std::string snapshot = domain::to_snapshot(model).dump();
+  const std::string snapshot = domain::to_snapshot(model);
   auto back = from_snapshot(json::parse(snapshot), snapshot_revision);
   if (!back || !(*back == model)) finding("write model does not survive its snapshot", snapshot);
   if (out) *out = std::move(model);

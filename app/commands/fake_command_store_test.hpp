@@ -175,7 +175,7 @@ class FakeCommandStore final : public CommandStore {
 
  private:
   struct HeadWrite {
-    nlohmann::json snapshot;
+    std::string snapshot;  // JSON text, as AppendRequest holds it
     int snapshot_revision = 0;
     std::string owner;
     std::vector<eventstore::UniqueKey> claim;
@@ -318,7 +318,8 @@ class FakeCommandStore final : public CommandStore {
       h.owner = write.owner;
       h.created_us = domain::to_unix_micros(stored.front().created_at);
     }
-    h.snapshot = write.snapshot;
+    // The head holds a document, as a load from PostgreSQL gives it.
+    h.snapshot = write.snapshot.empty() ? nlohmann::json() : nlohmann::json::parse(write.snapshot);
     h.snapshot_revision = write.snapshot_revision;
     h.last_hash = s.hashes.back();
     h.updated_us = domain::to_unix_micros(stored.back().created_at);

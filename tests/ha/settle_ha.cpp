@@ -32,7 +32,7 @@ namespace {
 eventstore::AppendRequest user_added(const std::string& id) {
   auto r = testing::user_append(
       id, 0, {testing::new_event("user.machine.added", {{"userName", id}, {"name", id}}, 2)});
-  r.snapshot = {{"sequence", 1}, {"name", id}};
+  r.snapshot = nlohmann::json{{"sequence", 1}, {"name", id}}.dump();
   r.snapshot_revision = 7;
   return r;
 }

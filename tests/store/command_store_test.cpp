@@ -26,7 +26,7 @@ namespace {
 eventstore::AppendRequest user_added(const std::string& id) {
   auto r = testing::user_append(
       id, 0, {testing::new_event("user.machine.added", {{"userName", id}, {"name", "first"}}, 2)});
-  r.snapshot = {{"sequence", 1}, {"name", "first"}};
+  r.snapshot = R"({"sequence":1,"name":"first"})";
   r.snapshot_revision = 7;
   return r;
 }
@@ -35,7 +35,7 @@ eventstore::AppendRequest user_renamed(const std::string& id, std::uint64_t expe
                                        const std::string& name) {
   auto r = testing::user_append(id, expected,
                                 {testing::new_event("user.machine.changed", {{"name", name}})});
-  r.snapshot = {{"sequence", expected + 1}, {"name", name}};
+  r.snapshot = nlohmann::json{{"sequence", expected + 1}, {"name", name}}.dump();
   r.snapshot_revision = 7;
   return r;
 }

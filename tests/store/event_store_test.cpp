@@ -24,7 +24,7 @@ TEST_CASE("append returns the stored events and read_stream/read_after give them
       "u1", 0,
       {testing::new_event("user.machine.added", {{"userName", "alice"}, {"name", "Alice"}}),
        testing::new_event("user.locked", nlohmann::json::object(), 2)});
-  request.snapshot = {{"state", 4}};
+  request.snapshot = R"({"state":4})";
   request.snapshot_revision = 7;
   const auto appended = testing::append_committed(conn, request);
 
@@ -161,7 +161,7 @@ TEST_CASE("16 writers on one stream end with sequences 1..16N contiguous and no 
             auto r = testing::user_append(
                 "shared", head ? head->sequence : 0,
                 {testing::new_event("user.machine.changed", {{"writer", w}, {"i", i}})});
-            r.snapshot = {{"writer", w}, {"i", i}};
+            r.snapshot = nlohmann::json{{"writer", w}, {"i", i}}.dump();
             store.append(tx, r);
             tx.commit();
             ++i;

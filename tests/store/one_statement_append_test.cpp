@@ -43,7 +43,7 @@ eventstore::AppendRequest change(const std::string& id, std::uint64_t expected, 
   auto r = testing::user_append(id, expected,
                                 {testing::new_event("user.machine.changed", std::move(payload))});
   r.origin = {"zitadel.management.v1.ManagementService/UpdateMachine", "rest", "req-1"};
-  r.snapshot = {{"sequence", expected + 1}};
+  r.snapshot = nlohmann::json{{"sequence", expected + 1}}.dump();
   r.snapshot_revision = 3;
   return r;
 }
