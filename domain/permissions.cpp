@@ -70,7 +70,12 @@ const std::vector<std::string_view>& permissions_of(Role role) {
 }
 
 bool has_permission(const Caller& caller, std::string_view org_id, std::string_view perm) {
-  for (const auto& m : caller.memberships) {
+  return has_permission(caller.memberships, org_id, perm);
+}
+
+bool has_permission(const std::vector<Membership>& memberships, std::string_view org_id,
+                    std::string_view perm) {
+  for (const auto& m : memberships) {
     if (m.scope != kInstanceScope && m.scope != org_id) continue;
     for (Role r : m.roles) {
       // A role only counts in the kind of scope it belongs to.

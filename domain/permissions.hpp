@@ -52,6 +52,9 @@ struct Caller {
 // Whether the caller holds `perm` in organization `org_id`; instance roles count
 // in every organization.
 bool has_permission(const Caller& caller, std::string_view org_id, std::string_view perm);
+// The same, from the memberships alone (the caller's grant, without a copy into a Caller).
+bool has_permission(const std::vector<Membership>& memberships, std::string_view org_id,
+                    std::string_view perm);
 
 // Events after which a cached authentication may be wrong: a caller's state,
 // tokens or roles changed. Their commands tell every instance to forget its cache.

@@ -1,6 +1,7 @@
 #include "projections/registry.hpp"
 
 #include <cctype>
+#include <map>
 #include <mutex>
 
 #include <nlohmann/json.hpp>
@@ -106,9 +107,10 @@ std::optional<Fold> make_fold(const ProjectionInfo& info) {
   return info.fold();
 }
 
-std::optional<eventstore::StatementShares> statement_shares(std::string_view aggregate_type,
-                                                            std::string_view event_type) {
-  if (any_async()) return std::nullopt;
+namespace {
+
+std::optional<eventstore::StatementShares> compose_shares(std::string_view aggregate_type,
+                                                          std::string_view event_type) {
   eventstore::StatementShares out;
   out.key = std::string(aggregate_type) + "_" + std::string(event_type);
   for (const auto& p : registry()) {
@@ -124,6 +126,25 @@ std::optional<eventstore::StatementShares> statement_shares(std::string_view agg
     if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
   }
   return out;
+}
+
+std::mutex shares_mutex;
+// By "aggregate type\nevent type"; entries are never removed, so pointers to them last.
+std::map<std::string, std::optional<eventstore::StatementShares>, std::less<>> composed_shares;
+
+}  // namespace
+
+const eventstore::StatementShares* statement_shares(std::string_view aggregate_type,
+                                                    std::string_view event_type) {
+  if (any_async()) return nullptr;
+  thread_local std::string key;
+  key.assign(aggregate_type).append(1, '\n').append(event_type);
+  std::lock_guard lock(shares_mutex);
+  auto it = composed_shares.find(key);
+  if (it == composed_shares.end()) {
+    it = composed_shares.emplace(key, compose_shares(aggregate_type, event_type)).first;
+  }
+  return it->second ? &*it->second : nullptr;
 }
 
 bool any_async() {

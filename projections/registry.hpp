@@ -72,8 +72,10 @@ std::optional<Fold> make_fold(const ProjectionInfo& info);
 // The shares of every read model that runs inline in this process, for a one-statement
 // append of one such event; nullopt when one of them cannot take part, or when any
 // projection runs async here (its runner is woken by a NOTIFY in the append's transaction).
-std::optional<eventstore::StatementShares> statement_shares(std::string_view aggregate_type,
-                                                            std::string_view event_type);
+// Composed once per event type and kept for the process (the registry does not change), so a
+// call finds them without building SQL text: the pointer stays valid.
+const eventstore::StatementShares* statement_shares(std::string_view aggregate_type,
+                                                    std::string_view event_type);
 
 // Moves the current_states rows of every projection that runs inline in this process
 // to the last visible position: each visible event was reduced in its own transaction.

@@ -2,8 +2,7 @@
 
 namespace mu::commands {
 
-std::optional<std::optional<projections::TokenGrant>> AuthCache::find(
-    const std::string& token_hash) {
+std::optional<AuthCache::Grant> AuthCache::find(const std::string& token_hash) {
   std::lock_guard lock(mutex_);
   auto it = tokens_.find(token_hash);
   if (it == tokens_.end()) return std::nullopt;
@@ -19,8 +18,7 @@ std::uint64_t AuthCache::generation() {
   return generation_;
 }
 
-void AuthCache::remember(const std::string& token_hash,
-                         std::optional<projections::TokenGrant> grant, std::uint64_t generation) {
+void AuthCache::remember(const std::string& token_hash, Grant grant, std::uint64_t generation) {
   std::lock_guard lock(mutex_);
   if (generation != generation_) return;
   // Garbage tokens must not grow the cache without bound; starting over is cheap.

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -23,15 +24,17 @@ class AuthCache {
   static constexpr auto kMaxAge = std::chrono::seconds(60);
   static constexpr std::size_t kMaxEntries = 100'000;
 
-  // The lookup of a token hash as remembered: nullopt when not cached; a cached
-  // nullopt grant means "no such token".
-  std::optional<std::optional<projections::TokenGrant>> find(const std::string& token_hash);
+  // A remembered grant, shared and never changed: a call reads it without a copy. Null means
+  // "no such token".
+  using Grant = std::shared_ptr<const projections::TokenGrant>;
+
+  // The lookup of a token hash as remembered: nullopt when not cached.
+  std::optional<Grant> find(const std::string& token_hash);
 
   // Read before querying the database, passed to remember(): a lookup that
   // overlapped a clear() may have read what the clear was about, so it is not kept.
   std::uint64_t generation();
-  void remember(const std::string& token_hash, std::optional<projections::TokenGrant> grant,
-                std::uint64_t generation);
+  void remember(const std::string& token_hash, Grant grant, std::uint64_t generation);
 
   // Organizations known to exist (they are never removed, so never forgotten but by clear()).
   bool org_known(const std::string& org_id);
@@ -41,7 +44,7 @@ class AuthCache {
 
  private:
   struct Entry {
-    std::optional<projections::TokenGrant> grant;
+    Grant grant;
     Clock::time_point at;
   };
   std::mutex mutex_;

@@ -10,8 +10,8 @@ TEST_CASE("the auth cache remembers grants and unknown tokens, and forgets on cl
   CHECK_FALSE(cache.find("h1"));
   TokenGrant grant;
   grant.user_id = "u1";
-  cache.remember("h1", grant, cache.generation());
-  cache.remember("h2", std::nullopt, cache.generation());
+  cache.remember("h1", std::make_shared<const TokenGrant>(grant), cache.generation());
+  cache.remember("h2", nullptr, cache.generation());
   REQUIRE(cache.find("h1"));
   CHECK((*cache.find("h1"))->user_id == "u1");
   REQUIRE(cache.find("h2"));
@@ -30,8 +30,9 @@ TEST_CASE("a lookup that overlapped a clear is not remembered") {
   cache.clear();                           // news: someone was revoked meanwhile
   TokenGrant stale;
   stale.user_id = "u1";
-  cache.remember("h1", stale, before);  // the read may predate the revocation
+  const auto shared = std::make_shared<const TokenGrant>(stale);
+  cache.remember("h1", shared, before);  // the read may predate the revocation
   CHECK_FALSE(cache.find("h1"));
-  cache.remember("h1", stale, cache.generation());
+  cache.remember("h1", shared, cache.generation());
   CHECK(cache.find("h1"));
 }

@@ -31,22 +31,25 @@ domain::Result<std::optional<projections::TokenGrant>> jwt_grant(
   return queries::find_issued_jwt(b.db, jti->get<std::string>());
 }
 
-// The token's grant, from the cache or with one query. The cache is keyed by the SHA-256
-// of what the caller sent, also for a JWT: the same bytes verify the same way.
-domain::Result<std::optional<projections::TokenGrant>> grant_of(commands::Backend& b,
-                                                                const std::string& token,
-                                                                const platform::SigningKeys* keys) {
+// The token's grant (null: no such token), from the cache or with one query. The cache is
+// keyed by the SHA-256 of what the caller sent, also for a JWT: the same bytes verify the
+// same way.
+domain::Result<commands::AuthCache::Grant> grant_of(commands::Backend& b, const std::string& token,
+                                                    const platform::SigningKeys* keys) {
   const auto hash = domain::sha256_hex(token);
   if (auto cached = b.auth_cache.find(hash)) {
     ++platform::metrics().auth_cache_hits;
-    return *cached;
+    return std::move(*cached);
   }
   ++platform::metrics().auth_cache_misses;
   const auto generation = b.auth_cache.generation();  // before the read: see remember()
   // A JWT has two dots; personal access tokens and opaque tokens have none.
   const bool jwt = std::count(token.begin(), token.end(), '.') == 2;
-  auto grant = jwt ? jwt_grant(b, token, keys) : queries::find_token(b.db, hash);
-  if (grant.ok()) b.auth_cache.remember(hash, *grant, generation);
+  auto found = jwt ? jwt_grant(b, token, keys) : queries::find_token(b.db, hash);
+  if (!found.ok()) return found.error();
+  commands::AuthCache::Grant grant;
+  if (*found) grant = std::make_shared<const projections::TokenGrant>(std::move(**found));
+  b.auth_cache.remember(hash, grant, generation);
   return grant;
 }
 
@@ -94,18 +97,18 @@ domain::Result<api::CallContext> authorize(commands::Backend& b, const Credentia
       grant->user_state != domain::UserState::Active || !grant->api_audience) {
     return domain::unauthenticated();
   }
-  const domain::Caller caller{grant->user_id, grant->user_org, grant->memberships};
-  const std::string org = c.org_id && !c.org_id->empty() ? *c.org_id : caller.org_id;
-  if (!domain::has_permission(caller, org, permission)) return domain::permission_denied();
+  const auto& memberships = grant->memberships;
+  const std::string& org = c.org_id && !c.org_id->empty() ? *c.org_id : grant->user_org;
+  if (!domain::has_permission(memberships, org, permission)) return domain::permission_denied();
   // Only an instance-wide role lets a caller name an organization it does not
   // belong to; that organization must exist.
-  if (org != caller.org_id) {
+  if (org != grant->user_org) {
     auto exists = org_exists(b, org);
     if (!exists.ok()) return exists.error();
     if (!*exists) return Error{domain::Code::NotFound, "AUTH-Bs7Ds", "Organisation not found"};
   }
-  const bool instance_wide = domain::has_permission(caller, domain::kInstanceScope, permission);
-  return api::CallContext{org, caller.user_id, instance_wide};
+  const bool instance_wide = domain::has_permission(memberships, domain::kInstanceScope, permission);
+  return api::CallContext{org, grant->user_id, instance_wide};
 }
 
 }  // namespace mu::pipeline

@@ -53,7 +53,7 @@ struct OneUser {
   testing::TestDatabase db;
   pqxx::connection conn{db.url()};
   EventStore store{conn};
-  std::optional<eventstore::StatementShares> shares;
+  const eventstore::StatementShares* shares = nullptr;
   OneUser() {
     add_user(conn, "u1");
     shares = projections::statement_shares("user", "user.machine.changed");
