@@ -10,9 +10,9 @@ using namespace mu::domain;
 using nlohmann::json;
 
 TEST_CASE("JSON text escapes strings as nlohmann's dump does") {
-  for (const std::string& s : {std::string("plain"), std::string("q\"b\\s/"),
-                              std::string("\b\f\n\r\t\x01\x1f\x7f"), std::string("a\0b", 3),
-                              std::string("ünïcödé 😀"), std::string()}) {
+  for (const std::string& s :
+       {std::string("plain"), std::string("q\"b\\s/"), std::string("\b\f\n\r\t\x01\x1f\x7f"),
+        std::string("a\0b", 3), std::string("ünïcödé 😀"), std::string()}) {
     INFO(s);
     std::string out;
     append_json_string(out, s);
@@ -31,8 +31,9 @@ TEST_CASE("JSON objects: members in order, nested objects and arrays of strings"
   empty.close();
   o.strings("list", std::vector<int>{1, 2}, [](int i) { return i == 1 ? "one" : "two"; });
   o.close();
-  CHECK(out ==
-        R"({"a":"x","n":-5,"u":18446744073709551615,"in":{"t":true,"f":false},"empty":{},"list":["one","two"]})");
+  CHECK(
+      out ==
+      R"({"a":"x","n":-5,"u":18446744073709551615,"in":{"t":true,"f":false},"empty":{},"list":["one","two"]})");
   CHECK(json::parse(out).is_object());
 }
 

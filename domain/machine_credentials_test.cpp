@@ -156,7 +156,8 @@ TEST_CASE("AddMachineKey: key.added with the public key, never another") {
 
   // The snapshot keeps the keys and the secret flag.
   cred_apply(u, decide(u, GenerateMachineSecret{"u1", "org1", "sha256$x$y"}));
-  const auto back = from_snapshot(nlohmann::json::parse(to_snapshot(u)), kMachineUserSnapshotRevision);
+  const auto back =
+      from_snapshot(nlohmann::json::parse(to_snapshot(u)), kMachineUserSnapshotRevision);
   REQUIRE(back);
   CHECK(*back == u);
   CHECK(back->keys.size() == 2);

@@ -78,7 +78,8 @@ TEST_CASE("snapshots round-trip and refuse other revisions") {
   auto back = from_snapshot(nlohmann::json::parse(to_snapshot(u)), kMachineUserSnapshotRevision);
   REQUIRE(back);
   CHECK(*back == u);
-  CHECK_FALSE(from_snapshot(nlohmann::json::parse(to_snapshot(u)), kMachineUserSnapshotRevision + 1));
+  CHECK_FALSE(
+      from_snapshot(nlohmann::json::parse(to_snapshot(u)), kMachineUserSnapshotRevision + 1));
   CHECK_FALSE(from_snapshot(json{{"id", 3}}, kMachineUserSnapshotRevision));
 }
 
@@ -273,8 +274,9 @@ TEST_CASE("personal access tokens: added with a hash, removed once") {
   apply(u, event("user.personal.access.token.added", 2, (*r)[0].payload));
   REQUIRE(u.tokens.count("t1"));
   CHECK(u.tokens["t1"] == now + std::chrono::hours(1));
-  CHECK(from_snapshot(nlohmann::json::parse(to_snapshot(u)), kMachineUserSnapshotRevision)->tokens ==
-        u.tokens);
+  CHECK(
+      from_snapshot(nlohmann::json::parse(to_snapshot(u)), kMachineUserSnapshotRevision)->tokens ==
+      u.tokens);
   CHECK(error_of(decide(u, add)).code == Code::AlreadyExists);
 
   RemovePersonalAccessToken remove{"u1", "org1", "t1"};

@@ -68,7 +68,8 @@ TEST_CASE("organization members") {
   auto s = org();
   apply(s, event("org.member.added", 2, (*r)[0].payload));
   CHECK(s.members.at("u1") == std::vector<Role>{Role::OrgOwner, Role::OrgUserManager});
-  CHECK(from_snapshot_scope(nlohmann::json::parse(to_snapshot(s)), kMemberScopeSnapshotRevision) == s);
+  CHECK(from_snapshot_scope(nlohmann::json::parse(to_snapshot(s)), kMemberScopeSnapshotRevision) ==
+        s);
   CHECK(error_of(decide(s, add)).code == Code::AlreadyExists);
 
   auto removed = decide(s, RemoveMember{ScopeKind::Org, "u1"});

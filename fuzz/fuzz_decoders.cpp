@@ -67,14 +67,16 @@ void readers(std::string_view body) {
   for (std::size_t i = 0; i < table.size(); ++i) {
     auto message = table[i].new_request();
     if (auto e = rest::fill_message(*object, *message)) {
-      if (direct_took[i]) fuzz::finding("fill_message_direct took a body fill_message refuses", body);
+      if (direct_took[i])
+        fuzz::finding("fill_message_direct took a body fill_message refuses", body);
       if (e->code == domain::Code::Internal) {
         fuzz::finding("a body made fill_message answer Internal", e->message);
       }
       fuzz::check_error(*e);
       continue;
     }
-    if (direct_took[i] && !google::protobuf::util::MessageDifferencer::Equals(*direct[i], *message)) {
+    if (direct_took[i] &&
+        !google::protobuf::util::MessageDifferencer::Equals(*direct[i], *message)) {
       fuzz::finding("fill_message_direct made another message than fill_message", body);
     }
     fuzz::accepted_timestamps(*message);

@@ -1,11 +1,11 @@
 // Target "http": raw bytes as a client sends them on one connection, through
 // Beast's request parser with the server's limits (app/http/server.cpp's
 // Session: read the header, then the body; keep-alive requests one after the
-// other), the header collection of its to_request (app/http/beast_request.hpp), then what RestApi and the call
-// pipeline do before the database: the router, If-Match, rest::decode_request into
-// the RPC's message, and the handler's validation and decision.
-// server.cpp's Session is not callable from here (Beast/Asio, anonymous
-// namespace): keep the steps below in step with Session::on_request/to_request.
+// other), the header collection of its to_request (app/http/beast_request.hpp), then what RestApi
+// and the call pipeline do before the database: the router, If-Match, rest::decode_request into the
+// RPC's message, and the handler's validation and decision. server.cpp's Session is not callable
+// from here (Beast/Asio, anonymous namespace): keep the steps below in step with
+// Session::on_request/to_request.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -62,7 +62,6 @@ class InputStream {
  private:
   std::string_view data_;
 };
-
 
 // RestApi::operator() up to the database (authentication needs it: skipped).
 void handle(const http::HttpRequest& req) {

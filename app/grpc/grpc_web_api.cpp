@@ -36,8 +36,8 @@ void GrpcWebApi::operator()(http::HttpRequest req, http::Responder respond) {
   const auto type = req.header("content-type");
   const auto encoding = type ? grpc_web_encoding(*type) : std::nullopt;
   if (!encoding) {
-    return respond(http::text_response(415, "invalid gRPC request content-type \"" +
-                                                 std::string(type.value_or("")) + "\"\n"));
+    return respond(http::text_response(
+        415, "invalid gRPC request content-type \"" + std::string(type.value_or("")) + "\"\n"));
   }
 
   GrpcCall call;

@@ -47,8 +47,8 @@ http::HttpResponse method_not_allowed(const char* allow) {
 }  // namespace
 
 http::HttpResponse oauth_error(int status, std::string_view error, std::string_view description) {
-  auto res = json_answer(
-      nlohmann::json{{"error", std::string(error)}, {"error_description", std::string(description)}});
+  auto res = json_answer(nlohmann::json{{"error", std::string(error)},
+                                        {"error_description", std::string(description)}});
   res.status = status;
   return res;
 }
@@ -129,11 +129,10 @@ std::string media_type(const http::HttpRequest& req) {
 }  // namespace
 
 void OAuthEndpoints::introspection(const http::HttpRequest& req, std::string_view path,
-                                   const std::string& request_id,
-                                   const http::Responder& respond) {
+                                   const std::string& request_id, const http::Responder& respond) {
   if (media_type(req) != "application/x-www-form-urlencoded") {
-    return respond(oauth_error(400, "invalid_request",
-                               "the body must be application/x-www-form-urlencoded"));
+    return respond(
+        oauth_error(400, "invalid_request", "the body must be application/x-www-form-urlencoded"));
   }
   auto issuer = issuer_for(config_, req);
   if (!issuer) return respond(oauth_error(400, "invalid_request", "no usable Host header"));
@@ -153,13 +152,13 @@ void OAuthEndpoints::token(const http::HttpRequest& req, const std::string& requ
                            const http::Responder& respond) {
   // RFC 6749 §3.2: the parameters come as application/x-www-form-urlencoded.
   if (media_type(req) != "application/x-www-form-urlencoded") {
-    return respond(oauth_error(400, "invalid_request",
-                               "the body must be application/x-www-form-urlencoded"));
+    return respond(
+        oauth_error(400, "invalid_request", "the body must be application/x-www-form-urlencoded"));
   }
   auto request = read_token_request(req.header_copy("authorization"), req.body);
   if (!request.ok()) {
-    return respond(oauth_error(request.error().status, request.error().error,
-                               request.error().description));
+    return respond(
+        oauth_error(request.error().status, request.error().error, request.error().description));
   }
   auto issuer = issuer_for(config_, req);
   if (!issuer) return respond(oauth_error(400, "invalid_request", "no usable Host header"));

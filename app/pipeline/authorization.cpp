@@ -27,7 +27,8 @@ domain::Result<std::optional<projections::TokenGrant>> jwt_grant(
   const auto* key = keys->find(*jwt->kid);
   if (!key || domain::verify_rs256(*jwt, key->key)) return std::optional<projections::TokenGrant>();
   auto jti = jwt->claims.find("jti");
-  if (jti == jwt->claims.end() || !jti->is_string()) return std::optional<projections::TokenGrant>();
+  if (jti == jwt->claims.end() || !jti->is_string())
+    return std::optional<projections::TokenGrant>();
   return queries::find_issued_jwt(b.db, jti->get<std::string>());
 }
 
@@ -107,7 +108,8 @@ domain::Result<api::CallContext> authorize(commands::Backend& b, const Credentia
     if (!exists.ok()) return exists.error();
     if (!*exists) return Error{domain::Code::NotFound, "AUTH-Bs7Ds", "Organisation not found"};
   }
-  const bool instance_wide = domain::has_permission(memberships, domain::kInstanceScope, permission);
+  const bool instance_wide =
+      domain::has_permission(memberships, domain::kInstanceScope, permission);
   return api::CallContext{org, grant->user_id, instance_wide};
 }
 

@@ -127,6 +127,7 @@ TEST_CASE("the one-pass reader takes the common bodies and leaves the rest to th
     CHECK(m.name().empty());
   }
   admin::ListEventsRequest both;
-  CHECK_FALSE(fill_message_direct(R"({"range":{"since":"2024-07-31T12:22:58Z"},"from":"2024-07-31T12:22:58Z"})", both));
+  CHECK_FALSE(fill_message_direct(
+      R"({"range":{"since":"2024-07-31T12:22:58Z"},"from":"2024-07-31T12:22:58Z"})", both));
   CHECK_FALSE(both.has_range());
 }

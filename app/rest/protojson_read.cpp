@@ -327,7 +327,7 @@ class DirectFiller {
 
   bool null() {
     if (stack_.empty() || stack_.back().array) return false;  // a null element is refused
-    stack_.back().field = nullptr;                              // null is "not set"
+    stack_.back().field = nullptr;                            // null is "not set"
     return true;
   }
   bool boolean(bool v) { return scalar(json(v)); }
@@ -458,8 +458,8 @@ class DirectFiller {
       if (!set_once(*f)) return false;
       frame.field = nullptr;
     }
-    const bool numeric = f->cpp_type() != FD::CPPTYPE_STRING &&
-                         f->cpp_type() != FD::CPPTYPE_BOOL && f->cpp_type() != FD::CPPTYPE_MESSAGE;
+    const bool numeric = f->cpp_type() != FD::CPPTYPE_STRING && f->cpp_type() != FD::CPPTYPE_BOOL &&
+                         f->cpp_type() != FD::CPPTYPE_MESSAGE;
     if (numeric) return !put_number(v, *f, *frame.message, v);
     if (!scalar_fits(v, *f) && f->cpp_type() != FD::CPPTYPE_MESSAGE) return false;
     return !put_value(v, *f, *frame.message);

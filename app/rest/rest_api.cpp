@@ -188,8 +188,7 @@ void RestApi::operator()(http::HttpRequest req, http::Responder respond) {
     res.headers["x-request-id"] = record->request_id;
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - record->started).count();
-    platform::metrics().observe_request(record->rpc, record->code,
-                                        seconds);
+    platform::metrics().observe_request(record->rpc, record->code, seconds);
     platform::log_request({record->request_id, record->method, record->path, record->rpc,
                            record->caller, res.status, record->code, seconds * 1000.0,
                            record->bytes_in, res.body.size()});

@@ -24,6 +24,7 @@ bool strip_prefix(std::string_view& path, std::string_view prefix) {
 
 std::vector<std::string_view> split(std::string_view path) {
   std::vector<std::string_view> out;
+  out.reserve(8);       // one allocation for the paths the API has
   std::size_t pos = 1;  // after the leading '/'
   while (pos <= path.size()) {
     auto next = path.find('/', pos);
@@ -55,14 +56,13 @@ const std::vector<Route>& routes() {
 std::optional<std::vector<std::string_view>> matches(const std::vector<std::string_view>& path,
                                                      const std::vector<std::string>& parts) {
   if (parts.size() != path.size()) return std::nullopt;
+  // Compared first, gathered after: most routes tried do not match, and need no vector.
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    if (is_parameter(parts[i]) ? path[i].empty() : parts[i] != path[i]) return std::nullopt;
+  }
   std::vector<std::string_view> params;
   for (std::size_t i = 0; i < parts.size(); ++i) {
-    if (is_parameter(parts[i])) {
-      if (path[i].empty()) return std::nullopt;
-      params.push_back(path[i]);
-    } else if (parts[i] != path[i]) {
-      return std::nullopt;
-    }
+    if (is_parameter(parts[i])) params.push_back(path[i]);
   }
   return params;
 }

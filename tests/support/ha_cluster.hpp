@@ -1,7 +1,7 @@
 // A highly available PostgreSQL of a test's own: scripts/ha-cluster (etcd and two or three
 // Patroni-managed PostgreSQL 15 nodes on 127.0.0.1) in a mktemp directory under /tmp, on ports
-// of 21000-30999 (below the kernel's ephemeral range) chosen when it starts. Stopped and removed when the object goes away, on every
-// exit path (the script's `stop --purge`).
+// of 21000-30999 (below the kernel's ephemeral range) chosen when it starts. Stopped and removed
+// when the object goes away, on every exit path (the script's `stop --purge`).
 #pragma once
 
 #include <sys/types.h>
