@@ -107,7 +107,7 @@ struct UniqueKeyTaken : std::runtime_error {
 // event made from such a row: for every reader of the events (streams, catch-up).
 inline constexpr const char* kEventColumns =
     "aggregate_type, aggregate_id, sequence, position, event_type, revision, payload::text, "
-    "creator, owner, (extract(epoch FROM created_at) * 1000000)::bigint, tx_id::text::bigint";
+    "creator, owner, (extract(epoch FROM created_at) * 1000000)::bigint, tx_id";
 inline constexpr std::size_t kEventColumnCount = 11;
 domain::StoredEvent event_from_row(const pqxx::row& row);
 // The same from the columns' text (as a COPY of that SELECT writes them, unescaped).
