@@ -1,7 +1,5 @@
 #include "domain/json_text.hpp"
 
-#include <charconv>
-
 namespace mu::domain {
 
 void append_json_string(std::string& out, std::string_view s) {
@@ -44,26 +42,15 @@ void append_json_string(std::string& out, std::string_view s) {
   out += '"';
 }
 
-namespace {
-
-template <class Int>
-void put_integer(std::string& out, Int n) {
-  char digits[24];
-  const auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
-  out.append(digits, end);
-}
-
-}  // namespace
-
 JsonObjectText& JsonObjectText::integer(std::string_view key, std::int64_t value) {
   name(key);
-  put_integer(out_, value);
+  append_integer(out_, value);
   return *this;
 }
 
 JsonObjectText& JsonObjectText::unsigned_integer(std::string_view key, std::uint64_t value) {
   name(key);
-  put_integer(out_, value);
+  append_integer(out_, value);
   return *this;
 }
 

@@ -4,6 +4,7 @@
 // \u00xx in lower-case hex for other control characters, every other byte as it is).
 #pragma once
 
+#include <charconv>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -11,6 +12,14 @@
 namespace mu::domain {
 
 void append_json_string(std::string& out, std::string_view s);
+
+// An integer's decimal digits (as JSON writes it), without printf or a temporary string.
+template <class Int>
+void append_integer(std::string& out, Int n) {
+  char digits[24];
+  const auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
+  out.append(digits, end);
+}
 
 // One JSON object: members in the order written. A nested object is written through the
 // writer object() returns, closed before the outer one goes on.

@@ -3,7 +3,6 @@
 #include "domain/json_text.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <string_view>
 #include <vector>
 
@@ -18,13 +17,6 @@ bool put_string(std::string& out, std::string_view s) {
   return true;
 }
 
-template <class Int>
-void put_integer(std::string& out, Int n) {
-  char digits[24];
-  const auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
-  out.append(digits, end);
-}
-
 bool put(std::string& out, const nlohmann::json& v) {
   switch (v.type()) {
     case nlohmann::json::value_t::null:
@@ -34,10 +26,10 @@ bool put(std::string& out, const nlohmann::json& v) {
       out += v.get<bool>() ? "true" : "false";
       return true;
     case nlohmann::json::value_t::number_integer:
-      put_integer(out, v.get<std::int64_t>());
+      append_integer(out, v.get<std::int64_t>());
       return true;
     case nlohmann::json::value_t::number_unsigned:
-      put_integer(out, v.get<std::uint64_t>());
+      append_integer(out, v.get<std::uint64_t>());
       return true;
     case nlohmann::json::value_t::string:
       return put_string(out, v.get_ref<const std::string&>());

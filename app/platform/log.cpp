@@ -2,7 +2,6 @@
 
 #include <unistd.h>
 
-#include <charconv>
 #include <cmath>
 #include <condition_variable>
 #include <cstdio>
@@ -11,6 +10,7 @@
 
 #include "app/platform/clock.hpp"
 #include "app/platform/metrics.hpp"
+#include "domain/json_text.hpp"
 #include "domain/time.hpp"
 #include "domain/unicode.hpp"
 
@@ -137,17 +137,10 @@ void log_line(std::string_view level, std::string_view msg, const nlohmann::json
 
 namespace {
 
-template <class Int>
-void append_int(std::string& out, Int v) {
-  char digits[24];
-  const auto end = std::to_chars(digits, digits + sizeof digits, v).ptr;
-  out.append(digits, end);
-}
-
 // A duration in milliseconds with three decimals, as "%.3f" prints it.
 void append_millis(std::string& out, double ms) {
   const auto micros = std::isfinite(ms) && ms > 0 ? std::llround(ms * 1000) : 0LL;
-  append_int(out, micros / 1000);
+  domain::append_integer(out, micros / 1000);
   const auto fraction = micros % 1000;
   const char tail[4] = {'.', static_cast<char>('0' + fraction / 100),
                         static_cast<char>('0' + fraction / 10 % 10),
@@ -170,15 +163,15 @@ void append_request_line(std::string& line, const RequestLine& r) {
   line += ",\"rpc\":";
   append_string(line, r.rpc);
   line += ",\"status\":";
-  append_int(line, r.status);
+  domain::append_integer(line, r.status);
   line += ",\"code\":";
-  append_int(line, r.code);
+  domain::append_integer(line, r.code);
   line += ",\"duration_ms\":";
   append_millis(line, r.duration_ms);
   line += ",\"bytes_in\":";
-  append_int(line, r.bytes_in);
+  domain::append_integer(line, r.bytes_in);
   line += ",\"bytes_out\":";
-  append_int(line, r.bytes_out);
+  domain::append_integer(line, r.bytes_out);
   line += ",\"caller\":";
   append_string(line, r.caller);
   line += "}\n";
