@@ -1,5 +1,7 @@
 #include "tests/support/ha_cluster.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -39,14 +41,18 @@ HaCluster::HaCluster(Options options) : options_(options) {
   if (!options_.synchronous) args += " --async";
   // Ports of 21000-30999, 30 of them per cluster: below Linux's ephemeral range (32768-60999 by
   // default), so no outgoing connection of the tests or of another cluster can hold one between
-  // the script's check and the bind. A base held by a listener (another test's cluster) is given
-  // up for another.
+  // the script's check and the bind. A base is this process's while it holds the base's lock
+  // file: two tests starting at the same moment cannot both pass the script's port check with one
+  // base (the check sees only listeners already bound). A base held by anything else (a
+  // listener) is given up for another.
   std::mt19937 rng{std::random_device{}()};
   std::string output;
-  for (int attempt = 0; attempt < 10; ++attempt) {
+  for (int attempt = 0; attempt < 20; ++attempt) {
     base_ = 21000 + 30 * std::uniform_int_distribution<int>(0, 332)(rng);
+    if (!lock_base()) continue;
     if (script(args, &output) == 0) return;
     script("stop --purge");
+    unlock_base();
     std::filesystem::create_directories(dir_);
     if (output.find("is taken") == std::string::npos) break;
   }
@@ -57,15 +63,32 @@ HaCluster::HaCluster(Options options) : options_(options) {
 
 HaCluster::~HaCluster() {
   script("stop --purge");
+  unlock_base();
   std::error_code ignored;
   std::filesystem::remove_all(dir_, ignored);
+}
+
+bool HaCluster::lock_base() {
+  const std::string path = "/tmp/mu-ha-base-" + std::to_string(base_) + ".lock";
+  base_lock_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (base_lock_ < 0) return false;
+  if (::flock(base_lock_, LOCK_EX | LOCK_NB) == 0) return true;
+  unlock_base();
+  return false;
+}
+
+void HaCluster::unlock_base() {
+  if (base_lock_ >= 0) ::close(base_lock_);  // closing releases the lock; the file stays
+  base_lock_ = -1;
 }
 
 int HaCluster::script(const std::string& args, std::string* output) const {
   // Beside the cluster's directory, not in it: `stop --purge` removes that.
   const std::filesystem::path dir(dir_);
   const std::string out = (dir.parent_path() / (dir.filename().string() + ".out")).string();
+  // A scope of its own: even a cluster that reached another's etcd could not join it.
   const std::string command = "MU_HA_DIR='" + dir_ + "' MU_HA_PORT_BASE=" + std::to_string(base_) +
+                              " MU_HA_SCOPE=mu-ha-" + std::to_string(base_) +
                               " '" MU_SOURCE_DIR "/scripts/ha-cluster' " + args + " >'" + out +
                               "' 2>&1";
   const int status = std::system(command.c_str());

@@ -61,11 +61,14 @@ class HaCluster {
   std::string logs() const;
 
  private:
+  bool lock_base();  // false: another test process holds this base
+  void unlock_base();
   void script_or_throw(const std::string& args) const;
 
   Options options_;
   std::string dir_;
   int base_ = 0;
+  int base_lock_ = -1;  // flock on /tmp/mu-ha-base-<base>.lock while the cluster lives
 };
 
 }  // namespace mu::testing
