@@ -148,32 +148,34 @@ void append_millis(std::string& out, double ms) {
   out.append(tail, sizeof tail);
 }
 
+// A member `,"name":` and its value.
+void text_member(std::string& line, std::string_view name, std::string_view value) {
+  ((line += ",\"") += name) += "\":";
+  append_string(line, value);
+}
+void number_member(std::string& line, std::string_view name, long long value) {
+  ((line += ",\"") += name) += "\":";
+  domain::append_integer(line, value);
+}
+
 // One call's line, appended to `line`. Written by hand, into a buffer the thread keeps: one
 // per call, and neither a JSON document nor an allocation per line.
 void append_request_line(std::string& line, const RequestLine& r) {
   char time[domain::kRfc3339MaxBytes];
   line += "{\"time\":\"";
   line.append(time, domain::write_rfc3339(platform::now(), time));
-  line += "\",\"level\":\"info\",\"msg\":\"request\",\"request_id\":";
-  append_string(line, r.request_id);
-  line += ",\"method\":";
-  append_string(line, r.method);
-  line += ",\"path\":";
-  append_string(line, r.path);
-  line += ",\"rpc\":";
-  append_string(line, r.rpc);
-  line += ",\"status\":";
-  domain::append_integer(line, r.status);
-  line += ",\"code\":";
-  domain::append_integer(line, r.code);
+  line += "\",\"level\":\"info\",\"msg\":\"request\"";
+  text_member(line, "request_id", r.request_id);
+  text_member(line, "method", r.method);
+  text_member(line, "path", r.path);
+  text_member(line, "rpc", r.rpc);
+  number_member(line, "status", r.status);
+  number_member(line, "code", r.code);
   line += ",\"duration_ms\":";
   append_millis(line, r.duration_ms);
-  line += ",\"bytes_in\":";
-  domain::append_integer(line, r.bytes_in);
-  line += ",\"bytes_out\":";
-  domain::append_integer(line, r.bytes_out);
-  line += ",\"caller\":";
-  append_string(line, r.caller);
+  number_member(line, "bytes_in", static_cast<long long>(r.bytes_in));
+  number_member(line, "bytes_out", static_cast<long long>(r.bytes_out));
+  text_member(line, "caller", r.caller);
   line += "}\n";
 }
 
