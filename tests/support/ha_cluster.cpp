@@ -110,9 +110,7 @@ std::string HaCluster::node_url(int node, const std::string& database) const {
 }
 
 void HaCluster::create_database(const std::string& database) const {
-  pqxx::connection conn(url("postgres"));
-  pqxx::nontransaction tx(conn);
-  tx.exec("CREATE DATABASE " + tx.quote_name(database));
+  script_or_throw("create-db " + database);
 }
 
 int HaCluster::leader() const {

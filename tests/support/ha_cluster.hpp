@@ -31,7 +31,9 @@ class HaCluster {
   // one node alone.
   std::string url(const std::string& database) const;
   std::string node_url(int node, const std::string& database) const;
-  // Creates `database` on the primary.
+  // Creates `database` on the primary and waits until every node has it (`create-db`: a
+  // standby that has not replayed the CREATE DATABASE yet answers a connection to it with
+  // FATAL, and libpq then tries no other host of a multi-host URL). Throws when that fails.
   void create_database(const std::string& database) const;
 
   // The node that is primary now (1-based), or 0 when none is (Patroni's view).
