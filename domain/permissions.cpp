@@ -69,10 +69,6 @@ const std::vector<std::string_view>& permissions_of(Role role) {
   return entry(role).permissions;
 }
 
-bool has_permission(const Caller& caller, std::string_view org_id, std::string_view perm) {
-  return has_permission(caller.memberships, org_id, perm);
-}
-
 bool has_permission(const std::vector<Membership>& memberships, std::string_view org_id,
                     std::string_view perm) {
   for (const auto& m : memberships) {

@@ -42,17 +42,8 @@ struct Membership {
   friend bool operator==(const Membership&, const Membership&) = default;
 };
 
-// Who calls: an authenticated machine user, its organization and its roles.
-struct Caller {
-  std::string user_id;
-  std::string org_id;
-  std::vector<Membership> memberships;
-};
-
-// Whether the caller holds `perm` in organization `org_id`; instance roles count
-// in every organization.
-bool has_permission(const Caller& caller, std::string_view org_id, std::string_view perm);
-// The same, from the memberships alone (the caller's grant, without a copy into a Caller).
+// Whether a caller with these memberships holds `perm` in organization `org_id`; instance
+// roles count in every organization.
 bool has_permission(const std::vector<Membership>& memberships, std::string_view org_id,
                     std::string_view perm);
 

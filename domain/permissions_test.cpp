@@ -50,27 +50,27 @@ TEST_CASE("the role table") {
 }
 
 TEST_CASE("permissions hold in the membership's organization, instance roles everywhere") {
-  Caller manager{"u1", "orgA", {{"orgA", {Role::OrgUserManager}}}};
+  const std::vector<Membership> manager{{"orgA", {Role::OrgUserManager}}};
   CHECK(has_permission(manager, "orgA", p::kUserWrite));
   CHECK_FALSE(has_permission(manager, "orgB", p::kUserWrite));
   CHECK_FALSE(has_permission(manager, "orgA", p::kOrgMemberWrite));
 
-  Caller iam{"u2", "orgA", {{std::string(kInstanceScope), {Role::IamOwner}}}};
+  const std::vector<Membership> iam{{std::string(kInstanceScope), {Role::IamOwner}}};
   CHECK(has_permission(iam, "orgB", p::kUserWrite));
   CHECK(has_permission(iam, "anything", p::kOrgCreate));
 
-  Caller viewer{"u5", "orgA", {{std::string(kInstanceScope), {Role::IamOwnerViewer}}}};
+  const std::vector<Membership> viewer{{std::string(kInstanceScope), {Role::IamOwnerViewer}}};
   CHECK(has_permission(viewer, "orgB", p::kUserRead));
   CHECK(has_permission(viewer, "orgB", p::kEventsRead));
   CHECK_FALSE(has_permission(viewer, "orgB", p::kUserWrite));
   CHECK_FALSE(has_permission(viewer, "orgA", p::kIamMemberWrite));
 
-  Caller nobody{"u3", "orgA", {}};
+  const std::vector<Membership> nobody;
   CHECK_FALSE(has_permission(nobody, "orgA", p::kUserRead));
 
   // A role held in the wrong kind of scope grants nothing.
-  Caller odd{
-      "u4", "orgA", {{"orgA", {Role::IamOwner}}, {std::string(kInstanceScope), {Role::OrgOwner}}}};
+  const std::vector<Membership> odd{{"orgA", {Role::IamOwner}},
+                                    {std::string(kInstanceScope), {Role::OrgOwner}}};
   CHECK_FALSE(has_permission(odd, "orgA", p::kOrgCreate));
   CHECK_FALSE(has_permission(odd, "orgB", p::kUserWrite));
 
@@ -80,12 +80,11 @@ TEST_CASE("permissions hold in the membership's organization, instance roles eve
 }
 
 TEST_CASE("which events make cached authentications stale") {
-  for (auto t :
-       {"user.deactivated", "user.locked", "user.removed", "user.reactivated", "user.unlocked",
-        "user.personal.access.token.removed", "org.member.added", "org.member.changed",
-        "org.member.removed", "instance.member.added", "instance.member.removed",
-        "user.machine.secret.set", "user.machine.secret.removed", "user.machine.key.removed",
-        "user.token.removed"}) {
+  for (auto t : {"user.deactivated", "user.locked", "user.removed", "user.reactivated",
+                 "user.unlocked", "user.personal.access.token.removed", "org.member.added",
+                 "org.member.changed", "org.member.removed", "instance.member.added",
+                 "instance.member.removed", "user.machine.secret.set",
+                 "user.machine.secret.removed", "user.machine.key.removed", "user.token.removed"}) {
     INFO(t);
     CHECK(affects_authentication(t));
   }

@@ -17,7 +17,8 @@ namespace mu::oauth {
 
 namespace {
 
-constexpr std::string_view kAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+constexpr std::string_view kAssertionType =
+    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 http::HttpResponse inactive() {
   http::HttpResponse res;
@@ -33,7 +34,9 @@ http::HttpResponse unavailable(const domain::Error& e) {
   return oauth_error(500, "server_error", "the token could not be introspected");
 }
 
-long long seconds(domain::Timestamp t) { return domain::to_unix_micros(t) / 1000000; }
+long long seconds(domain::Timestamp t) {
+  return domain::to_unix_micros(t) / 1000000;
+}
 
 }  // namespace
 
@@ -120,8 +123,7 @@ http::HttpResponse revoke(commands::Backend& b, const std::string& issuer,
   if (!allowed) {
     auto memberships = queries::memberships_of(b.db, caller->user_id);
     if (!memberships.ok()) return unavailable(memberships.error());
-    allowed = domain::has_permission(domain::Caller{caller->user_id, caller->owner, *memberships},
-                                     d.user_org, "user.write");
+    allowed = domain::has_permission(*memberships, d.user_org, "user.write");
   }
   if (!allowed) return done;
   auto out = commands::run_user_command(
@@ -167,13 +169,12 @@ http::HttpResponse introspect(commands::Backend& b, const std::string& issuer,
   if (d.user_state != domain::UserState::Active || d.expiration <= now) return inactive();
 
   // May the caller know?
-  bool allowed = client.user_id == d.user_id ||
-                 std::find(d.audience.begin(), d.audience.end(), client.user_id) != d.audience.end();
+  bool allowed = client.user_id == d.user_id || std::find(d.audience.begin(), d.audience.end(),
+                                                          client.user_id) != d.audience.end();
   if (!allowed) {
     auto memberships = queries::memberships_of(b.db, client.user_id);
     if (!memberships.ok()) return unavailable(memberships.error());
-    allowed = domain::has_permission(domain::Caller{client.user_id, client.owner, *memberships},
-                                     d.user_org, "user.read");
+    allowed = domain::has_permission(*memberships, d.user_org, "user.read");
   }
   if (!allowed) return inactive();
 

@@ -255,18 +255,26 @@ FillError put_number(const json& v, const FD& f, pb::Message& out, const json& q
   }
 }
 
+// Numbers and enums: put_number reads them; strings, booleans and messages put_value.
+bool is_numeric(const FD& f) {
+  return f.cpp_type() != FD::CPPTYPE_STRING && f.cpp_type() != FD::CPPTYPE_BOOL &&
+         f.cpp_type() != FD::CPPTYPE_MESSAGE;
+}
+
+// One value of a singular field, checked for its type.
+FillError put_single(const json& v, const FD& f, pb::Message& out) {
+  if (is_numeric(f)) return put_number(v, f, out, v);
+  if (!scalar_fits(v, f)) return wrong_type(f, type_name(f), v);
+  return put_value(v, f, out);
+}
+
 FillError put_field(const json& v, const FD& f, pb::Message& out) {
   if (f.is_map()) {
     return domain::Error{domain::Code::Internal, "",
                          "field " + f.json_name() + " is a map, which REST does not read"};
   }
-  const bool numeric = f.cpp_type() != FD::CPPTYPE_STRING && f.cpp_type() != FD::CPPTYPE_BOOL &&
-                       f.cpp_type() != FD::CPPTYPE_MESSAGE;
-  if (!f.is_repeated()) {
-    if (numeric) return put_number(v, f, out, v);
-    if (!scalar_fits(v, f)) return wrong_type(f, type_name(f), v);
-    return put_value(v, f, out);
-  }
+  const bool numeric = is_numeric(f);
+  if (!f.is_repeated()) return put_single(v, f, out);
   if (!v.is_array()) return wrong_type(f, type_name(f), v);
   // All or nothing: a bad element leaves the field as it was.
   for (const auto& item : v) {
@@ -458,11 +466,8 @@ class DirectFiller {
       if (!set_once(*f)) return false;
       frame.field = nullptr;
     }
-    const bool numeric = f->cpp_type() != FD::CPPTYPE_STRING && f->cpp_type() != FD::CPPTYPE_BOOL &&
-                         f->cpp_type() != FD::CPPTYPE_MESSAGE;
-    if (numeric) return !put_number(v, *f, *frame.message, v);
-    if (!scalar_fits(v, *f) && f->cpp_type() != FD::CPPTYPE_MESSAGE) return false;
-    return !put_value(v, *f, *frame.message);
+    // An element of an array is checked as a singular value is: any refusal declines.
+    return !put_single(v, *f, *frame.message);
   }
 
   pb::Message& root_;
